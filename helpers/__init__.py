@@ -1,0 +1,1 @@
+"""Shared code for the Bs-prediction notebooks: data, features, split, model, metrics, plots."""

@@ -1,0 +1,36 @@
+"""Shared fixtures: the data mirror, small CSV writers, and a papermill runner."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from helpers.data import MIRROR_ENV
+from helpers.paths import PROJECT_ROOT
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+_SHARED_MIRROR = PROJECT_ROOT.parent / "shared" / "data" / "raw"
+if MIRROR_ENV not in os.environ and _SHARED_MIRROR.is_dir():
+    os.environ[MIRROR_ENV] = str(_SHARED_MIRROR)
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path):
+    """Write text to a CSV file in a temporary folder and return its path."""
+    def _write(text: str, name: str = "alloys.csv") -> Path:
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+    return _write
+
+
+def run_notebook(name: str, out_dir: Path, **parameters) -> Path:
+    """Execute notebooks/<name> with papermill into out_dir and return the executed copy."""
+    import papermill as pm
+
+    target = out_dir / name
+    pm.execute_notebook(str(PROJECT_ROOT / "notebooks" / name), str(target),
+                        parameters={"out_dir": str(out_dir), **parameters},
+                        cwd=str(PROJECT_ROOT / "notebooks"), kernel_name="python3", progress_bar=False)
+    return target
