@@ -69,5 +69,5 @@ def r2_f1_scatter(runs: pd.DataFrame, r2_best: int, f1_best: int) -> plt.Figure:
         ax.scatter(row["r2"], row["f1"], s=120, facecolors="none", edgecolors=MODEL_COLORS[label], linewidths=2,
                    label=f"{label} (run {run})")
     ax.set(xlabel="test-set R²", ylabel="test-set F1", title="R² and F1 of every run")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     return fig

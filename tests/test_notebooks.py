@@ -14,3 +14,35 @@ def test_01_featurize_runs_and_writes_the_processed_data(tmp_path):
     assert len(table) == 327 and X.shape == (327, 159)
     assert (tmp_path / "tables" / "bad_rows.csv").is_file()
     assert (tmp_path / "figures" / "01_bs_distribution.png").stat().st_size > 10_000
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """01 to 03 executed once with tiny parameters; later notebook tests build on it."""
+    out = tmp_path_factory.mktemp("run")
+    run_notebook("01_featurize.ipynb", out)
+    run_notebook("02_split_and_histogram.ipynb", out)
+    run_notebook("03_repeated_training.ipynb", out, n_runs=3, epochs=8, patience=3, hidden=[16])
+    return out
+
+
+def test_02_split_keeps_alloys_and_case_study_apart(tiny_run):
+    split = pd.read_csv(tiny_run / "data" / "split.csv", index_col="row_id")
+    train = set(split.loc[split["set"] == "train", "composition"])
+    test = set(split.loc[split["set"] == "test", "composition"])
+    case = set(pd.read_csv(tiny_run / "data" / "case_study_compositions.csv")["composition"])
+    assert train and test and not train & test
+    assert case and not case & (train | test)
+    assert (tiny_run / "figures" / "fig2_histograms.png").is_file()
+
+
+def test_03_writes_runs_csv_figures_and_both_models(tiny_run):
+    runs = pd.read_csv(tiny_run / "tables" / "runs.csv")
+    assert sorted(runs["run"]) == [0, 1, 2]
+    assert {"r2", "rmse", "mae", "f1", "precision", "recall", "epochs_trained"} <= set(runs.columns)
+    for name in ("r2_best", "f1_best"):
+        folder = tiny_run / "models" / name
+        assert {p.name for p in folder.iterdir()} >= {"weights.npz", "model.keras", "scaler.json",
+                                                      "feature_spec.json", "params.json"}
+    for fig in ("fig3a_boxplots", "fig3b_r2_vs_f1"):
+        assert (tiny_run / "figures" / f"{fig}.png").is_file()

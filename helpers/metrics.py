@@ -1,0 +1,30 @@
+"""Scores of a prediction, all from scikit-learn: R2, RMSE, MAE and F1, precision, recall at a Bs threshold."""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import (confusion_matrix, f1_score, mean_absolute_error, precision_score, r2_score,
+                             recall_score, root_mean_squared_error)
+
+METRIC_COLUMNS = ["r2", "rmse", "mae", "f1", "precision", "recall"]
+
+
+def scores(measured: np.ndarray, predicted: np.ndarray, threshold: float = 1.4) -> dict[str, float]:
+    """R2, RMSE (T), MAE (T), and F1, precision, recall of the class Bs >= threshold (measured vs predicted)."""
+    measured, predicted = np.asarray(measured, float), np.asarray(predicted, float)
+    true_high, pred_high = measured >= threshold, predicted >= threshold
+    result = {
+        "r2": r2_score(measured, predicted),
+        "rmse": root_mean_squared_error(measured, predicted),
+        "mae": mean_absolute_error(measured, predicted),
+        "f1": f1_score(true_high, pred_high, zero_division=0.0),
+        "precision": precision_score(true_high, pred_high, zero_division=0.0),
+        "recall": recall_score(true_high, pred_high, zero_division=0.0),
+    }
+    return {k: float(v) for k, v in result.items()}
+
+
+def confusion_counts(measured: np.ndarray, predicted: np.ndarray, threshold: float = 1.4) -> dict[str, int]:
+    """True/false positives and negatives of the class Bs >= threshold."""
+    tn, fp, fn, tp = confusion_matrix(np.asarray(measured) >= threshold, np.asarray(predicted) >= threshold,
+                                      labels=[False, True]).ravel()
+    return {"TP": int(tp), "FP": int(fp), "FN": int(fn), "TN": int(tn)}

@@ -1,0 +1,52 @@
+"""Train/test splits: grouped by alloy (default) or row-level as in the paper, and the validation carve."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import ks_2samp
+from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold, train_test_split
+
+SPLIT_MODES = ("grouped", "random")
+
+
+def split_rows(table: pd.DataFrame, test_fraction: float = 0.2, seed: int = 42, mode: str = "grouped") -> pd.Series:
+    """'train' or 'test' per row; 'grouped' keeps every row of one composition on the same side.
+
+    The grouped split is one fold of scikit-learn's StratifiedGroupKFold with round(1 / test_fraction) folds,
+    stratified on Bs quintiles, so that training and test Bs distributions stay alike while no alloy is split.
+    """
+    if mode == "grouped":
+        n_folds = max(2, round(1 / test_fraction))
+        strata = pd.qcut(table["bs_tesla"], 5, labels=False, duplicates="drop")
+        splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+        _, test_pos = next(splitter.split(table, strata, groups=table["composition"]))
+        test_index = table.index[test_pos]
+    elif mode == "random":
+        _, test_index = train_test_split(table.index, test_size=test_fraction, random_state=seed)
+    else:
+        raise ValueError(f"split mode must be one of {SPLIT_MODES}, not {mode!r}")
+    side = pd.Series("train", index=table.index, name="set")
+    side[test_index] = "test"
+    return side
+
+
+def exclude_compositions(table: pd.DataFrame, compositions: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows to keep, rows removed because their composition is in ``compositions``)."""
+    hit = table["composition"].isin(compositions)
+    return table[~hit], table[hit]
+
+
+def distribution_similarity(train: pd.Series, test: pd.Series) -> dict[str, float]:
+    """Two-sample Kolmogorov-Smirnov statistic and p-value between training and test Bs."""
+    result = ks_2samp(train, test)
+    return {"ks_statistic": float(result.statistic), "ks_pvalue": float(result.pvalue)}
+
+
+def validation_carve(groups: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (fit, validation) within the training rows; validation takes whole alloys when groups repeat."""
+    positions = np.arange(len(groups))
+    if fraction <= 0:
+        return positions, positions[:0]
+    splitter = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+    fit, val = next(splitter.split(positions, groups=groups))
+    return np.sort(fit), np.sort(val)
