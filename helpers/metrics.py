@@ -28,3 +28,16 @@ def confusion_counts(measured: np.ndarray, predicted: np.ndarray, threshold: flo
     tn, fp, fn, tp = confusion_matrix(np.asarray(measured) >= threshold, np.asarray(predicted) >= threshold,
                                       labels=[False, True]).ravel()
     return {"TP": int(tp), "FP": int(fp), "FN": int(fn), "TN": int(tn)}
+
+
+# The paper's Table 1 (test set of its own 622-alloy data; MAE not reported), for side-by-side display only.
+PAPER_TABLE1 = {
+    "R2 best": {"r2": 0.876, "rmse": 0.108, "mae": float("nan"), "f1": 0.845, "precision": 0.803, "recall": 0.891},
+    "F1 best": {"r2": 0.870, "rmse": 0.110, "mae": float("nan"), "f1": 0.864, "precision": 0.810, "recall": 0.927},
+}
+
+
+def percentage_error(measured: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """Signed percentage error, 100 * (predicted - measured) / measured."""
+    measured = np.asarray(measured, float)
+    return 100.0 * (np.asarray(predicted, float) - measured) / measured

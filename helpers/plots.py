@@ -54,7 +54,7 @@ def metric_boxplots(runs: pd.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(4.5, 4))
     long = runs.melt(value_vars=["r2", "f1"], var_name="metric", value_name="score")
     long["metric"] = long["metric"].map({"r2": "R²", "f1": "F1"})
-    sns.boxplot(data=long, x="metric", y="score", ax=ax, width=0.5, color="0.8")
+    sns.boxplot(data=long, x="metric", y="score", ax=ax, width=0.5, color="0.8", showfliers=False)
     sns.stripplot(data=long, x="metric", y="score", ax=ax, size=3, color="0.25", alpha=0.6)
     ax.set(xlabel="", ylabel="test-set score", title=f"{len(runs)} training runs")
     return fig
@@ -71,3 +71,115 @@ def r2_f1_scatter(runs: pd.DataFrame, r2_best: int, f1_best: int) -> plt.Figure:
     ax.set(xlabel="test-set R²", ylabel="test-set F1", title="R² and F1 of every run")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     return fig
+
+
+def _bs_limits(*arrays: np.ndarray) -> tuple[float, float]:
+    values = np.concatenate([np.asarray(a, float) for a in arrays])
+    pad = 0.05 * (values.max() - values.min())
+    return float(values.min() - pad), float(values.max() + pad)
+
+
+def model_comparison(measured: np.ndarray, predictions: dict[str, np.ndarray]) -> plt.Figure:
+    """Fig. 4: parity (a, b), residual vs measured (c, d) and residual histograms (e, f), same axes for both models."""
+    names = list(predictions)
+    fig, axes = plt.subplots(3, len(names), figsize=(5 * len(names), 13))
+    lo, hi = _bs_limits(measured, *predictions.values())
+    residuals = {n: predictions[n] - measured for n in names}
+    rmax = 1.05 * max(np.abs(r).max() for r in residuals.values())
+    bins = np.linspace(-rmax, rmax, 25)
+    letters = iter("abcdef")
+    for row in range(3):
+        for col, name in enumerate(names):
+            ax, color, res = axes[row, col], MODEL_COLORS.get(name, "C0"), residuals[name]
+            if row == 0:
+                ax.scatter(measured, predictions[name], s=18, color=color, alpha=0.75)
+                ax.plot([lo, hi], [lo, hi], color="0.3", ls="--", lw=1, label="1:1")
+                ax.set(xlim=(lo, hi), ylim=(lo, hi), xlabel=f"measured {BS_LABEL}", ylabel=f"predicted {BS_LABEL}")
+                ax.set_aspect("equal")
+                ax.legend(loc="upper left")
+            elif row == 1:
+                ax.scatter(measured, res, s=18, color=color, alpha=0.75)
+                ax.axhline(0, color="0.3", lw=1)
+                ax.set(xlim=(lo, hi), ylim=(-rmax, rmax), xlabel=f"measured {BS_LABEL}",
+                       ylabel="residual, predicted - measured (T)")
+            else:
+                ax.hist(res, bins=bins, color=color, alpha=0.8, edgecolor="white")
+                ax.axvline(0, color="0.3", lw=1)
+                ax.set(xlim=(-rmax, rmax), xlabel="residual, predicted - measured (T)", ylabel="test rows")
+            ax.set_title(f"({next(letters)}) {name} model")
+    fig.tight_layout()
+    return fig
+
+
+def threshold_quadrants(measured: np.ndarray, predictions: dict[str, np.ndarray], threshold: float,
+                        counts: dict[str, dict[str, int]]) -> plt.Figure:
+    """Fig. 5: parity plots cut into TP, FP, FN, TN areas by the threshold on both axes, with counts."""
+    names = list(predictions)
+    fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 5.2))
+    lo, hi = _bs_limits(measured, *predictions.values())
+    for ax, name, letter in zip(np.atleast_1d(axes), names, "ab"):
+        pred = predictions[name]
+        right = measured >= threshold
+        up = pred >= threshold
+        colors = np.where(right & up, "#2ca02c", np.where(~right & ~up, "#1f77b4",
+                                                           np.where(up, "#ff7f0e", "#d62728")))
+        ax.scatter(measured, pred, c=colors, s=20, alpha=0.8)
+        ax.axvline(threshold, color="0.3", lw=1)
+        ax.axhline(threshold, color="0.3", lw=1)
+        ax.plot([lo, hi], [lo, hi], color="0.6", ls="--", lw=1)
+        c = counts[name]
+        for text, x, y in ((f"TP = {c['TP']}", 0.97, 0.97), (f"FP = {c['FP']}", 0.03, 0.97),
+                           (f"FN = {c['FN']}", 0.97, 0.03), (f"TN = {c['TN']}", 0.03, 0.03)):
+            ax.text(x, y, text, transform=ax.transAxes, ha="right" if x > 0.5 else "left",
+                    va="top" if y > 0.5 else "bottom", fontsize=12, weight="bold",
+                    bbox=dict(facecolor="white", edgecolor="0.7", alpha=0.9))
+        ax.set(xlim=(lo, hi), ylim=(lo, hi), xlabel=f"measured {BS_LABEL}", ylabel=f"predicted {BS_LABEL}",
+               title=f"({letter}) {name} model, threshold {threshold:g} T")
+        ax.set_aspect("equal")
+    fig.tight_layout()
+    return fig
+
+
+def case_study(cases: pd.DataFrame, training: pd.DataFrame, models: list[str]) -> plt.Figure:
+    """Fig. 6: (a) measured and predicted Bs per alloy by Fe content, (b) Bs vs Fe of the training data with the
+    case-study alloys, (c) box plots of the percentage errors."""
+    fig = plt.figure(figsize=(15, 10.5))
+    grid = fig.add_gridspec(2, 3, height_ratios=[1.15, 1])
+    a = fig.add_subplot(grid[0, :])
+    b = fig.add_subplot(grid[1, :2])
+    c = fig.add_subplot(grid[1, 2])
+    cols = ["measured", *[f"pred_{_key(n)}" for n in models]]
+    per_alloy = (cases.groupby(["fe_at_pct", "composition"])[cols].agg(["mean", "min", "max"])
+                 .sort_index().reset_index())
+    x = np.arange(len(per_alloy))
+    a.vlines(x, per_alloy[("measured", "min")], per_alloy[("measured", "max")], color="0.55", lw=2,
+             label="measured range over annealing treatments")
+    a.scatter(x, per_alloy[("measured", "mean")], color="black", marker="s", s=26, label="measured (mean)", zorder=3)
+    for name, marker in zip(models, "o^v"):
+        a.scatter(x, per_alloy[(f"pred_{_key(name)}", "mean")], color=MODEL_COLORS.get(name), marker=marker, s=26,
+                  alpha=0.85, label=f"{name} model (mean)", zorder=4)
+    a.set_xticks(x, per_alloy["composition"], rotation=90, fontsize=7)
+    a.set_xlim(-0.7, len(x) - 0.3)
+    a.set(xlabel="", ylabel=BS_LABEL,
+          title="(a) measured and predicted Bs of each unseen alloy (mean over its annealing treatments), "
+                "ordered by Fe content")
+    a.legend(ncol=2, loc="lower left", fontsize=8)
+    b.scatter(training["fe_at_pct"], training["bs_tesla"], s=14, color="0.6", alpha=0.7, label="training database")
+    b.scatter(cases["fe_at_pct"], cases["measured"], s=22, color="#9467bd", marker="D", alpha=0.8,
+              label="case-study alloys")
+    b.axvspan(training["fe_at_pct"].min(), training["fe_at_pct"].max(), color="0.93", zorder=-1,
+              label="Fe range of the training data")
+    b.set(xlabel="Fe (at.%)", ylabel=f"measured {BS_LABEL}", title="(b) measured Bs against Fe content")
+    b.legend(loc="lower right")
+    long = pd.concat([pd.DataFrame({"model": name, "error": cases[f"pct_error_{_key(name)}"]}) for name in models])
+    sns.boxplot(data=long, x="model", y="error", hue="model", palette=MODEL_COLORS, ax=c, width=0.5,
+                showfliers=False, legend=False)
+    sns.stripplot(data=long, x="model", y="error", ax=c, color="0.2", size=3, alpha=0.6)
+    c.axhline(0, color="0.3", lw=1)
+    c.set(xlabel="", ylabel="percentage error (%)", title="(c) 100 (predicted - measured) / measured, per row")
+    fig.tight_layout()
+    return fig
+
+
+def _key(name: str) -> str:
+    return name.lower().replace(" ", "_")

@@ -46,3 +46,25 @@ def test_03_writes_runs_csv_figures_and_both_models(tiny_run):
                                                       "feature_spec.json", "params.json"}
     for fig in ("fig3a_boxplots", "fig3b_r2_vs_f1"):
         assert (tiny_run / "figures" / f"{fig}.png").is_file()
+
+
+def test_04_writes_table1_and_figures_4_and_5(tiny_run):
+    run_notebook("04_model_comparison.ipynb", tiny_run)
+    table1 = pd.read_csv(tiny_run / "tables" / "table1.csv")
+    assert list(table1.columns) == ["model", "r2", "rmse", "mae", "f1", "precision", "recall"]
+    assert table1["model"].tolist() == ["R2 best", "F1 best"]
+    assert table1[["f1", "precision", "recall"]].stack().between(0, 1).all()
+    for fig in ("fig4_parity_residuals", "fig5_threshold_quadrants"):
+        assert (tiny_run / "figures" / f"{fig}.png").is_file()
+
+
+def test_05_predicts_only_unseen_fe_rich_alloys(tiny_run):
+    run_notebook("05_unseen_case_study.ipynb", tiny_run)
+    cases = pd.read_csv(tiny_run / "tables" / "case_study.csv")
+    training = pd.read_csv(tiny_run / "data" / "dataset.csv")
+    assert len(cases) > 0 and (cases["fe_at_pct"] >= 80).all()
+    assert not set(cases["composition"]) & set(training["composition"])
+    expected = {"composition", "fe_at_pct", "anneal_temp_K", "anneal_time_s", "measured", "pred_r2_best",
+                "pred_f1_best", "pct_error_r2_best", "pct_error_f1_best"}
+    assert expected <= set(cases.columns)
+    assert (tiny_run / "figures" / "fig6_case_study.png").is_file()
