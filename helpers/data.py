@@ -228,11 +228,12 @@ def _number(value: object) -> tuple[float, str | None]:
 # --------------------------------------------------------------------------- validation into the tidy table
 
 def tidy(raw: pd.DataFrame, file: Path | str, source: str, strict: bool = False,
-         element_columns: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+         element_columns: list[str] | None = None, with_target: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate raw rows into the tidy table; return it with the report of excluded and changed rows.
 
     ``raw`` has columns bs, anneal_temp, anneal_time, reference, source_row, dup_key and either ``formula``
-    (strings) or the element columns named in ``element_columns`` (at.%).
+    (strings) or the element columns named in ``element_columns`` (at.%). With ``with_target=False`` (alloys to
+    predict) there is no Bs to check and ``bs_tesla`` stays empty.
     """
     file = str(file)
     kept, report = [], []
@@ -267,8 +268,8 @@ def tidy(raw: pd.DataFrame, file: Path | str, source: str, strict: bool = False,
                  f"element amounts sum to {total:.6g} at.%, more than {SUM_TOLERANCE_AT_PCT:g} from 100")
             continue
 
-        bs, problem = _number(row["bs"])
-        if problem or math.isnan(bs) or bs <= 0 or bs > BS_MAX_TESLA:
+        bs, problem = _number(row["bs"]) if with_target else (math.nan, None)
+        if with_target and (problem or math.isnan(bs) or bs <= 0 or bs > BS_MAX_TESLA):
             reason = ("non-numeric Bs" if problem else "missing Bs" if math.isnan(bs)
                       else "non-positive Bs" if bs <= 0 else f"Bs above {BS_MAX_TESLA:g} T")
             flag(row_no, "bs_tesla", row["bs"], reason)
@@ -344,21 +345,31 @@ def read_weonepiece(path: Path, strict: bool = False) -> Dataset:
     return Dataset("weonepiece", Path(path), table, report, rows_read=len(frame))
 
 
-def read_user_csv(path: str | Path, strict: bool = False) -> Dataset:
-    """Load a user's CSV: columns composition (formula, at.%) and bs_tesla; optional anneal_temp_K, anneal_time_s."""
+def read_user_csv(path: str | Path, strict: bool = False, with_target: bool = True) -> Dataset:
+    """Load a user's CSV: columns composition (formula, at.%) and bs_tesla; optional anneal_temp_K, anneal_time_s.
+
+    With ``with_target=False`` (alloys to predict) only the composition column is required.
+    """
     path = resolve(path)
     frame = _read_csv(path)
-    _require_columns(frame, USER_REQUIRED, path)
+    required = USER_REQUIRED if with_target else ["composition"]
+    _require_columns(frame, required, path)
+    return frame_to_dataset(frame, path, strict=strict, with_target=with_target,
+                            ignored=[c for c in frame.columns if c not in USER_REQUIRED + USER_OPTIONAL])
+
+
+def frame_to_dataset(frame: pd.DataFrame, path: Path, strict: bool = False, with_target: bool = True,
+                     ignored: list[str] | None = None) -> Dataset:
+    """Validate a frame in the user-CSV layout (all cells as read) into a Dataset."""
+    nan = pd.Series(math.nan, index=frame.index)
     raw = pd.DataFrame({
-        "formula": frame["composition"], "bs": frame["bs_tesla"],
-        "anneal_temp": frame.get("anneal_temp_K", pd.Series(math.nan, index=frame.index)),
-        "anneal_time": frame.get("anneal_time_s", pd.Series(math.nan, index=frame.index)),
-        "reference": frame.get("reference", pd.Series(path.name, index=frame.index)).fillna(path.name),
+        "formula": frame["composition"], "bs": frame.get("bs_tesla", nan),
+        "anneal_temp": frame.get("anneal_temp_K", nan), "anneal_time": frame.get("anneal_time_s", nan),
+        "reference": frame.get("reference", pd.Series(Path(path).name, index=frame.index)).fillna(Path(path).name),
         "source_row": frame.index + 2, "dup_key": _dup_keys(frame)})
-    table, report = tidy(raw, path, path.stem, strict)
-    ignored = [c for c in frame.columns if c not in USER_REQUIRED + USER_OPTIONAL]
+    table, report = tidy(raw, path, Path(path).stem, strict, with_target=with_target)
     notes = [f"columns not used: {', '.join(ignored)}"] if ignored else []
-    return Dataset(path.stem, path, table, report, rows_read=len(frame), notes=notes)
+    return Dataset(Path(path).stem, Path(path), table, report, rows_read=len(frame), notes=notes)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

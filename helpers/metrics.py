@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import (confusion_matrix, f1_score, mean_absolute_error, precision_score, r2_score,
                              recall_score, root_mean_squared_error)
 
@@ -41,3 +42,20 @@ def percentage_error(measured: np.ndarray, predicted: np.ndarray) -> np.ndarray:
     """Signed percentage error, 100 * (predicted - measured) / measured."""
     measured = np.asarray(measured, float)
     return 100.0 * (np.asarray(predicted, float) - measured) / measured
+
+
+def coverage(measured: np.ndarray, mean: np.ndarray, std: np.ndarray) -> dict[str, float]:
+    """Share of rows whose measured value lies within 1 and 2 ensemble standard deviations of the mean."""
+    z = np.abs(np.asarray(measured, float) - np.asarray(mean, float)) / np.maximum(np.asarray(std, float), 1e-12)
+    return {"within_1_std": float(np.mean(z <= 1)), "within_2_std": float(np.mean(z <= 2)),
+            "mean_std_T": float(np.mean(std))}
+
+
+def threshold_sweep(measured: np.ndarray, predicted: np.ndarray, thresholds: np.ndarray) -> pd.DataFrame:
+    """F1, precision and recall of the high class at each threshold."""
+    rows = []
+    for t in thresholds:
+        s = scores(measured, predicted, float(t))
+        rows.append({"threshold": float(t), "f1": s["f1"], "precision": s["precision"], "recall": s["recall"],
+                     "n_high": int(np.sum(np.asarray(measured) >= t))})
+    return pd.DataFrame(rows)

@@ -183,3 +183,59 @@ def case_study(cases: pd.DataFrame, training: pd.DataFrame, models: list[str]) -
 
 def _key(name: str) -> str:
     return name.lower().replace(" ", "_")
+
+
+def threshold_sweep(sweeps: dict[str, pd.DataFrame], threshold: float) -> plt.Figure:
+    """F1, precision and recall against the threshold for each model."""
+    fig, axes = plt.subplots(1, 3, figsize=(14, 3.8), sharey=True)
+    for ax, metric in zip(axes, ["f1", "precision", "recall"]):
+        for name, sweep in sweeps.items():
+            ax.plot(sweep["threshold"], sweep[metric], marker="o", ms=3, color=MODEL_COLORS.get(name), label=name)
+        ax.axvline(threshold, color="0.5", ls="--", lw=1)
+        ax.set(xlabel="threshold Bs (T)", title={"f1": "F1", "precision": "precision", "recall": "recall"}[metric],
+               ylim=(-0.02, 1.02))
+    axes[0].set_ylabel("score on the test set")
+    axes[0].legend(loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def calibration(measured: np.ndarray, mean: np.ndarray, std: np.ndarray) -> plt.Figure:
+    """Ensemble uncertainty: |error| against predicted standard deviation, and the coverage of k-sigma intervals."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    err = np.abs(np.asarray(measured) - np.asarray(mean))
+    a.scatter(std, err, s=16, alpha=0.7, color=MODEL_COLORS["ensemble"])
+    top = 1.05 * max(float(np.max(std)), float(np.max(err)) / 2, 1e-3)
+    for k, ls in ((1, "--"), (2, ":")):
+        a.plot([0, top], [0, k * top], color="0.4", ls=ls, label=f"|error| = {k} std")
+    a.set(xlabel="ensemble standard deviation (T)", ylabel="|measured - ensemble mean| (T)",
+          title="(a) error against predicted uncertainty")
+    a.legend()
+    z = np.abs(np.asarray(measured) - np.asarray(mean)) / np.maximum(np.asarray(std), 1e-12)
+    ks = np.linspace(0, 4, 81)
+    from scipy.stats import norm
+    b.plot(ks, [np.mean(z <= k) for k in ks], color=MODEL_COLORS["ensemble"], label="observed")
+    b.plot(ks, 2 * norm.cdf(ks) - 1, color="0.4", ls="--", label="if errors were Gaussian with that std")
+    b.set(xlabel="interval half-width (ensemble standard deviations)", ylabel="share of test rows inside",
+          title="(b) coverage of mean ± k std", ylim=(0, 1.02))
+    b.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def baseline_bars(summary: pd.DataFrame, metrics_shown: tuple[str, ...] = ("r2", "rmse", "f1")) -> plt.Figure:
+    """Bar chart of mean test scores over the outer folds with standard-deviation error bars, per model."""
+    fig, axes = plt.subplots(1, len(metrics_shown), figsize=(5 * len(metrics_shown), 0.45 * len(summary) + 1.5))
+    labels = {"r2": "R²", "rmse": "RMSE (T)", "mae": "MAE (T)", "f1": "F1", "precision": "precision",
+              "recall": "recall"}
+    y = np.arange(len(summary))
+    colors = ["#2ca02c" if m.startswith("ANN") else "0.6" for m in summary["model"]]
+    for ax, metric in zip(np.atleast_1d(axes), metrics_shown):
+        ax.barh(y, summary[f"{metric}_mean"], xerr=summary[f"{metric}_std"], color=colors, capsize=3)
+        ax.set_yticks(y, summary["model"] if ax is np.atleast_1d(axes)[0] else [""] * len(y))
+        ax.invert_yaxis()
+        ax.set(xlabel=f"{labels[metric]} (mean ± std over folds)", title=labels[metric])
+        if metric == "r2":
+            ax.set_xlim(left=min(0.0, float((summary["r2_mean"] - summary["r2_std"]).min()) - 0.05))
+    fig.tight_layout()
+    return fig

@@ -9,18 +9,26 @@ from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold, tra
 SPLIT_MODES = ("grouped", "random")
 
 
+def bs_strata(table: pd.DataFrame, n_bins: int = 5) -> np.ndarray:
+    """Bs quantile bin of every row, for stratified splitting."""
+    return pd.qcut(table["bs_tesla"], n_bins, labels=False, duplicates="drop").to_numpy()
+
+
+def grouped_folds(table: pd.DataFrame, n_folds: int, seed: int) -> list[tuple[pd.Index, pd.Index]]:
+    """(train index, test index) per fold: StratifiedGroupKFold on Bs quintiles, every alloy in one fold only."""
+    splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    return [(table.index[tr], table.index[te])
+            for tr, te in splitter.split(table, bs_strata(table), groups=table["composition"])]
+
+
 def split_rows(table: pd.DataFrame, test_fraction: float = 0.2, seed: int = 42, mode: str = "grouped") -> pd.Series:
     """'train' or 'test' per row; 'grouped' keeps every row of one composition on the same side.
 
-    The grouped split is one fold of scikit-learn's StratifiedGroupKFold with round(1 / test_fraction) folds,
-    stratified on Bs quintiles, so that training and test Bs distributions stay alike while no alloy is split.
+    The grouped split is the first fold of ``grouped_folds`` with round(1 / test_fraction) folds, so training and
+    test Bs distributions stay alike while no alloy is split; 'random' is the paper's row-level split.
     """
     if mode == "grouped":
-        n_folds = max(2, round(1 / test_fraction))
-        strata = pd.qcut(table["bs_tesla"], 5, labels=False, duplicates="drop")
-        splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-        _, test_pos = next(splitter.split(table, strata, groups=table["composition"]))
-        test_index = table.index[test_pos]
+        _, test_index = grouped_folds(table, max(2, round(1 / test_fraction)), seed)[0]
     elif mode == "random":
         _, test_index = train_test_split(table.index, test_size=test_fraction, random_state=seed)
     else:
