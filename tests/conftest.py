@@ -34,3 +34,13 @@ def run_notebook(name: str, out_dir: Path, **parameters) -> Path:
                         parameters={"out_dir": str(out_dir), **parameters},
                         cwd=str(PROJECT_ROOT / "notebooks"), kernel_name="python3", progress_bar=False)
     return target
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> Path:
+    """Notebooks 01 to 03 executed once with tiny parameters; later tests build on this run."""
+    out = tmp_path_factory.mktemp("run")
+    run_notebook("01_featurize.ipynb", out)
+    run_notebook("02_split_and_histogram.ipynb", out)
+    run_notebook("03_repeated_training.ipynb", out, n_runs=3, epochs=8, patience=3, hidden=[16])
+    return out

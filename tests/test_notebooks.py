@@ -16,16 +16,6 @@ def test_01_featurize_runs_and_writes_the_processed_data(tmp_path):
     assert (tmp_path / "figures" / "01_bs_distribution.png").stat().st_size > 10_000
 
 
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    """01 to 03 executed once with tiny parameters; later notebook tests build on it."""
-    out = tmp_path_factory.mktemp("run")
-    run_notebook("01_featurize.ipynb", out)
-    run_notebook("02_split_and_histogram.ipynb", out)
-    run_notebook("03_repeated_training.ipynb", out, n_runs=3, epochs=8, patience=3, hidden=[16])
-    return out
-
-
 def test_02_split_keeps_alloys_and_case_study_apart(tiny_run):
     split = pd.read_csv(tiny_run / "data" / "split.csv", index_col="row_id")
     train = set(split.loc[split["set"] == "train", "composition"])
@@ -68,3 +58,18 @@ def test_05_predicts_only_unseen_fe_rich_alloys(tiny_run):
                 "pred_f1_best", "pct_error_r2_best", "pct_error_f1_best"}
     assert expected <= set(cases.columns)
     assert (tiny_run / "figures" / "fig6_case_study.png").is_file()
+
+
+def test_06_writes_the_protocol_and_baseline_tables(tiny_run):
+    run_notebook("06_honest_evaluation.ipynb", tiny_run, n_outer_folds=2, n_runs=3)
+    protocols = pd.read_csv(tiny_run / "tables" / "protocols.csv")
+    assert len(protocols) == 6 and set(protocols["model"]) == {"R2 best", "F1 best"}
+    assert protocols["protocol"].str.startswith("optimism").sum() == 2
+    for col in ("r2_mean", "r2_std", "rmse_mean", "f1_mean"):
+        assert col in protocols.columns
+    baselines = pd.read_csv(tiny_run / "tables" / "baselines.csv")
+    assert {"predict the mean", "ridge regression", "random forest", "gradient boosting"} <= set(baselines["model"])
+    assert baselines["model"].str.startswith("ANN ensemble").any()
+    calib = pd.read_csv(tiny_run / "tables" / "calibration_folds.csv")
+    assert calib[["within_1_std", "within_2_std"]].stack().between(0, 1).all()
+    assert (tiny_run / "figures" / "06_baselines.png").is_file()

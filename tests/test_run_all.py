@@ -19,14 +19,14 @@ def test_quick_run_end_to_end(tmp_path):
     done = subprocess.run([str(PROJECT_ROOT / "run_all.sh"), "--quick", "--out", str(out), "-p", "n_runs", "3"],
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    for table in ("table1.csv", "case_study.csv", "runs.csv"):
+    for table in ("table1.csv", "case_study.csv", "runs.csv", "protocols.csv", "baselines.csv"):
         assert (out / "tables" / table).is_file()
     figures = {p.stem for p in (out / "figures").glob("*.png")}
     assert {"fig2_histograms", "fig3a_boxplots", "fig3b_r2_vs_f1", "fig4_parity_residuals",
-            "fig5_threshold_quadrants", "fig6_case_study"} <= figures
+            "fig5_threshold_quadrants", "fig6_case_study", "04_threshold_sweep", "06_baselines"} <= figures
     index = (out / "report" / "index.html").read_text()
     for nb in ("01_featurize", "02_split_and_histogram", "03_repeated_training", "04_model_comparison",
-               "05_unseen_case_study"):
+               "05_unseen_case_study", "06_honest_evaluation"):
         assert f'href="{nb}.html"' in index and (out / "report" / f"{nb}.html").is_file()
     assert "report:" in done.stdout
 

@@ -1,0 +1,63 @@
+"""Honest evaluation: selection never sees test rows; baselines run; calibration numbers are shares."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import evaluation, metrics, model, split
+
+
+@pytest.fixture(scope="module")
+def problem():
+    rng = np.random.default_rng(0)
+    n_alloys = 60
+    Xa = rng.normal(size=(n_alloys, 6))
+    X = pd.DataFrame(np.repeat(Xa, 2, axis=0) + 0.05 * rng.normal(size=(2 * n_alloys, 6)),
+                     columns=[f"f{i}" for i in range(6)])
+    bs = 1.4 + 0.2 * np.tanh(X["f0"] + X["f1"] * X["f2"]) + 0.02 * rng.normal(size=len(X))
+    table = pd.DataFrame({"composition": np.repeat([f"A{i}" for i in range(n_alloys)], 2), "bs_tesla": bs})
+    return table, X
+
+
+CONFIG = model.TrainConfig(hidden=(16,), epochs=25, patience=5)
+
+
+def test_selection_uses_validation_rows_only_and_ignores_test_targets(problem):
+    table, X = problem
+    train_ids, test_ids = split.grouped_folds(table, 4, seed=0)[0]
+    res = evaluation.evaluate_fold(table, X, train_ids, test_ids, CONFIG, 5, 0, 1.4, seed=1)
+    assert not set(res.selection_ids) & set(test_ids)
+    assert set(res.selection_ids) <= set(train_ids)
+    assert not set(table.loc[res.selection_ids, "composition"]) & set(table.loc[test_ids, "composition"])
+    scrambled = table.copy()
+    scrambled.loc[test_ids, "bs_tesla"] = scrambled.loc[test_ids, "bs_tesla"].to_numpy()[::-1] + 0.3
+    again = evaluation.evaluate_fold(scrambled, X, train_ids, test_ids, CONFIG, 5, 0, 1.4, seed=1)
+    assert again.chosen["honest"] == res.chosen["honest"]
+
+
+def test_protocol_table_has_both_protocols_and_both_models(problem):
+    table, X = problem
+    per_fold = []
+    for k, (tr, te) in enumerate(split.grouped_folds(table, 3, seed=0)[:2]):
+        res = evaluation.evaluate_fold(table, X, tr, te, CONFIG, 4, 0, 1.4, seed=k)
+        per_fold.append(res.protocols.assign(fold=k))
+        assert len(res.protocols) == 4
+        assert res.baselines["model"].str.contains("random forest|ridge|mean|gradient boosting|ANN").all()
+        assert np.isfinite(res.baselines[metrics.METRIC_COLUMNS].to_numpy()).all()
+        assert 0 <= res.calibration["within_1_std"] <= res.calibration["within_2_std"] <= 1
+    per_fold = pd.concat(per_fold)
+    summary = evaluation.summarize(per_fold, ["protocol", "model"])
+    assert len(summary) == 4 and {"r2_mean", "r2_std", "f1_mean", "rmse_std"} <= set(summary.columns)
+    gap = evaluation.optimism(per_fold)
+    assert len(gap) == 2
+    # picking the maximum on the test set can only match or beat any other pick on that same test set
+    assert (gap.set_index("model").loc["R2 best", "r2_mean"] >= -1e-12)
+
+
+def test_pick_breaks_f1_ties_by_r2():
+    scores = pd.DataFrame({"r2": [0.5, 0.7, 0.6], "f1": [0.9, 0.9, 0.8]})
+    assert evaluation.pick(scores) == {"R2 best": 1, "F1 best": 1}
+
+
+def test_coverage_counts_rows_within_k_standard_deviations():
+    c = metrics.coverage(np.array([1.0, 1.0, 1.0, 1.0]), np.array([1.05, 1.15, 1.25, 1.0]), np.full(4, 0.1))
+    assert c["within_1_std"] == 0.5 and c["within_2_std"] == 0.75
