@@ -290,8 +290,8 @@ def train_vectorized(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray
 
     bar = None
     if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=len(runs), desc="runs finished", unit="run")
+        from tqdm import tqdm
+        bar = tqdm(total=len(runs), desc="runs finished", unit="run", mininterval=2.0)
     for ep in range(config.epochs):
         idx = np.zeros((len(alive), steps * batch), np.int32)
         wts = np.zeros((len(alive), steps * batch), np.float32)
@@ -375,7 +375,8 @@ def save_network(folder: Path, weights: list[np.ndarray], scaler: Scaler, spec, 
     return folder
 
 
-def _read_weights(path: Path) -> list[np.ndarray]:
+def read_weights(path: Path) -> list[np.ndarray]:
+    """The weight arrays of one network saved with np.savez."""
     with np.load(path) as npz:
         return [npz[f"arr_{i}"] for i in range(len(npz.files))]
 
@@ -387,7 +388,7 @@ def load_network(folder: str | Path) -> Network:
     folder = Path(folder)
     params = json.loads((folder / "params.json").read_text())
     config = TrainConfig(**params.pop("config"))
-    return Network([_read_weights(folder / "weights.npz")], Scaler.from_json(folder / "scaler.json"),
+    return Network([read_weights(folder / "weights.npz")], Scaler.from_json(folder / "scaler.json"),
                    FeatureSpec.from_json(folder / "feature_spec.json"), config, params)
 
 
@@ -400,7 +401,7 @@ def load_ensemble(models_dir: str | Path) -> Network:
     files = sorted((models_dir / "runs").glob("run_*.npz"))
     if not files:
         raise FileNotFoundError(f"{models_dir / 'runs'}: no trained runs")
-    return Network([_read_weights(f) for f in files], Scaler.from_json(models_dir / "scaler.json"),
+    return Network([read_weights(f) for f in files], Scaler.from_json(models_dir / "scaler.json"),
                    FeatureSpec.from_json(models_dir / "feature_spec.json"), TrainConfig(**state["config"]),
                    {"runs": [int(f.stem.split("_")[1]) for f in files], **state})
 
