@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import warnings
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -15,6 +16,7 @@ from matminer.featurizers.base import MultipleFeaturizer
 from matminer.featurizers.composition import (AtomicOrbitals, ElementProperty, IonProperty, Stoichiometry,
                                               ValenceOrbital)
 from pymatgen.core import Composition, Element
+from tqdm import TqdmWarning
 
 from helpers.paths import FEATURE_CACHE
 
@@ -100,7 +102,9 @@ def featurize_compositions(compositions: Iterable[str], cache_dir: Path | None =
     frame = pd.DataFrame({"composition": unique})
     frame["comp"] = [Composition(c) for c in unique]
     stack = composition_featurizer()
-    frame = stack.featurize_dataframe(frame, "comp", pbar=progress, ignore_errors=False)
+    with warnings.catch_warnings():  # without ipywidgets tqdm falls back to a text bar, and warns about it
+        warnings.simplefilter("ignore", TqdmWarning)
+        frame = stack.featurize_dataframe(frame, "comp", pbar=progress, ignore_errors=False)
     features = encode_categorical(frame.set_index("composition")[stack.feature_labels()])
     empty = features.columns[features.isna().any()].tolist()
     if empty:
