@@ -12,11 +12,14 @@ from typing import Iterable
 
 import numpy as np
 import pandas as pd
-from matminer.featurizers.base import MultipleFeaturizer
-from matminer.featurizers.composition import (AtomicOrbitals, ElementProperty, IonProperty, Stoichiometry,
-                                              ValenceOrbital)
 from pymatgen.core import Composition, Element
 from tqdm import TqdmWarning
+
+with warnings.catch_warnings():  # matminer imports tqdm.auto, which warns when ipywidgets is absent (a text bar is fine)
+    warnings.simplefilter("ignore", TqdmWarning)
+    from matminer.featurizers.base import MultipleFeaturizer
+    from matminer.featurizers.composition import (AtomicOrbitals, ElementProperty, IonProperty, Stoichiometry,
+                                                  ValenceOrbital)
 
 from helpers.paths import FEATURE_CACHE
 
@@ -102,9 +105,7 @@ def featurize_compositions(compositions: Iterable[str], cache_dir: Path | None =
     frame = pd.DataFrame({"composition": unique})
     frame["comp"] = [Composition(c) for c in unique]
     stack = composition_featurizer()
-    with warnings.catch_warnings():  # without ipywidgets tqdm falls back to a text bar, and warns about it
-        warnings.simplefilter("ignore", TqdmWarning)
-        frame = stack.featurize_dataframe(frame, "comp", pbar=progress, ignore_errors=False)
+    frame = stack.featurize_dataframe(frame, "comp", pbar=progress, ignore_errors=False)
     features = encode_categorical(frame.set_index("composition")[stack.feature_labels()])
     empty = features.columns[features.isna().any()].tolist()
     if empty:
