@@ -74,11 +74,6 @@ class Dataset:
     rows_read: int
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def has_annealing(self) -> bool:
-        """True when the data carry annealing conditions (process features are possible)."""
-        return bool(self.table["annealed"].any())
-
     def summary(self) -> pd.Series:
         """Counts a reader wants first: rows, distinct alloys, references, excluded rows."""
         t = self.table
@@ -176,16 +171,11 @@ def canonical_formula(amounts: dict[str, float]) -> str:
     return "".join(f"{el}{pct[el]:g}" for el in order)
 
 
-def parse_formula(formula: str) -> Composition:
-    """A pymatgen Composition from a formula string such as 'Fe73.5Si13.5B9Nb3Cu1'."""
-    return Composition(formula)
-
-
 def _amounts_from_formula(text: object) -> tuple[dict[str, float] | None, str | None]:
     if not isinstance(text, str) or not text.strip():
         return None, "missing composition"
     try:
-        comp = parse_formula(text.strip())
+        comp = Composition(text.strip())
     except Exception as exc:  # pymatgen raises ValueError, KeyError or its own errors
         return None, f"unparsable formula or unknown element ({exc})"
     if len(comp) == 0:

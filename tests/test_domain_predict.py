@@ -68,3 +68,15 @@ def test_predict_csv_predicts_the_good_rows_and_reports_the_bad(tiny_run, tmp_pa
     assert list(result.columns) == predict.OUTPUT_COLUMNS
     assert not result["in_domain"].iloc[1]  # cobalt is absent from the training data
     assert (result["ensemble_std"] >= 0).all()
+
+
+def test_a_users_script_can_predict_a_tidy_table_with_a_saved_model(tiny_run):
+    from helpers.model import load_network
+
+    table = pd.DataFrame({"composition": ["Fe73.5Si13.5B9Nb3Cu1", "Fe84B10C6"], "annealed": [True, False],
+                          "anneal_temp_K": [813.0, np.nan], "anneal_time_s": [3600.0, np.nan],
+                          "fe_at_pct": [73.5, 84.0]})
+    bs = load_network(tiny_run / "models" / "r2_best").predict(table)
+    assert bs.shape == (2,) and np.isfinite(bs).all()
+    expected = predict.predict_table(table, tiny_run)["bs_r2_best"].to_numpy()
+    np.testing.assert_allclose(bs, expected, atol=1e-4)
