@@ -32,14 +32,6 @@ def baseline_models(seed: int = 0) -> dict[str, object]:
     }
 
 
-def pick(scores: pd.DataFrame) -> dict[str, int]:
-    """Positions of the R2-best and F1-best runs in a per-run score table (F1 ties go to the higher R2)."""
-    order = np.arange(len(scores))
-    r2_best = int(np.lexsort((order, -scores["r2"].to_numpy()))[0])
-    f1_best = int(np.lexsort((order, -scores["r2"].to_numpy(), -scores["f1"].to_numpy()))[0])
-    return {"R2 best": r2_best, "F1 best": f1_best}
-
-
 @dataclass
 class FoldResult:
     """Everything one outer fold measured."""
@@ -72,7 +64,7 @@ def evaluate_fold(table: pd.DataFrame, X: pd.DataFrame, train_ids: pd.Index, tes
     y_sel, y_test = y.loc[sel_ids].to_numpy(), y.loc[test_ids].to_numpy()
     sel_scores = pd.DataFrame([metrics.scores(y_sel, p, threshold) for p in pred_sel])
     test_scores = pd.DataFrame([metrics.scores(y_test, p, threshold) for p in pred_test])
-    chosen = {"honest": pick(sel_scores), "paper": pick(test_scores)}
+    chosen = {"honest": model.pick_best(sel_scores), "paper": model.pick_best(test_scores)}
     rows = [{"protocol": PROTOCOLS[protocol], "model": name, "run": run, **test_scores.iloc[run].to_dict()}
             for protocol, picks in chosen.items() for name, run in picks.items()]
 

@@ -477,8 +477,15 @@ def _fingerprint(X_train, y_train, X_test, y_test, config, n_runs, base_seed, th
     return digest.hexdigest()[:20]
 
 
-def best_runs(runs: pd.DataFrame) -> dict[str, int]:
-    """The 'R2 best' run (highest test R2) and the 'F1 best' run (highest test F1, ties broken by R2)."""
-    r2_best = int(runs.sort_values(["r2", "run"], ascending=[False, True]).iloc[0]["run"])
-    f1_best = int(runs.sort_values(["f1", "r2", "run"], ascending=[False, False, True]).iloc[0]["run"])
+def pick_best(scores: pd.DataFrame) -> dict[str, int]:
+    """Positions (0-based, in table order) of the R2-best and F1-best runs; F1 ties go to the higher R2, then the first."""
+    order = np.arange(len(scores))
+    r2_best = int(np.lexsort((order, -scores["r2"].to_numpy()))[0])
+    f1_best = int(np.lexsort((order, -scores["r2"].to_numpy(), -scores["f1"].to_numpy()))[0])
     return {"R2 best": r2_best, "F1 best": f1_best}
+
+
+def best_runs(runs: pd.DataFrame) -> dict[str, int]:
+    """Run ids of the 'R2 best' (highest test R2) and 'F1 best' (highest test F1, ties by R2) runs of runs.csv."""
+    ordered = runs.sort_values("run").reset_index(drop=True)
+    return {name: int(ordered.loc[pos, "run"]) for name, pos in pick_best(ordered).items()}

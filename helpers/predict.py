@@ -22,6 +22,8 @@ MODELS = {"R2 best": "r2_best", "F1 best": "f1_best"}
 OUTPUT_COLUMNS = ["composition", "anneal_temp_K", "anneal_time_s", "bs_r2_best", "bs_f1_best", "bs_ensemble",
                   "ensemble_std", "in_domain", "domain_notes"]
 
+ROUNDED = {"bs_r2_best": 4, "bs_f1_best": 4, "bs_ensemble": 4, "ensemble_std": 4}
+
 
 class PredictionError(RuntimeError):
     """A run folder without the saved models, or an input that cannot be predicted."""
@@ -56,7 +58,7 @@ def predict_table(table: pd.DataFrame, run: str | Path) -> pd.DataFrame:
     out["bs_ensemble"], out["ensemble_std"] = per_run.mean(axis=0), per_run.std(axis=0)
     flags = domain.check(table, ensemble.scaler.x(X))
     out["in_domain"], out["domain_notes"] = flags["in_domain"], flags["domain_notes"]
-    return out[OUTPUT_COLUMNS].round({"bs_r2_best": 4, "bs_f1_best": 4, "bs_ensemble": 4, "ensemble_std": 4})
+    return out[OUTPUT_COLUMNS]
 
 
 def _single(formula: str, temp: float | None, time: float | None) -> pd.DataFrame:
@@ -100,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                       file=sys.stderr)
             if ds.table.empty:
                 raise PredictionError(f"{args.csv}: no row can be predicted")
-            result = predict_table(ds.table, args.run)
+            result = predict_table(ds.table, args.run).round(ROUNDED)
             if args.out:
                 result.to_csv(resolve(args.out), index=False)
                 print(f"{len(result)} predictions written to {resolve(args.out)}", file=sys.stderr)

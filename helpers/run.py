@@ -41,6 +41,13 @@ def parameters_for(notebook: Path, given: dict[str, object]) -> dict[str, object
     return {k: v for k, v in given.items() if k in declared}
 
 
+def execute(notebook: Path, target: Path, parameters: dict[str, object]) -> Path:
+    """Execute one notebook with papermill (cwd notebooks/, kernel python3) into target."""
+    pm.execute_notebook(str(notebook), str(target), parameters=parameters, cwd=str(NOTEBOOKS_DIR),
+                        kernel_name="python3", progress_bar=False)
+    return target
+
+
 def run_notebooks(out: Path, given: dict[str, object], only: list[str] | None = None) -> list[Path]:
     """Execute the notebooks into out/, stopping at the first failure with the notebook and cell named."""
     out.mkdir(parents=True, exist_ok=True)
@@ -52,8 +59,7 @@ def run_notebooks(out: Path, given: dict[str, object], only: list[str] | None = 
         print(f"[{time.strftime('%H:%M:%S')}] {nb.name} {shown}", flush=True)
         start = time.time()
         try:
-            pm.execute_notebook(str(nb), str(target), parameters=params, cwd=str(NOTEBOOKS_DIR),
-                                kernel_name="python3", progress_bar=False)
+            execute(nb, target, params)
         except pm.PapermillExecutionError as exc:
             first_line = exc.source.strip().splitlines()[0] if exc.source.strip() else ""
             raise SystemExit(f"\nFAILED: {nb.name}, cell {exc.cell_index} (execution count {exc.exec_count}, "

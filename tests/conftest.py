@@ -27,13 +27,9 @@ def write_csv(tmp_path: Path):
 
 def run_notebook(name: str, out_dir: Path, **parameters) -> Path:
     """Execute notebooks/<name> with papermill into out_dir and return the executed copy."""
-    import papermill as pm
+    from helpers.run import NOTEBOOKS_DIR, execute
 
-    target = out_dir / name
-    pm.execute_notebook(str(PROJECT_ROOT / "notebooks" / name), str(target),
-                        parameters={"out_dir": str(out_dir), **parameters},
-                        cwd=str(PROJECT_ROOT / "notebooks"), kernel_name="python3", progress_bar=False)
-    return target
+    return execute(NOTEBOOKS_DIR / name, out_dir / name, {"out_dir": str(out_dir), **parameters})
 
 
 @pytest.fixture(scope="session")

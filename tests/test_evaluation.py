@@ -55,7 +55,7 @@ def test_protocol_table_has_both_protocols_and_both_models(problem):
 
 def test_pick_breaks_f1_ties_by_r2():
     scores = pd.DataFrame({"r2": [0.5, 0.7, 0.6], "f1": [0.9, 0.9, 0.8]})
-    assert evaluation.pick(scores) == {"R2 best": 1, "F1 best": 1}
+    assert model.pick_best(scores) == {"R2 best": 1, "F1 best": 1}
 
 
 def test_coverage_counts_rows_within_k_standard_deviations():
