@@ -27,7 +27,7 @@ def write_csv(tmp_path: Path):
 
 def run_notebook(name: str, out_dir: Path, **parameters) -> Path:
     """Execute notebooks/<name> with papermill into out_dir and return the executed copy."""
-    from helpers.run import NOTEBOOKS_DIR, execute
+    from helpers.pipeline import NOTEBOOKS_DIR, execute
 
     return execute(NOTEBOOKS_DIR / name, out_dir / name, {"out_dir": str(out_dir), **parameters})
 

@@ -4,7 +4,7 @@ import subprocess
 import pytest
 
 from helpers.paths import PROJECT_ROOT
-from helpers.run import parse_value
+from helpers.pipeline import parse_value
 
 pytestmark = pytest.mark.slow
 

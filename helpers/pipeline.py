@@ -1,6 +1,6 @@
 """Run the numbered notebooks in order with papermill, then build an HTML report of them.
 
-    python -m helpers.run [--out DIR] [--quick] [-p NAME VALUE ...] [--only 01 03]
+    python -m helpers.pipeline [--out DIR] [--quick] [-p NAME VALUE ...] [--only 01 03]
 """
 from __future__ import annotations
 
