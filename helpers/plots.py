@@ -18,12 +18,14 @@ def setup_style() -> None:
     plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 150, "savefig.bbox": "tight"})
 
 
-def save_fig(fig: plt.Figure, name: str, figures_dir: Path) -> Path:
-    """Save a figure as figures_dir/name.png and return the path."""
+def save_fig(fig: plt.Figure, name: str, figures_dir: Path) -> None:
+    """Save a figure as figures_dir/name.png.
+
+    Returns None, so that a notebook cell ending with save_fig(...) shows the figure and no path echo.
+    """
     path = Path(figures_dir) / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
-    return path
 
 
 def bs_distribution(table: pd.DataFrame, threshold: float = 1.4) -> plt.Figure:
