@@ -4,6 +4,9 @@
 #   ./run_all.sh --test   run the test suite
 # Both create .venv from the pinned requirements when it is missing or the requirements changed.
 set -euo pipefail
+# Relative paths given by the user (--out, -p dataset ...) are relative to the folder they ran this from: remember it
+# before changing to the project folder (the pipeline resolves them against it).
+export BS_ANN_CALLER_CWD="$PWD"
 cd "$(dirname "$0")"
 
 VENV=.venv
