@@ -17,9 +17,26 @@ from sklearn.linear_model import RidgeCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from helpers import metrics, model, split
+from helpers import metrics, split
+from helpers.network import TrainConfig, predict_scaled
+from helpers.training import fit_networks
 
+SELECTED_MODELS = {"R2 best": "r2_best", "F1 best": "f1_best"}   # name -> folder and column key, the one mapping
 PROTOCOLS = {"paper": "paper: select on test, report on test", "honest": "honest: select on validation, report on test"}
+
+
+def pick_best(scores: pd.DataFrame) -> dict[str, int]:
+    """Positions (0-based, in table order) of the R2-best and F1-best runs; F1 ties go to the higher R2, then the first."""
+    order = np.arange(len(scores))
+    r2_best = int(np.lexsort((order, -scores["r2"].to_numpy()))[0])
+    f1_best = int(np.lexsort((order, -scores["r2"].to_numpy(), -scores["f1"].to_numpy()))[0])
+    return {"R2 best": r2_best, "F1 best": f1_best}
+
+
+def best_runs(runs: pd.DataFrame) -> dict[str, int]:
+    """Run ids of the 'R2 best' (highest test R2) and 'F1 best' (highest test F1, ties by R2) runs of runs.csv."""
+    ordered = runs.sort_values("run").reset_index(drop=True)
+    return {name: int(ordered.loc[pos, "run"]) for name, pos in pick_best(ordered).items()}
 
 
 def baseline_models(seed: int = 0) -> dict[str, object]:
@@ -46,25 +63,22 @@ class FoldResult:
 
 
 def evaluate_fold(table: pd.DataFrame, X: pd.DataFrame, train_ids: pd.Index, test_ids: pd.Index,
-                  config: model.TrainConfig, n_runs: int, base_seed: int, threshold: float,
+                  config: TrainConfig, n_runs: int, base_seed: int, threshold: float,
                   selection_fraction: float = 0.2, seed: int = 0) -> FoldResult:
     """Train n_runs networks on part of train_ids, select on the rest, score everything on test_ids."""
     inner = split.split_rows(table.loc[train_ids], selection_fraction, seed, "grouped")
     fit_ids, sel_ids = inner.index[inner == "train"], inner.index[inner == "test"]
     y = table["bs_tesla"]
-    scaler = model.Scaler.fit(X.loc[fit_ids], y.loc[fit_ids].to_numpy())
-    groups = table.loc[fit_ids, "composition"].to_numpy()
     runs = list(range(n_runs))
-    carves = [split.validation_carve(groups, config.val_fraction, model.run_seed(base_seed, r)) for r in runs]
-    trained = model.train_vectorized(scaler.x(X.loc[fit_ids]), scaler.y(y.loc[fit_ids].to_numpy()), carves, runs,
-                                     base_seed, config)
+    scaler, trained = fit_networks(X.loc[fit_ids], y.loc[fit_ids].to_numpy(), table.loc[fit_ids, "composition"].to_numpy(),
+                                   config, runs, base_seed)
     weights = [r.weights for r in trained]
-    pred_sel = scaler.y_back(model.predict_scaled(weights, scaler.x(X.loc[sel_ids]), config.activation))
-    pred_test = scaler.y_back(model.predict_scaled(weights, scaler.x(X.loc[test_ids]), config.activation))
+    pred_sel = scaler.y_back(predict_scaled(weights, scaler.x(X.loc[sel_ids]), config.activation))
+    pred_test = scaler.y_back(predict_scaled(weights, scaler.x(X.loc[test_ids]), config.activation))
     y_sel, y_test = y.loc[sel_ids].to_numpy(), y.loc[test_ids].to_numpy()
     sel_scores = pd.DataFrame([metrics.scores(y_sel, p, threshold) for p in pred_sel])
     test_scores = pd.DataFrame([metrics.scores(y_test, p, threshold) for p in pred_test])
-    chosen = {"honest": model.pick_best(sel_scores), "paper": model.pick_best(test_scores)}
+    chosen = {"honest": pick_best(sel_scores), "paper": pick_best(test_scores)}
     rows = [{"protocol": PROTOCOLS[protocol], "model": name, "run": run, **test_scores.iloc[run].to_dict()}
             for protocol, picks in chosen.items() for name, run in picks.items()]
 

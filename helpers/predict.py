@@ -1,10 +1,12 @@
-"""Predict Bs of new alloys with the models a run saved: R2 best, F1 best and the ensemble of all runs.
+"""Predict Bs of new alloys with the models an analysis saved: R2 best, F1 best and the ensemble of all runs.
 
-    python -m helpers.predict "Fe83.3Si4B8P4Cu0.7" [--anneal-temp K] [--anneal-time S] [--run outputs/default]
-    python -m helpers.predict --csv alloys.csv [--out predictions.csv] [--run outputs/default]
+    python -m helpers.predict "Fe83.3Si4B8P4Cu0.7" [--anneal-temp K --anneal-time S] [--analysis outputs/default]
+    python -m helpers.predict --csv alloys.csv [--out predictions.csv [--force]] [--analysis outputs/default]
 
 Each prediction comes with the ensemble's standard deviation (the spread of all trained runs) and a domain flag
-(see helpers/domain.py). Without an annealing temperature an alloy is taken as as-quenched.
+(see helpers/domain.py). Without an annealing temperature an alloy is taken as as-quenched. A prediction outside
+the physically possible range (0 to 2.5 T), or for an alloy that is not Fe-based, is refused with its reason and a
+non-zero exit code (3), never printed as a result.
 """
 from __future__ import annotations
 
@@ -16,109 +18,164 @@ import numpy as np
 import pandas as pd
 
 from helpers.data import DataValidationError, frame_to_dataset, read_user_csv
-from helpers.paths import resolve
+from helpers.evaluation import SELECTED_MODELS
+from helpers.files import FileProblem, check_output_path, write_csv
+from helpers.paths import PROJECT_ROOT, resolve
+from helpers.validation import BS_MAX_TESLA
 
-MODELS = {"R2 best": "r2_best", "F1 best": "f1_best"}
-OUTPUT_COLUMNS = ["composition", "anneal_temp_K", "anneal_time_s", "bs_r2_best", "bs_f1_best", "bs_ensemble",
-                  "ensemble_std", "in_domain", "domain_notes"]
-
-ROUNDED = {"bs_r2_best": 4, "bs_f1_best": 4, "bs_ensemble": 4, "ensemble_std": 4}
+DEFAULT_ANALYSIS = PROJECT_ROOT / "outputs" / "default"
+FE_BASED_MIN_AT_PCT = 50.0   # the models were trained on Fe-based alloys only; below this Fe is not the base
+PREDICTED_COLUMNS = [f"bs_{key}" for key in SELECTED_MODELS.values()] + ["bs_ensemble"]
+OUTPUT_COLUMNS = ["source_row", "composition", "anneal_temp_K", "anneal_time_s", *PREDICTED_COLUMNS, "ensemble_std",
+                  "in_domain", "domain_notes", "status"]
+ROUNDED = dict.fromkeys([*PREDICTED_COLUMNS, "ensemble_std"], 4)
+EXIT_BAD_ROWS, EXIT_ERROR, EXIT_REFUSED, EXIT_INTERRUPTED = 1, 2, 3, 130
 
 
 class PredictionError(RuntimeError):
-    """A run folder without the saved models, or an input that cannot be predicted."""
+    """An input that cannot be predicted; the message says why."""
 
 
-def load_run_models(run: str | Path):
-    """The R2-best and F1-best networks, the ensemble and the domain saved by notebook 03 in run/models."""
-    from helpers.domain import Domain
-    from helpers.model import load_ensemble, load_network
-
-    models_dir = resolve(run) / "models"
-    needed = [models_dir / d / "weights.npz" for d in MODELS.values()] + [models_dir / "training.json",
-                                                                          models_dir / "domain.json"]
-    missing = [str(p) for p in needed if not p.is_file()]
-    if missing:
-        raise PredictionError(f"no trained models in {resolve(run)} (missing {missing[0]}); "
-                              "run ./run_all.sh first, or pass --run with the output folder of a run")
-    return ({name: load_network(models_dir / folder) for name, folder in MODELS.items()},
-            load_ensemble(models_dir), Domain.load(models_dir))
-
-
-def predict_table(table: pd.DataFrame, run: str | Path) -> pd.DataFrame:
-    """Predictions, ensemble spread and domain flag for every row of a tidy table (no Bs needed)."""
+def predict_table(table: pd.DataFrame, analysis: str | Path | None = None, saved=None) -> pd.DataFrame:
+    """Predictions, ensemble spread, domain flag and status for every row of a tidy table (no Bs needed)."""
     from helpers.features import build_features
+    from helpers.saved_models import load_saved_models
 
-    networks, ensemble, domain = load_run_models(run)
-    X, _, _ = build_features(table, spec=ensemble.spec, progress=False)
-    out = table[["composition", "anneal_temp_K", "anneal_time_s"]].copy()
-    for name, net in networks.items():
-        out[f"bs_{MODELS[name]}"] = net.predict_features(X)[0]
-    per_run = ensemble.predict_features(X)
+    saved = saved or load_saved_models(resolve(analysis or DEFAULT_ANALYSIS))
+    X, _, _ = build_features(table, spec=saved.spec, progress=False)
+    out = table.reindex(columns=["source_row", "composition", "anneal_temp_K", "anneal_time_s"])
+    for name, net in saved.selected.items():
+        out[f"bs_{SELECTED_MODELS[name]}"] = net.predict_features(X)
+    per_run = saved.ensemble.predict_features(X)
     out["bs_ensemble"], out["ensemble_std"] = per_run.mean(axis=0), per_run.std(axis=0)
-    flags = domain.check(table, ensemble.scaler.x(X))
+    flags = saved.domain.check(table, saved.ensemble.scaler.x(X))
     out["in_domain"], out["domain_notes"] = flags["in_domain"], flags["domain_notes"]
+    out["status"] = [_refusal(row, table.loc[i, "fe_at_pct"]) for i, row in out.iterrows()]
+    refused = out["status"] != "ok"
+    out.loc[refused, [*PREDICTED_COLUMNS, "ensemble_std"]] = np.nan   # never shown as a result
     return out[OUTPUT_COLUMNS]
+
+
+def _refusal(row: pd.Series, fe_at_pct: float) -> str:
+    """'ok', or 'refused: <reason>' for a row the models cannot speak for or whose prediction is impossible."""
+    if fe_at_pct < FE_BASED_MIN_AT_PCT:
+        return (f"refused: not an Fe-based alloy (Fe {fe_at_pct:g} at.% < {FE_BASED_MIN_AT_PCT:g}); the models were "
+                "trained on Fe-based alloys only")
+    impossible = [(c, row[c]) for c in PREDICTED_COLUMNS if not (0 < row[c] <= BS_MAX_TESLA)]
+    if impossible:
+        shown = ", ".join(f"{c} = {v:.2f} T" for c, v in impossible)
+        return (f"refused: physically impossible prediction ({shown}; Bs lies in 0 to {BS_MAX_TESLA:g} T): the "
+                "alloy is far outside what the models learned")
+    return "ok"
+
+
+def ignored_annealing_note(table: pd.DataFrame, feature_set: str) -> str | None:
+    """A note when annealing conditions were given to models trained on composition alone."""
+    if feature_set == "composition" and table["annealed"].any():
+        return ("note: these models were trained on composition features only (feature_set 'composition'); the "
+                "annealing temperature and time given are ignored")
+    return None
 
 
 def _single(formula: str, temp: float | None, time: float | None) -> pd.DataFrame:
     frame = pd.DataFrame({"composition": [formula],
-                          "anneal_temp_K": [np.nan if temp is None else temp],
-                          "anneal_time_s": [np.nan if time is None else time]}, dtype=object)
-    ds = frame_to_dataset(frame, Path("<command line>"), strict=True, with_target=False)
-    return ds.table
+                          "anneal_temp_K": ["" if temp is None else repr(temp)],
+                          "anneal_time_s": ["" if time is None else repr(time)]}, dtype=str)
+    return frame_to_dataset(frame, Path("<command line>"), strict=True, with_target=False).table
 
 
-def _show(result: pd.DataFrame, run: Path) -> str:
-    row = result.iloc[0]
+def _show(row: pd.Series, folder: Path) -> str:
     treatment = ("as-quenched" if pd.isna(row["anneal_temp_K"]) else
                  f"annealed at {row['anneal_temp_K']:g} K for {row['anneal_time_s']:g} s")
-    lines = [f"{row['composition']} ({treatment}); models from {run}",
+    lines = [f"{row['composition']} ({treatment}); models from {folder}",
              f"{'model':<10} {'Bs (T)':>8} {'ensemble std (T)':>17}  domain"]
-    for label, col in (("R2 best", "bs_r2_best"), ("F1 best", "bs_f1_best"), ("ensemble", "bs_ensemble")):
+    for label, col in (("ensemble", "bs_ensemble"), ("R2 best", "bs_r2_best"), ("F1 best", "bs_f1_best")):
         lines.append(f"{label:<10} {row[col]:8.3f} {row['ensemble_std']:17.3f}  "
                      f"{'inside' if row['in_domain'] else 'OUTSIDE'}")
     lines.append(f"domain: {row['domain_notes']}")
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line entry point; returns the exit code."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m helpers.predict", description=__doc__.splitlines()[0])
     parser.add_argument("formula", nargs="?", help="composition in at.%%, e.g. Fe83.3Si4B8P4Cu0.7")
     parser.add_argument("--anneal-temp", type=float, help="annealing temperature (K); omit for as-quenched")
     parser.add_argument("--anneal-time", type=float, help="annealing time (s)")
-    parser.add_argument("--csv", help="CSV with composition[,anneal_temp_K,anneal_time_s] columns")
-    parser.add_argument("--out", help="with --csv: write predictions here instead of standard output")
-    parser.add_argument("--run", default="outputs/default", help="output folder of a run (default outputs/default)")
+    parser.add_argument("--csv", help="CSV or .xlsx with composition[,anneal_temp_K,anneal_time_s] columns")
+    parser.add_argument("--out", help="with --csv: write predictions to this new file instead of standard output")
+    parser.add_argument("--force", action="store_true", help="with --out: replace the file if it exists")
+    parser.add_argument("--analysis", help=f"output folder of an analysis (./run_all.sh --out); default "
+                                           f"{DEFAULT_ANALYSIS}")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point; returns the exit code."""
+    parser = _parser()
     args = parser.parse_args(argv)
     if bool(args.formula) == bool(args.csv):
         parser.error("give either a formula or --csv FILE")
+    folder = resolve(args.analysis) if args.analysis else DEFAULT_ANALYSIS
     try:
-        if args.csv:
-            ds = read_user_csv(args.csv, with_target=False)
-            for bad in ds.report.itertuples():
-                print(f"{bad.action}: {args.csv}, row {bad.source_row}: {bad.column} = {bad.value!r}: {bad.reason}",
-                      file=sys.stderr)
-            if ds.table.empty:
-                raise PredictionError(f"{args.csv}: no row can be predicted")
-            result = predict_table(ds.table, args.run).round(ROUNDED)
-            if args.out:
-                result.to_csv(resolve(args.out), index=False)
-                print(f"{len(result)} predictions written to {resolve(args.out)}", file=sys.stderr)
-            else:
-                result.to_csv(sys.stdout, index=False)
-            return 1 if (ds.report["action"] == "excluded").any() else 0
-        if args.anneal_time is not None and args.anneal_temp is None:
-            raise PredictionError("--anneal-time needs --anneal-temp")
-        if args.anneal_temp is not None and args.anneal_time is None:
-            raise PredictionError("--anneal-temp needs --anneal-time")
-        table = _single(args.formula, args.anneal_temp, args.anneal_time)
-        print(_show(predict_table(table, args.run), resolve(args.run)))
-        return 0
-    except (DataValidationError, PredictionError) as exc:
+        return _predict_csv(args, folder) if args.csv else _predict_one(args, folder)
+    except (DataValidationError, PredictionError, FileProblem) as exc:
         print(f"error: {str(exc).replace('<command line>, row 2: ', '')}", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
+    except RuntimeError as exc:           # ModelFolderError and the like: a one-line message, never a traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0
+
+
+def _predict_one(args: argparse.Namespace, folder: Path) -> int:
+    from helpers.saved_models import load_saved_models
+
+    if (args.anneal_time is None) != (args.anneal_temp is None):
+        raise PredictionError("--anneal-temp and --anneal-time go together (omit both for as-quenched)")
+    table = _single(args.formula, args.anneal_temp, args.anneal_time)
+    saved = load_saved_models(folder)
+    if note := ignored_annealing_note(table, saved.spec.feature_set):
+        print(note, file=sys.stderr)
+    row = predict_table(table, saved=saved).iloc[0]
+    if row["status"] != "ok":
+        print(f"{row['composition']}: {row['status']}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(_show(row, folder))
+    return 0
+
+
+def _predict_csv(args: argparse.Namespace, folder: Path) -> int:
+    from helpers.saved_models import load_saved_models
+
+    source = resolve(args.csv)
+    out = resolve(args.out) if args.out else None
+    if out is not None:
+        check_output_path(out, [source], force=args.force)
+    ds = read_user_csv(source, with_target=False)
+    for bad in ds.report.itertuples():
+        print(f"{bad.action}: {source}, row {bad.source_row}: {bad.column} = {bad.value!r}: {bad.reason}",
+              file=sys.stderr)
+    if ds.table.empty:
+        raise PredictionError(f"{source}: no row can be predicted")
+    saved = load_saved_models(folder)
+    if note := ignored_annealing_note(ds.table, saved.spec.feature_set):
+        print(note, file=sys.stderr)
+    result = predict_table(ds.table, saved=saved).round(ROUNDED)
+    for row in result[result["status"] != "ok"].itertuples():
+        print(f"{source}, row {row.source_row}: {row.composition}: {row.status}", file=sys.stderr)
+    if out is not None:
+        write_csv(result, out)
+        print(f"{len(result)} rows written to {out}", file=sys.stderr)
+    else:
+        from helpers.files import safe_for_spreadsheet
+        safe_for_spreadsheet(result).to_csv(sys.stdout, index=False)
+    if (result["status"] != "ok").any():
+        return EXIT_REFUSED
+    return EXIT_BAD_ROWS if (ds.report["action"] == "excluded").any() else 0
 
 
 if __name__ == "__main__":

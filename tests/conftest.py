@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.data import MIRROR_ENV
+from helpers.sources import MIRROR_ENV
 from helpers.paths import PROJECT_ROOT
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

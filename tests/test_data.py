@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import data
-from helpers.data import BadRowError, DataFetchError, DataValidationError, read_user_csv
+from helpers import data, sources
+from helpers.data import BadRowError, DataValidationError, read_user_csv
+from helpers.sources import DataFetchError
 
 GOOD = "composition,bs_tesla,anneal_temp_K,anneal_time_s\nFe73.5Si13.5B9Nb3Cu1,1.24,813,3600\nFe80B20,1.6,,\n"
 
@@ -50,7 +51,7 @@ def test_canonical_formula_puts_fe_first_and_normalizes_to_100():
 # ----------------------------------------------------------------- fetching
 
 def _fake_mirror(tmp_path: Path, name: str, content: bytes) -> Path:
-    src = data.load_manifest()[name]
+    src = sources.load_manifest()[name]
     path = tmp_path / "mirror" / src.mirror_dir / src.file
     path.parent.mkdir(parents=True)
     path.write_bytes(content)
@@ -60,30 +61,30 @@ def _fake_mirror(tmp_path: Path, name: str, content: bytes) -> Path:
 def test_a_file_with_the_wrong_sha256_is_refused_with_every_place_named(tmp_path):
     mirror = _fake_mirror(tmp_path, "weonepiece", b"Fe,Bs\n80,1.6\n")
     with pytest.raises(DataFetchError) as err:
-        data.fetch("weonepiece", cache_dir=tmp_path / "cache", mirror=mirror, download=False)
+        sources.fetch("weonepiece", cache_dir=tmp_path / "cache", mirror=mirror, download=False)
     msg = str(err.value)
-    expected = data.load_manifest()["weonepiece"].sha256
+    expected = sources.load_manifest()["weonepiece"].sha256
     actual = hashlib.sha256(b"Fe,Bs\n80,1.6\n").hexdigest()
     assert "Bs.csv" in msg and expected in msg and actual in msg
     assert "project cache" in msg and str(mirror) in msg and "pinned URL" in msg
 
 
 def test_fetch_copies_a_verified_mirror_file_into_the_cache_and_uses_it_next_time(tmp_path):
-    real = data.fetch("weonepiece")
+    real = sources.fetch("weonepiece")
     mirror = _fake_mirror(tmp_path, "weonepiece", real.read_bytes())
-    first = data.fetch("weonepiece", cache_dir=tmp_path / "cache", mirror=mirror, download=False)
+    first = sources.fetch("weonepiece", cache_dir=tmp_path / "cache", mirror=mirror, download=False)
     assert first.is_relative_to(tmp_path / "cache")
-    second = data.fetch("weonepiece", cache_dir=tmp_path / "cache", mirror=tmp_path / "nowhere", download=False)
+    second = sources.fetch("weonepiece", cache_dir=tmp_path / "cache", mirror=tmp_path / "nowhere", download=False)
     assert second == first
 
 
 def test_a_corrupted_cache_copy_is_not_used(tmp_path):
-    src = data.load_manifest()["weonepiece"]
+    src = sources.load_manifest()["weonepiece"]
     bad = tmp_path / "cache" / src.mirror_dir / src.file
     bad.parent.mkdir(parents=True)
     bad.write_text("corrupted")
     with pytest.raises(DataFetchError, match="sha256 mismatch"):
-        data.fetch("weonepiece", cache_dir=tmp_path / "cache", mirror=tmp_path / "none", download=False)
+        sources.fetch("weonepiece", cache_dir=tmp_path / "cache", mirror=tmp_path / "none", download=False)
 
 
 # ----------------------------------------------------------------- bad input, one class at a time

@@ -37,7 +37,7 @@ def test_domain_flag_trips_on_fe_outside_the_range_and_far_points(tmp_path):
 
 def test_predict_one_formula_prints_all_three_models(tiny_run, capsys):
     code = predict.main(["Fe83.3Si4B8P4Cu0.7", "--anneal-temp", "700", "--anneal-time", "600",
-                         "--run", str(tiny_run)])
+                         "--analysis", str(tiny_run)])
     out = capsys.readouterr().out
     assert code == 0
     for label in ("R2 best", "F1 best", "ensemble", "domain:"):
@@ -45,13 +45,13 @@ def test_predict_one_formula_prints_all_three_models(tiny_run, capsys):
 
 
 def test_predict_a_bad_formula_gives_one_line_and_non_zero_exit(tiny_run, capsys):
-    assert predict.main(["Fe80Qq20", "--run", str(tiny_run)]) == 2
+    assert predict.main(["Fe80Qq20", "--analysis", str(tiny_run)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Qq" in err
 
 
 def test_predict_without_a_run_says_so(tmp_path, capsys):
-    assert predict.main(["Fe80B20", "--run", str(tmp_path)]) == 2
+    assert predict.main(["Fe80B20", "--analysis", str(tmp_path)]) == 2
     assert "no trained models" in capsys.readouterr().err
 
 
@@ -60,7 +60,7 @@ def test_predict_csv_predicts_the_good_rows_and_reports_the_bad(tiny_run, tmp_pa
     src.write_text("composition,anneal_temp_K,anneal_time_s\nFe73.5Si13.5B9Nb3Cu1,813,3600\nFe80(B20,,\n"
                    "Fe80Co10B10,,\n")
     out = tmp_path / "pred.csv"
-    code = predict.main(["--csv", str(src), "--out", str(out), "--run", str(tiny_run)])
+    code = predict.main(["--csv", str(src), "--out", str(out), "--analysis", str(tiny_run)])
     assert code == 1
     assert "row 3" in capsys.readouterr().err
     result = pd.read_csv(out)
@@ -71,7 +71,7 @@ def test_predict_csv_predicts_the_good_rows_and_reports_the_bad(tiny_run, tmp_pa
 
 
 def test_a_users_script_can_predict_a_tidy_table_with_a_saved_model(tiny_run):
-    from helpers.model import load_network
+    from helpers.network import load_network
 
     table = pd.DataFrame({"composition": ["Fe73.5Si13.5B9Nb3Cu1", "Fe84B10C6"], "annealed": [True, False],
                           "anneal_temp_K": [813.0, np.nan], "anneal_time_s": [3600.0, np.nan],

@@ -3,7 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import evaluation, metrics, model, split
+from helpers import evaluation, metrics, split
+from helpers.network import TrainConfig
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +19,7 @@ def problem():
     return table, X
 
 
-CONFIG = model.TrainConfig(hidden=(16,), epochs=25, patience=5)
+CONFIG = TrainConfig(hidden=(16,), epochs=25, patience=5)
 
 
 def test_selection_uses_validation_rows_only_and_ignores_test_targets(problem):
@@ -55,7 +56,7 @@ def test_protocol_table_has_both_protocols_and_both_models(problem):
 
 def test_pick_breaks_f1_ties_by_r2():
     scores = pd.DataFrame({"r2": [0.5, 0.7, 0.6], "f1": [0.9, 0.9, 0.8]})
-    assert model.pick_best(scores) == {"R2 best": 1, "F1 best": 1}
+    assert evaluation.pick_best(scores) == {"R2 best": 1, "F1 best": 1}
 
 
 def test_coverage_counts_rows_within_k_standard_deviations():

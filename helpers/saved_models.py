@@ -1,0 +1,162 @@
+"""The one loader of the models an analysis saved (models/ of an output folder), checked once when loaded.
+
+Notebook 03 writes models/: the weights of every training run (runs/run_NNN.npz, listed in tables/runs.csv), one
+scaler and feature spec, training.json, the R2-best and F1-best networks (r2_best/, f1_best/) and the applicability
+domain. ``load_saved_models`` reads each file once, checks that they belong together (files present, valid JSON,
+weight shapes that match the feature list and the layers, finite numbers, the runs of runs.csv and no others, the
+selected networks equal to their runs) and names what is wrong and how to fix it.
+"""
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers.domain import Domain
+from helpers.evaluation import SELECTED_MODELS
+from helpers.features import FeatureSpec
+from helpers.network import Ensemble, Network, Scaler, TrainConfig, read_weights, weight_shapes
+
+REQUIRED_FILES = ["training.json", "scaler.json", "feature_spec.json", "domain.json", "domain_train.npz",
+                  *[f"{folder}/{name}" for folder in SELECTED_MODELS.values()
+                    for name in ("params.json", "weights.npz")]]
+
+
+class ModelFolderError(RuntimeError):
+    """The saved models of an output folder are missing, incomplete or corrupt; the message says how to fix it."""
+
+
+@dataclass
+class SavedModels:
+    """Everything needed to predict: the R2/F1-best networks, the ensemble of all runs, the domain."""
+
+    folder: Path
+    selected: dict[str, Network]
+    ensemble: Ensemble
+    domain: Domain
+    training: dict
+
+    @property
+    def spec(self) -> FeatureSpec:
+        """The feature spec every network was trained with."""
+        return self.ensemble.spec
+
+
+def load_saved_models(output_dir: str | Path) -> SavedModels:
+    """Load and check models/ of an output folder; raise ModelFolderError naming the problem and the fix."""
+    folder = Path(output_dir).expanduser().resolve()
+    models = folder / "models"
+    _check_present(folder, models)
+    training = _json(models / "training.json", folder)
+    config = _config(training, models / "training.json", folder)
+    spec = FeatureSpec(**_json(models / "feature_spec.json", folder))
+    scaler = _scaler(models / "scaler.json", spec, folder)
+    run_ids = _run_ids(folder, int(training.get("n_runs", -1)))
+    shapes = weight_shapes(len(spec.columns), config.hidden)
+    weights = {r: _weights(models / "runs" / f"run_{r:03d}.npz", shapes, folder) for r in run_ids}
+    ensemble = Ensemble([weights[r] for r in run_ids], scaler, spec, config, {"runs": run_ids, **training})
+    selected = {name: _selected(models / key, weights, scaler, spec, config, folder)
+                for name, key in SELECTED_MODELS.items()}
+    try:
+        domain = Domain.load(models)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        raise _broken(folder, f"{models / 'domain.json'} or domain_train.npz cannot be read ({exc})") from None
+    return SavedModels(folder, selected, ensemble, domain, training)
+
+
+def _broken(folder: Path, what: str) -> ModelFolderError:
+    return ModelFolderError(f"{what}; the saved models in {folder} are unusable: rerun notebook 03 and the ones after "
+                            f"it (./run_all.sh --only 03 04 05 06 --out {folder})")
+
+
+def _check_present(folder: Path, models: Path) -> None:
+    if not folder.is_dir():
+        raise ModelFolderError(f"{folder}: no such folder; pass the output folder of an analysis "
+                               "(./run_all.sh writes outputs/default)")
+    if not (models / "training.json").is_file():
+        raise ModelFolderError(f"no trained models in {folder} (missing {models / 'training.json'}); run "
+                               "./run_all.sh first, or pass the output folder of an analysis that has run")
+    missing = [name for name in REQUIRED_FILES if not (models / name).is_file()]
+    if missing:
+        raise _broken(folder, f"{models / missing[0]} is missing" + (f" (and {len(missing) - 1} more)"
+                                                                      if len(missing) > 1 else ""))
+
+
+def _json(path: Path, folder: Path) -> dict:
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise _broken(folder, f"{path} is not valid JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise _broken(folder, f"{path} does not hold a JSON object")
+    return value
+
+
+def _config(training: dict, path: Path, folder: Path) -> TrainConfig:
+    try:
+        return TrainConfig(**training["config"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _broken(folder, f"{path}: no valid network configuration ({exc})") from None
+
+
+def _scaler(path: Path, spec: FeatureSpec, folder: Path) -> Scaler:
+    try:
+        scaler = Scaler.from_json(path)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _broken(folder, f"{path}: not a scaler ({exc})") from None
+    n = len(spec.columns)
+    if scaler.columns != spec.columns or scaler.x_mean.shape != (n,) or scaler.x_scale.shape != (n,):
+        raise _broken(folder, f"{path} does not match the {n} features of feature_spec.json")
+    values = np.concatenate([scaler.x_mean, scaler.x_scale, [scaler.y_mean, scaler.y_scale]])
+    if not np.isfinite(values).all() or (scaler.x_scale <= 0).any() or scaler.y_scale <= 0:
+        raise _broken(folder, f"{path} holds non-finite or non-positive scales")
+    return scaler
+
+
+def _run_ids(folder: Path, n_runs: int) -> list[int]:
+    runs_csv = folder / "tables" / "runs.csv"
+    try:
+        listed = sorted(int(r) for r in pd.read_csv(runs_csv)["run"])
+    except (OSError, KeyError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise _broken(folder, f"{runs_csv} cannot be read ({exc})") from None
+    on_disk = sorted(int(p.stem.split("_")[1]) for p in (folder / "models" / "runs").glob("run_*.npz"))
+    if listed != on_disk:
+        extra, absent = sorted(set(on_disk) - set(listed)), sorted(set(listed) - set(on_disk))
+        raise _broken(folder, f"models/runs/ does not hold the runs listed in {runs_csv}"
+                      + (f" (weights of runs {extra} are not listed)" if extra else "")
+                      + (f" (listed runs {absent} have no weights)" if absent else ""))
+    if len(listed) != n_runs or listed != list(range(n_runs)):
+        raise ModelFolderError(f"{folder}: the training is incomplete ({len(listed)} of {n_runs} runs finished); "
+                               f"rerun notebook 03 to finish it (it resumes): ./run_all.sh --only 03 04 05 06 "
+                               f"--out {folder}")
+    return listed
+
+
+def _weights(path: Path, shapes: list[tuple[int, ...]], folder: Path) -> list[np.ndarray]:
+    try:
+        weights = read_weights(path)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        raise _broken(folder, f"{path} cannot be read ({type(exc).__name__}: {exc})") from None
+    found = [w.shape for w in weights]
+    if found != shapes:
+        raise _broken(folder, f"{path} holds weights of shapes {found}, the network needs {shapes}")
+    if not all(np.isfinite(w).all() for w in weights):
+        raise _broken(folder, f"{path} holds non-finite weights (NaN or infinity)")
+    return weights
+
+
+def _selected(path: Path, runs: dict[int, list[np.ndarray]], scaler: Scaler, spec: FeatureSpec,
+              config: TrainConfig, folder: Path) -> Network:
+    meta = _json(path / "params.json", folder)
+    run = meta.get("run")
+    if run not in runs:
+        raise _broken(folder, f"{path / 'params.json'} names run {run!r}, which is not among the trained runs")
+    weights = _weights(path / "weights.npz", [w.shape for w in runs[run]], folder)
+    if not all(np.array_equal(a, b) for a, b in zip(weights, runs[run], strict=True)):
+        raise _broken(folder, f"{path / 'weights.npz'} differs from run {run}, which it claims to be")
+    meta = {k: v for k, v in meta.items() if k != "config"}
+    return Network([weights], scaler, spec, config, meta)

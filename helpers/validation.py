@@ -1,0 +1,278 @@
+"""Validation of raw rows into the tidy table: a list of small named checks, each over the whole table.
+
+``CHECKS`` lists them in the order they run. A check looks at the rows still in play and returns the problems it
+found: a row with an ``excluded`` problem leaves the table (or, in strict mode, stops everything); a ``normalized``
+problem is a change made to a kept row (rescaled amounts, rounding), reported like any other. Every problem names
+the file, the row as a spreadsheet numbers it, the column, the value and the reason.
+"""
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Callable
+from functools import cache
+
+import numpy as np
+import pandas as pd
+from pymatgen.core import Composition, Element
+
+from helpers.files import FileProblem
+
+TIDY_COLUMNS = ["composition", "bs_tesla", "anneal_temp_K", "anneal_time_s", "annealed", "fe_at_pct",
+                "source", "reference", "source_row"]
+REPORT_COLUMNS = ["file", "source_row", "column", "value", "reason", "action"]
+# Physical bounds (../shared/paper/DOMAIN_NOTES.md): no bulk material exceeds about 2.45 T (Fe65Co35); alloys of
+# this kind melt near 1400-1500 K, so a higher annealing temperature is not an anneal, nor is one below room
+# temperature (the lowest annealing temperature in the default data is 298 K); 30 days bounds any annealing time.
+BS_MAX_TESLA = 2.5
+ANNEAL_TEMP_RANGE_K = (290.0, 1500.0)
+ANNEAL_TIME_RANGE_S = (0.0, 30 * 24 * 3600.0)
+SUM_TOLERANCE_AT_PCT = 1.0
+DECIMALS = 3                                   # amounts are written to 0.001 at.%
+ISOTOPES = {"D": "deuterium", "T": "tritium"}  # pymatgen reads these as hydrogen
+
+
+class BadRowError(FileProblem):
+    """Strict mode: a row is unusable; the message names the file, the row, the column and the value."""
+
+
+Problems = pd.DataFrame   # index: row labels of the work table; columns: column, value, reason, action
+
+
+def problems(index, column: str | pd.Series, value, reason: str | pd.Series, action: str = "excluded") -> Problems:
+    """A problem table for the given rows."""
+    return pd.DataFrame({"column": column, "value": value, "reason": reason, "action": action},
+                        index=pd.Index(index))
+
+
+# --------------------------------------------------------------------------- the checks
+
+def exact_duplicates(work: pd.DataFrame) -> Problems:
+    """A row identical in every source column to an earlier one is excluded, pointing at the first."""
+    first = work.groupby("dup_key")["source_row"].transform("first")
+    dup = work.index[work["dup_key"].duplicated()]
+    return problems(dup, "(whole row)", "", [f"exact duplicate of row {first[i]}" for i in dup])
+
+
+def formula_parses(work: pd.DataFrame) -> Problems:
+    """The composition must parse into known elements (D and T are isotopes, not elements; no unknown symbol)."""
+    if "formula" not in work:
+        return problems([], "", "", "")
+    found = [(i, reason) for i, text in work["formula"].items() if (reason := _formula_problem(text))]
+    return problems([i for i, _ in found], "composition", [work.at[i, "formula"] for i, _ in found],
+                    [r for _, r in found])
+
+
+def _formula_problem(text: object) -> str | None:
+    if not isinstance(text, str) or not text.strip():
+        return "missing composition"
+    for symbol in re.findall(r"[A-Z][a-z]*", text):
+        if symbol in ISOTOPES:
+            return f"'{symbol}' is {ISOTOPES[symbol]}, read as hydrogen; write H if you mean hydrogen"
+        if not Element.is_valid_symbol(symbol):
+            return f"unknown element(s) {symbol}"
+    try:
+        comp = Composition(text.strip(), strict=True)
+    except Exception as exc:  # pymatgen raises ValueError, KeyError or its own errors
+        return f"unparsable formula ({exc})"
+    return None if len(comp) else "unparsable formula (no elements)"
+
+
+def amounts_read(work: pd.DataFrame) -> Problems:
+    """Element amounts from the formula or the element columns: numbers, none negative, at least one element."""
+    found = []
+    for i, row in work.iterrows():
+        amounts, column, reason = _amounts(row, work.attrs.get("element_columns"))
+        work.at[i, "amounts"] = amounts
+        if reason:
+            found.append((i, column, row.get(column, row.get("formula", "")), reason))
+    return problems([f[0] for f in found], [f[1] for f in found], [f[2] for f in found], [f[3] for f in found])
+
+
+def _amounts(row: pd.Series, element_columns: list[str] | None) -> tuple[dict | None, str, str | None]:
+    if element_columns is None:
+        return dict(Composition(row["formula"].strip()).get_el_amt_dict()), "composition", None
+    amounts = {}
+    for el in element_columns:
+        number = pd.to_numeric(row[el], errors="coerce")
+        if pd.isna(row[el]) or (isinstance(row[el], str) and not row[el].strip()):
+            continue  # an empty cell in a wide element table means none of that element
+        if pd.isna(number):
+            return None, el, f"non-numeric amount of {el}"
+        if number < 0:
+            return None, el, f"negative amount of {el}"
+        amounts[el] = float(number)
+    if not any(v > 0 for v in amounts.values()):
+        return None, "composition", "no element present"
+    return amounts, "composition", None
+
+
+def elements_have_data(work: pd.DataFrame) -> Problems:
+    """Every element needs the elemental data the features are computed from (pymatgen has none past U)."""
+    found = [(i, sorted(set(a) & no_data_elements())) for i, a in work["amounts"].items()]
+    found = [(i, els) for i, els in found if els]
+    return problems([i for i, _ in found], "composition", [_written(work.loc[i]) for i, _ in found],
+                    [f"element(s) {', '.join(els)} have no elemental data (atomic orbitals) in pymatgen, so the "
+                     "156 features cannot be computed; such alloys are outside what this model can describe"
+                     for _, els in found])
+
+
+@cache
+def no_data_elements() -> frozenset[str]:
+    """Elements for which pymatgen lacks the atomic-orbital data that matminer's AtomicOrbitals needs."""
+    with warnings.catch_warnings():   # pymatgen warns once per element it has no data for: that is the point here
+        warnings.simplefilter("ignore")
+        return frozenset(Element.from_Z(z).symbol for z in range(1, 119) if not Element.from_Z(z).atomic_orbitals)
+
+
+def amounts_sum_to_100(work: pd.DataFrame) -> Problems:
+    """Amounts must sum to 100 ± 1 at.%; a small deviation is rescaled to 100 and reported."""
+    total = work["amounts"].map(lambda a: sum(a.values()))
+    far = total.sub(100).abs() > SUM_TOLERANCE_AT_PCT
+    near = ~far & (total.sub(100).abs() > 1e-6)
+    written = work.apply(_written, axis=1) if len(work) else pd.Series(dtype=object)
+    return pd.concat([
+        problems(work.index[far], "composition", written[far],
+                 [f"element amounts sum to {t:.6g} at.%, more than {SUM_TOLERANCE_AT_PCT:g} from 100" for t in total[far]]),
+        problems(work.index[near], "composition", written[near],
+                 [f"element amounts sum to {t:.6g} at.%; rescaled to 100" for t in total[near]], "normalized")])
+
+
+def amounts_resolvable(work: pd.DataFrame) -> Problems:
+    """Amounts are kept to 0.001 at.%: a trace below that is refused, and rounding that changes a value is reported."""
+    found = []
+    for i, amounts in work["amounts"].items():
+        pct = _percent(amounts)
+        lost = [el for el, v in pct.items() if 0 < v and round(v, DECIMALS) == 0]
+        zero = [el for el, v in amounts.items() if v == 0] if "formula" in work else []
+        rescaled = abs(sum(amounts.values()) - 100) > 1e-6     # reported by amounts_sum_to_100 already
+        if lost:
+            found.append((i, f"{', '.join(lost)} below {10 ** -DECIMALS:g} at.% (the resolution of this project); "
+                             "remove it or give at least 0.001", "excluded"))
+            continue
+        changed = {el: v for el, v in pct.items() if abs(round(v, DECIMALS) - v) > 1e-9}
+        if changed and not rescaled:
+            found.append((i, "amounts rounded to 0.001 at.%: " + ", ".join(f"{el} {v:.6g}" for el, v in changed.items()),
+                          "normalized"))
+        if zero:
+            found.append((i, f"element(s) {', '.join(zero)} with amount 0 left out", "normalized"))
+    return problems([f[0] for f in found], "composition", [_written(work.loc[f[0]]) for f in found],
+                    [f[1] for f in found], [f[2] for f in found])
+
+
+def bs_in_range(work: pd.DataFrame) -> Problems:
+    """Bs must be a finite number in (0, 2.5] T (no bulk material exceeds about 2.45 T)."""
+    if not work.attrs.get("with_target", True):
+        return problems([], "", "", "")
+    bs = pd.to_numeric(work["bs"], errors="coerce")
+    empty = work["bs"].map(_is_empty)
+    reason = pd.Series(np.select(
+        [empty, bs.isna(), ~np.isfinite(bs.fillna(0)), bs <= 0, bs > BS_MAX_TESLA],
+        ["missing Bs", "non-numeric Bs", "non-finite Bs", "non-positive Bs",
+         f"Bs above {BS_MAX_TESLA:g} T (no bulk material reaches that)"], ""), index=work.index)
+    bad = reason != ""
+    return problems(work.index[bad], "bs_tesla", work.loc[bad, "bs"], reason[bad])
+
+
+def annealing_plausible(work: pd.DataFrame) -> Problems:
+    """Annealing temperature and time are empty (as-quenched) or finite numbers in physically plausible ranges."""
+    found = []
+    for i, row in work.iterrows():
+        reason = _anneal_problem(row)
+        if reason:
+            found.append((i, *reason))
+    return problems([f[0] for f in found], [f[1] for f in found], [f[2] for f in found], [f[3] for f in found])
+
+
+def _anneal_problem(row: pd.Series) -> tuple[str, object, str] | None:
+    for key, label, (lo, hi), unit in (("anneal_temp", "anneal_temp_K", ANNEAL_TEMP_RANGE_K, "K"),
+                                       ("anneal_time", "anneal_time_s", ANNEAL_TIME_RANGE_S, "s")):
+        value = row[key]
+        if _is_empty(value):
+            continue
+        number = pd.to_numeric(value, errors="coerce")
+        if pd.isna(number):
+            return label, value, "non-numeric annealing value"
+        if not math.isfinite(number):
+            return label, value, "non-finite annealing value"
+        if number < 0:
+            return label, value, "negative annealing value"
+        if not lo <= number <= hi:
+            return label, value, (f"annealing value outside the plausible range {lo:g} to {hi:g} {unit} "
+                                  "(below room temperature or above melting is not an anneal)" if unit == "K" else
+                                  f"annealing value outside the plausible range {lo:g} to {hi:g} {unit} (30 days)")
+    if _is_empty(row["anneal_temp"]) and not _is_empty(row["anneal_time"]):
+        return "anneal_temp_K", row["anneal_temp"], "annealing time given without a temperature"
+    return None
+
+
+CHECKS: list[Callable[[pd.DataFrame], Problems]] = [
+    exact_duplicates, formula_parses, amounts_read, elements_have_data, amounts_sum_to_100, amounts_resolvable,
+    bs_in_range, annealing_plausible]
+
+
+# --------------------------------------------------------------------------- running them
+
+def validate(raw: pd.DataFrame, file: str, source: str, strict: bool = False,
+             element_columns: list[str] | None = None, with_target: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run every check in CHECKS; return the tidy table and the report of excluded and changed rows."""
+    work = raw.copy()
+    work["amounts"] = None
+    work.attrs.update(element_columns=element_columns, with_target=with_target)
+    found = []
+    for check in CHECKS:
+        result = check(work)
+        if result.empty:
+            continue
+        result = result.assign(file=file, source_row=work.loc[result.index, "source_row"].to_numpy())
+        found.append(result)
+        work = work.drop(index=result.index[result["action"] == "excluded"])
+    report = pd.concat(found) if found else pd.DataFrame(columns=REPORT_COLUMNS)
+    report = report.sort_values("source_row", kind="stable")[REPORT_COLUMNS].reset_index(drop=True)
+    excluded = report[report["action"] == "excluded"]
+    if strict and len(excluded):
+        first = excluded.iloc[0]
+        raise BadRowError(f"{file}, row {first['source_row']}: column '{first['column']}' = {first['value']!r}: "
+                          f"{first['reason']}")
+    return _tidy(work, source), report
+
+
+def _tidy(work: pd.DataFrame, source: str) -> pd.DataFrame:
+    pct = work["amounts"].map(_percent)
+    temp = pd.to_numeric(work["anneal_temp"].where(~work["anneal_temp"].map(_is_empty)), errors="coerce")
+    time = pd.to_numeric(work["anneal_time"].where(~work["anneal_time"].map(_is_empty)), errors="coerce")
+    bs = pd.to_numeric(work["bs"], errors="coerce") if work.attrs.get("with_target", True) else np.nan
+    table = pd.DataFrame({
+        "composition": pct.map(canonical_formula), "bs_tesla": bs, "anneal_temp_K": temp.astype(float),
+        "anneal_time_s": time.astype(float), "annealed": temp.notna(),
+        "fe_at_pct": pct.map(lambda p: round(p.get("Fe", 0.0), DECIMALS)), "source": source,
+        "reference": work["reference"], "source_row": work["source_row"].astype(int)}, columns=TIDY_COLUMNS)
+    table["annealed"] = table["annealed"].astype(bool)
+    table = table.reset_index(drop=True)
+    table.index.name = "row_id"
+    return table
+
+
+def canonical_formula(amounts: dict[str, float]) -> str:
+    """Formula in at.% (sum 100, 0.001 at.% resolution), Fe first, then by decreasing amount: 'Fe73.5Si13.5B9Nb3Cu1'."""
+    pct = {el: round(v, DECIMALS) for el, v in _percent(amounts).items() if round(v, DECIMALS) > 0}
+    order = sorted(pct, key=lambda el: (el != "Fe", -pct[el], el))
+    return "".join(f"{el}{pct[el]:g}" for el in order)
+
+
+def _percent(amounts: dict[str, float]) -> dict[str, float]:
+    total = sum(amounts.values())
+    return {el: 100.0 * v / total for el, v in amounts.items() if v > 0}
+
+
+def _written(row: pd.Series) -> str:
+    if isinstance(row.get("formula"), str):
+        return row["formula"]
+    amounts = row["amounts"] or {}
+    return "".join(f"{el}{v:g}" for el, v in amounts.items() if v > 0)
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (
+        isinstance(value, str) and not value.strip())
