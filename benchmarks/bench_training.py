@@ -1,11 +1,23 @@
 """Seconds per training run: one Keras model.fit after another vs. all runs in one vectorized computation.
 
-    python benchmarks/bench_training.py --runs 100 [--sequential-runs K]
+    python benchmarks/bench_training.py --runs 100 [--sequential-runs K] [--skip-sequential]
 
 Both ways train the same network (notebook 03's defaults) on the same default data, grouped split, validation
 carves, initial weights, maximum epochs and early stopping. The last line printed is `speedup: X`, the ratio of
 seconds per run. With --sequential-runs K < N, only the first K runs are trained the sequential way (it is slow),
-and its seconds per run are measured on those K; the script says so.
+and its seconds per run are measured on those K; the script says so. With --skip-sequential the Keras loop is not
+run at all (the last line is then `gflops_ratio: X`).
+
+How fast the vectorized trainer uses the machine. Its useful work is counted as
+
+    GFLOP = 6 * n_weights * sum over runs of (epochs_trained * n_fit_rows) / 1e9
+
+with n_weights the number of weights of the matrix products (159*128 + 128*64 + 64*1 for the default network):
+per fitting row and epoch, the forward pass is 2 * n_weights FLOP and the backward pass about twice that. The
+count ignores biases, activations, dropout, Adam and the per-epoch validation pass, so it is a lower bound on the
+work done. Its GFLOP/s (that count over the trainer's seconds) is compared with a large float32 matrix product
+(tf.matmul of two 2048 x 2048 matrices, 2 * 2048^3 FLOP) timed in the same process: `gflops_ratio: X` is the
+trainer's GFLOP/s over the sgemm's.
 """
 from __future__ import annotations
 
@@ -17,39 +29,75 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from helpers import data, features, model, split  # noqa: E402
+from helpers import data, features, network, split, training  # noqa: E402
+
+
+def useful_gflop(results: list[training.RunResult], carves, n_in: int, hidden: tuple[int, ...]) -> float:
+    """6 * weights * (epochs_trained * fitting rows), summed over runs, in GFLOP (see the module docstring)."""
+    sizes = [n_in, *hidden, 1]
+    n_weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    rows_epochs = sum(r.epochs_trained * len(fit) for r, (fit, _) in zip(results, carves))
+    return 6.0 * n_weights * rows_epochs / 1e9
+
+
+def sgemm_gflops(n: int = 2048, repeats: int = 10) -> float:
+    """GFLOP/s of a large float32 matrix product (tf.matmul, n x n times n x n), best of a few timings."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    a = tf.constant(rng.normal(size=(n, n)).astype(np.float32))
+    b = tf.constant(rng.normal(size=(n, n)).astype(np.float32))
+    tf.matmul(a, b).numpy()  # warm-up
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        tf.matmul(a, b).numpy()
+        best = min(best, time.perf_counter() - start)
+    return 2.0 * n**3 / best / 1e9
 
 
 def main() -> None:
-    """Time both trainers and print seconds per run and the speedup."""
+    """Time both trainers and print seconds per run, the trainer's GFLOP/s, its ratio to sgemm and the speedup."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--sequential-runs", type=int, default=None, help="train only this many the slow way")
-    parser.add_argument("--epochs", type=int, default=model.TrainConfig.epochs)
+    parser.add_argument("--skip-sequential", action="store_true", help="do not train the slow way at all")
+    parser.add_argument("--epochs", type=int, default=network.TrainConfig.epochs)
     args = parser.parse_args()
 
     table = data.load_dataset("default").table
     X, _, _ = features.build_features(table, progress=False)
     side = split.split_rows(table)
     train = side == "train"
-    scaler = model.Scaler.fit(X[train], table.loc[train, "bs_tesla"].to_numpy())
+    scaler = network.Scaler.fit(X[train], table.loc[train, "bs_tesla"].to_numpy())
     X_fit, y_fit = scaler.x(X[train]), scaler.y(table.loc[train, "bs_tesla"].to_numpy())
     groups = table.loc[train, "composition"].to_numpy()
-    config = model.TrainConfig(epochs=args.epochs)
+    config = network.TrainConfig(epochs=args.epochs)
     runs = list(range(args.runs))
-    carves = [split.validation_carve(groups, config.val_fraction, model.run_seed(0, r)) for r in runs]
+    carves = [split.validation_carve(groups, config.val_fraction, training.run_seed(0, r)) for r in runs]
     n_seq = min(args.sequential_runs or args.runs, args.runs)
     print(f"data: {int(train.sum())} training rows x {X.shape[1]} features; network {config}")
 
-    model.train_vectorized(X_fit, y_fit, carves[:2], runs[:2], 0, model.TrainConfig(epochs=2))  # warm-up trace
+    training.train_vectorized(X_fit, y_fit, carves[:2], runs[:2], 0, network.TrainConfig(epochs=2))  # warm-up
     start = time.perf_counter()
-    fast = model.train_vectorized(X_fit, y_fit, carves, runs, 0, config)
-    fast_per_run = (time.perf_counter() - start) / len(runs)
-    print(f"vectorized: {len(runs)} runs, {fast_per_run:.3f} s per run "
-          f"(mean {np.mean([r.epochs_trained for r in fast]):.0f} epochs per run)", flush=True)
+    fast = training.train_vectorized(X_fit, y_fit, carves, runs, 0, config)
+    fast_seconds = time.perf_counter() - start
+    fast_per_run = fast_seconds / len(runs)
+    print(f"vectorized: {len(runs)} runs, {fast_per_run:.3f} s per run, {fast_seconds:.1f} s in all "
+          f"(mean {np.mean([r.epochs_trained for r in fast]):.0f} epochs per run, "
+          f"mean {np.mean([len(fit) for fit, _ in carves]):.0f} fitting rows)", flush=True)
+
+    gflop = useful_gflop(fast, carves, X_fit.shape[1], config.hidden)
+    trainer_gflops = gflop / fast_seconds
+    sgemm = sgemm_gflops()
+    print(f"useful work: {gflop:.0f} GFLOP, {trainer_gflops:.1f} GFLOP/s; "
+          f"sgemm 2048 (tf.matmul) {sgemm:.1f} GFLOP/s")
+    print(f"gflops_ratio: {trainer_gflops / sgemm:.2f}", flush=True)
+    if args.skip_sequential:
+        return
 
     start = time.perf_counter()
-    slow = model.train_sequential(X_fit, y_fit, carves[:n_seq], runs[:n_seq], 0, config)
+    slow = training.train_sequential(X_fit, y_fit, carves[:n_seq], runs[:n_seq], 0, config)
     slow_per_run = (time.perf_counter() - start) / n_seq
     measured_on = f"measured on the first {n_seq} of {len(runs)} runs" if n_seq < len(runs) else f"{n_seq} runs"
     print(f"sequential: {measured_on}, {slow_per_run:.3f} s per run "
