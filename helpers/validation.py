@@ -145,7 +145,8 @@ def amounts_resolvable(work: pd.DataFrame) -> Problems:
     for i, amounts in work["amounts"].items():
         pct = _percent(amounts)
         lost = [el for el, v in pct.items() if 0 < v and round(v, DECIMALS) == 0]
-        zero = [el for el, v in amounts.items() if v == 0] if "formula" in work else []
+        written = re.findall(r"[A-Z][a-z]*", work.at[i, "formula"]) if "formula" in work else []
+        zero = sorted(set(written) - {el for el, v in amounts.items() if v > 0})   # pymatgen drops 'Cu0' quietly
         rescaled = abs(sum(amounts.values()) - 100) > 1e-6     # reported by amounts_sum_to_100 already
         if lost:
             found.append((i, f"{', '.join(lost)} below {10 ** -DECIMALS:g} at.% (the resolution of this project); "
