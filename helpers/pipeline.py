@@ -520,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: check everything, fetch the data, run the notebooks, write the report; errors in one line."""
     parser = argparse.ArgumentParser(prog="run_all.sh", description="Run the analysis notebooks with papermill.")
     parser.add_argument("--out", default=None, help="output folder (default outputs/default, or outputs/quick)")
-    parser.add_argument("--quick", action="store_true", help="fast smoke run: few training runs and epochs")
+    parser.add_argument("--quick", action="store_true", help="fast smoke test: few training runs and epochs")
     parser.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
                         help="parameter passed to every notebook that declares it (repeatable)")
     parser.add_argument("--only", nargs="+", help="run only notebooks whose names start with these prefixes")
