@@ -18,6 +18,7 @@ training reproduces the runs an uninterrupted one would have made.
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -145,13 +146,13 @@ def adam_step(params, grads, m, v, t, stepping, learning_rate):
     t = t + stepping
     tt = tf.maximum(t, 1.0)
     alpha = learning_rate * tf.sqrt(1.0 - ADAM_BETA_2 ** tt) / (1.0 - ADAM_BETA_1 ** tt)
+    c1, c2, step = stepping * (1.0 - ADAM_BETA_1), stepping * (1.0 - ADAM_BETA_2), stepping * alpha
     new_p, new_m, new_v = [], [], []
     for p, g, mi, vi in zip(params, grads, m, v):
         shape = [-1] + [1] * (p.shape.rank - 1)
-        on = tf.reshape(stepping, shape)
-        mi = mi + on * (1.0 - ADAM_BETA_1) * (g - mi)
-        vi = vi + on * (1.0 - ADAM_BETA_2) * (g * g - vi)
-        new_p.append(p - on * tf.reshape(alpha, shape) * mi / (tf.sqrt(vi) + ADAM_EPSILON))
+        mi = mi + tf.reshape(c1, shape) * (g - mi)
+        vi = vi + tf.reshape(c2, shape) * (tf.square(g) - vi)
+        new_p.append(p - tf.reshape(step, shape) * mi / (tf.sqrt(vi) + ADAM_EPSILON))
         new_m.append(mi)
         new_v.append(vi)
     return new_p, new_m, new_v, t
@@ -194,13 +195,63 @@ def _bucket(n: int) -> int:
     return 3 * power // 4 if power >= 4 and 3 * power // 4 >= n else power
 
 
-def _jit(fn, jit: bool):
+XLA_ELEMENTWISE = False
+"""Compile the element-wise steps (masks, Adam) with XLA. It fuses them (a third less time per epoch with 100
+runs), but every slot count compiles anew (about a second each here), which costs more than it saves over the
+slot counts of a training; off, slots are compacted to exactly the alive runs whenever some stop."""
+
+
+@functools.lru_cache(maxsize=16)
+def _epoch_function(n_in: int, batch: int, widths: tuple[int, ...], activation_name: str, rate: float,
+                    patience: int, xla: bool):
+    """One epoch of every slot (all steps, the validation pass, early stopping) as a TensorFlow graph function.
+
+    Cached, so a second training with the same network does not trace it again; slots, rows and steps may vary
+    without retracing.
+    """
     import tensorflow as tf
 
-    return tf.function(fn, jit_compile=True) if jit else fn
+    act = activation(activation_name)
+    shapes = [w.shape for w in glorot_init(n_in, widths, 0)]
 
+    def masks_fn(keys, epoch, step):
+        return dropout_masks(keys, epoch, step, batch, widths, rate)
 
-XLA_ELEMENTWISE = True  # compile the element-wise steps (masks, Adam) with XLA: fused, a few memory passes
+    adam_fn = adam_step
+    if xla:
+        masks_fn, adam_fn = tf.function(masks_fn, jit_compile=True), tf.function(adam_step, jit_compile=True)
+    params_spec = [tf.TensorSpec([None, *s], tf.float32) for s in shapes]
+    vec, ivec = tf.TensorSpec([None], tf.float32), tf.TensorSpec([None], tf.int32)
+    rows = tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, None], tf.float32)
+    steps = tf.TensorSpec([None, None, batch], tf.int32), tf.TensorSpec([None, None, batch], tf.float32)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, n_in], tf.float32), tf.TensorSpec([None], tf.float32),
+                                  params_spec, params_spec, params_spec, vec, params_spec, vec, ivec, ivec, vec,
+                                  tf.TensorSpec([None], tf.uint32), *steps, *rows, tf.TensorSpec([], tf.int32),
+                                  tf.TensorSpec([], tf.float32)])
+    def epoch_fn(X, y, params, m, v, t, best, best_loss, best_epoch, wait, active, keys, idx, wts, vidx, vw, epoch,
+                 learning_rate):
+        for s in tf.range(tf.shape(idx)[1]):
+            xb = tf.gather(X, idx[:, s])
+            yb = tf.gather(y, idx[:, s])
+            wb = wts[:, s]
+            masks = masks_fn(keys, epoch, s) if rate > 0 else None
+            count = tf.reduce_sum(wb, axis=1)
+            with tf.GradientTape() as tape:
+                tape.watch(params)
+                err = tf.square(forward(params, xb, act, masks) - yb) * wb
+                loss = tf.reduce_sum(tf.reduce_sum(err, axis=1) / tf.maximum(count, 1.0))
+            grads = tape.gradient(loss, params)
+            stepping = active * tf.cast(count > 0, tf.float32)
+            params, m, v, t = adam_fn(params, grads, m, v, t, stepping, learning_rate)
+        pred = forward(params, tf.gather(X, vidx), act)
+        val_loss = tf.reduce_sum(vw * tf.square(pred - tf.gather(y, vidx)), axis=1) / tf.maximum(
+            tf.reduce_sum(vw, axis=1), 1.0)
+        best, best_loss, best_epoch, wait, stopped = early_stopping(val_loss, params, best, best_loss, best_epoch,
+                                                                    wait, active, epoch, patience)
+        return params, m, v, t, best, best_loss, best_epoch, wait, stopped
+
+    return epoch_fn
 
 
 def train_vectorized(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray, np.ndarray]], runs: list[int],
@@ -218,7 +269,6 @@ def train_vectorized(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray
     n_rows, n_in = X.shape
     batch = int(config.batch_size)
     widths = tuple(config.hidden)
-    act = activation(config.activation)
     rate = float(config.dropout)
     lr = tf.constant(float(config.learning_rate), tf.float32)
     patience = int(config.patience)
@@ -235,39 +285,10 @@ def train_vectorized(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray
         val_idx[i, :len(val)] = val
         val_w[i, :len(val)] = 1.0
 
-    masks_fn = _jit(lambda keys, epoch, step: dropout_masks(keys, epoch, step, batch, widths, rate), XLA_ELEMENTWISE)
-    adam_fn = _jit(adam_step, XLA_ELEMENTWISE)
-
+    xla = bool(XLA_ELEMENTWISE)
+    epoch_fn = _epoch_function(n_in, batch, widths, config.activation, rate, patience, xla)
+    bucket = _bucket if xla else (lambda n: n)
     shapes = [w.shape for w in glorot_init(n_in, config.hidden, 0)]
-    spec_params = [tf.TensorSpec([None, *s], tf.float32) for s in shapes]
-    vec = tf.TensorSpec([None], tf.float32)
-    ivec = tf.TensorSpec([None], tf.int32)
-
-    @tf.function(input_signature=[spec_params, spec_params, spec_params, vec, spec_params, vec, ivec, ivec, vec,
-                                  tf.TensorSpec([None], tf.uint32), tf.TensorSpec([None, None, batch], tf.int32),
-                                  tf.TensorSpec([None, None, batch], tf.float32),
-                                  tf.TensorSpec([None, n_val], tf.int32), tf.TensorSpec([None, n_val], tf.float32),
-                                  tf.TensorSpec([], tf.int32)])
-    def epoch_fn(params, m, v, t, best, best_loss, best_epoch, wait, active, keys, idx, wts, vidx, vw, epoch):
-        for s in tf.range(tf.shape(idx)[1]):
-            xb = tf.gather(X_tf, idx[:, s])
-            yb = tf.gather(y_tf, idx[:, s])
-            wb = wts[:, s]
-            masks = masks_fn(keys, epoch, s) if rate > 0 else None
-            count = tf.reduce_sum(wb, axis=1)
-            with tf.GradientTape() as tape:
-                tape.watch(params)
-                err = (forward(params, xb, act, masks) - yb) ** 2 * wb
-                loss = tf.reduce_sum(tf.reduce_sum(err, axis=1) / tf.maximum(count, 1.0))
-            grads = tape.gradient(loss, params)
-            stepping = active * tf.cast(count > 0, tf.float32)
-            params, m, v, t = adam_fn(params, grads, m, v, t, stepping, lr)
-        pred = forward(params, tf.gather(X_tf, vidx), act)
-        val_loss = tf.reduce_sum(vw * (pred - tf.gather(y_tf, vidx)) ** 2, axis=1) / tf.maximum(
-            tf.reduce_sum(vw, axis=1), 1.0)
-        best, best_loss, best_epoch, wait, stopped = early_stopping(val_loss, params, best, best_loss, best_epoch,
-                                                                    wait, active, epoch, patience)
-        return params, m, v, t, best, best_loss, best_epoch, wait, stopped
 
     init = [glorot_init(n_in, config.hidden, s) for s in seeds]
     params = [tf.constant(np.stack([w[k] for w in init])) for k in range(len(shapes))]
@@ -308,9 +329,9 @@ def train_vectorized(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray
     for ep in range(config.epochs):
         steps = max(math.ceil(len(fit_sets[pos]) / batch) for pos in slot_runs[alive])
         idx, wts = batches(shufflers, fit_sets, slot_runs, alive, steps, batch)
-        out = epoch_fn(state["params"], state["m"], state["v"], state["t"], state["best"], state["best_loss"],
+        out = epoch_fn(X_tf, y_tf, state["params"], state["m"], state["v"], state["t"], state["best"], state["best_loss"],
                        state["best_epoch"], state["wait"], tf.constant(alive.astype(np.float32)), state["keys"],
-                       idx, wts, state["vidx"], state["vw"], tf.constant(ep, tf.int32))
+                       idx, wts, state["vidx"], state["vw"], tf.constant(ep, tf.int32), lr)
         for name, value in zip(("params", "m", "v", "t", "best", "best_loss", "best_epoch", "wait"), out):
             state[name] = value
         stopped = out[-1].numpy()
@@ -324,9 +345,9 @@ def train_vectorized(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray
         n_alive = int(alive.sum())
         if n_alive == 0:
             break
-        if _bucket(n_alive) < len(slot_runs):   # compact: gather the alive runs (padded with dead slots)
+        if bucket(n_alive) < len(slot_runs):   # compact: gather the alive runs (padded with dead slots)
             live = np.flatnonzero(alive)
-            keep = np.concatenate([live, np.full(_bucket(n_alive) - n_alive, live[0])])
+            keep = np.concatenate([live, np.full(bucket(n_alive) - n_alive, live[0])])
             compact(keep)
             slot_runs = slot_runs[keep]
             alive = np.arange(len(keep)) < n_alive
