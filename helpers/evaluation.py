@@ -17,9 +17,10 @@ from sklearn.linear_model import RidgeCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from helpers import metrics, split
+from helpers import intervals, metrics, split
+from helpers.domain import Domain
 from helpers.network import TrainConfig, predict_scaled
-from helpers.training import fit_networks
+from helpers.training import fit_networks, run_seed
 
 SELECTED_MODELS = {"R2 best": "r2_best", "F1 best": "f1_best"}   # name -> folder and column key, the one mapping
 PROTOCOLS = {"paper": "paper: select on test, report on test", "honest": "honest: select on validation, report on test"}
@@ -56,7 +57,7 @@ class FoldResult:
     protocols: pd.DataFrame      # protocol x model rows, test metrics
     baselines: pd.DataFrame      # model rows, test metrics
     calibration: dict[str, float]
-    ensemble: pd.DataFrame       # per test row: measured, ensemble mean and standard deviation
+    ensemble: pd.DataFrame       # per test row: measured, ensemble mean, std, intervals, domain flag
     selection_ids: pd.Index
     test_ids: pd.Index
     chosen: dict[str, dict[str, int]]   # protocol -> model -> run
@@ -92,8 +93,38 @@ def evaluate_fold(table: pd.DataFrame, X: pd.DataFrame, train_ids: pd.Index, tes
         base_rows.append({"model": name, **metrics.scores(y_test, estimator.predict(X.loc[test_ids].to_numpy()),
                                                           threshold)})
     calibration = metrics.coverage(y_test, ensemble_mean, ensemble_std)
-    ensemble = pd.DataFrame({"measured": y_test, "mean": ensemble_mean, "std": ensemble_std}, index=test_ids)
+    ensemble = uncertainty_rows(table, X, fit_ids, test_ids, scaler, weights, config, base_seed)
     return FoldResult(pd.DataFrame(rows), pd.DataFrame(base_rows), calibration, ensemble, sel_ids, test_ids, chosen)
+
+
+def uncertainty_rows(table: pd.DataFrame, X: pd.DataFrame, fit_ids: pd.Index, test_ids: pd.Index, scaler, weights,
+                     config: TrainConfig, base_seed: int) -> pd.DataFrame:
+    """Per test row: measured, ensemble mean and std, conformal intervals (calibrated on the fitting rows only, out of
+    bag), the plain split-conformal interval, the difficulty and the domain flag of a domain fitted on the fitting rows."""
+    per_fit = scaler.y_back(predict_scaled(weights, scaler.x(X.loc[fit_ids]), config.activation))
+    per_test = scaler.y_back(predict_scaled(weights, scaler.x(X.loc[test_ids]), config.activation))
+    seeds = [run_seed(base_seed, r) for r in range(len(weights))]
+    calibration = intervals.calibrate(per_fit, table.loc[fit_ids, "composition"].to_numpy(), config.val_fraction,
+                                      seeds, table.loc[fit_ids, "bs_tesla"].to_numpy(), scaler.x(X.loc[fit_ids]))
+    mean, std = per_test.mean(axis=0), per_test.std(axis=0)
+    difficulty = calibration.difficulty(scaler.x(X.loc[test_ids]), std)
+    rows = pd.DataFrame({"measured": table.loc[test_ids, "bs_tesla"].to_numpy(), "mean": mean, "std": std,
+                         "difficulty": difficulty, "annealed": table.loc[test_ids, "annealed"].to_numpy()},
+                        index=test_ids)
+    for level in intervals.LEVELS:
+        rows[[f"lower_{level}", f"upper_{level}"]] = calibration.interval(mean, difficulty, level)
+        rows[[f"plain_lower_{level}", f"plain_upper_{level}"]] = calibration.plain_interval(mean, level)
+    domain = Domain.fit(table.loc[fit_ids], calibration.calibration_difficulty())
+    flags = domain.check(table.loc[test_ids], difficulty)
+    return rows.assign(in_domain=flags["in_domain"], domain_notes=flags["domain_notes"])
+
+
+def domain_errors(rows: pd.DataFrame, predicted: str = "mean") -> pd.DataFrame:
+    """Mean absolute error inside and outside the domain, their numbers of rows and the out/in ratio."""
+    err = (rows[predicted] - rows["measured"]).abs()
+    inside, outside = err[rows["in_domain"].astype(bool)], err[~rows["in_domain"].astype(bool)]
+    return pd.DataFrame([{"rows inside": len(inside), "rows outside": len(outside), "MAE inside (T)": inside.mean(),
+                          "MAE outside (T)": outside.mean(), "out/in MAE ratio": outside.mean() / inside.mean()}])
 
 
 def summarize(per_fold: pd.DataFrame, by: list[str]) -> pd.DataFrame:

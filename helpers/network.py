@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +22,34 @@ if TYPE_CHECKING:
     from helpers.features import FeatureSpec
 
 ACTIVATIONS = ("relu", "elu", "tanh", "sigmoid", "selu", "softplus")
+
+
+def tensorflow():
+    """TensorFlow, imported once with its C++ start-up lines (oneDNN, CPU features) kept off the console.
+
+    TensorFlow writes them to file descriptor 2 while it loads, whatever TF_CPP_MIN_LOG_LEVEL says; they are not
+    for a reader. Every module imports TensorFlow (and Keras, which loads it) through here.
+    """
+    if "tensorflow" not in sys.modules:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        sys.stderr.flush()
+        saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 2)
+            import tensorflow  # noqa: F401
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(devnull)
+    return sys.modules["tensorflow"]
+
+
+def keras_module():
+    """Keras, after a quiet TensorFlow import."""
+    tensorflow()
+    import keras
+
+    return keras
 
 
 @dataclass
@@ -109,9 +139,7 @@ def weight_shapes(n_in: int, hidden: tuple[int, ...]) -> list[tuple[int, ...]]:
 
 def activation(name: str):
     """The activation function of that name, from Keras (the one table every part of the project uses)."""
-    import keras
-
-    return keras.activations.get(name)
+    return keras_module().activations.get(name)
 
 
 def forward(params, h, act, masks=None):
@@ -119,8 +147,7 @@ def forward(params, h, act, masks=None):
 
     ``masks`` (one per hidden layer, N x rows x width, already scaled by 1 / keep probability) applies dropout.
     """
-    import tensorflow as tf
-
+    tf = tensorflow()
     n_layers = len(params) // 2
     for layer in range(n_layers):
         h = tf.matmul(h, params[2 * layer]) + params[2 * layer + 1][:, None, :]
@@ -133,8 +160,7 @@ def forward(params, h, act, masks=None):
 
 def predict_scaled(weights: list[list[np.ndarray]], X_scaled: np.ndarray, activation_name: str) -> np.ndarray:
     """Predictions (networks x rows, scaled target) of several networks at once, with dropout off."""
-    import tensorflow as tf
-
+    tf = tensorflow()
     params = [tf.constant(np.stack([w[k] for w in weights]), tf.float32) for k in range(len(weights[0]))]
     h = tf.broadcast_to(tf.constant(X_scaled, tf.float32)[None], [len(weights), *X_scaled.shape])
     return forward(params, h, activation(activation_name)).numpy()
@@ -142,8 +168,7 @@ def predict_scaled(weights: list[list[np.ndarray]], X_scaled: np.ndarray, activa
 
 def keras_network(n_in: int, config: TrainConfig):
     """The network as a Keras Sequential model: Dense+Dropout per hidden layer, one linear output."""
-    import keras
-
+    keras = keras_module()
     layers = [keras.Input((n_in,))]
     for width in config.hidden:
         layers += [keras.layers.Dense(width, activation=config.activation), keras.layers.Dropout(config.dropout)]

@@ -3,8 +3,9 @@
     python -m helpers.predict "Fe83.3Si4B8P4Cu0.7" [--anneal-temp K --anneal-time S] [--analysis outputs/default]
     python -m helpers.predict --csv alloys.csv [--out predictions.csv [--force]] [--analysis outputs/default]
 
-Each prediction comes with the ensemble's standard deviation (the spread of all trained runs) and a domain flag
-(see helpers/domain.py). Without an annealing temperature an alloy is taken as as-quenched. A prediction outside
+Each prediction leads with the ensemble (the mean of all trained runs) and its conformal prediction interval
+(helpers/intervals.py, 90 % by default, --level to change), then the R2-best and F1-best networks, the ensemble's
+standard deviation and a domain flag with its reasons (helpers/domain.py). Without an annealing temperature an alloy is taken as as-quenched. A prediction outside
 the physically possible range (0 to 2.5 T), or for an alloy that is not Fe-based, is refused with its reason and a
 non-zero exit code (3), never printed as a result.
 """
@@ -20,15 +21,18 @@ import pandas as pd
 from helpers.data import DataValidationError, frame_to_dataset, read_user_csv
 from helpers.evaluation import SELECTED_MODELS
 from helpers.files import FileProblem, check_output_path, write_csv
+from helpers.intervals import DEFAULT_LEVEL, check_level
 from helpers.paths import PROJECT_ROOT, resolve
 from helpers.validation import BS_MAX_TESLA
 
 DEFAULT_ANALYSIS = PROJECT_ROOT / "outputs" / "default"
 FE_BASED_MIN_AT_PCT = 50.0   # the models were trained on Fe-based alloys only; below this Fe is not the base
 PREDICTED_COLUMNS = [f"bs_{key}" for key in SELECTED_MODELS.values()] + ["bs_ensemble"]
+INTERVAL_COLUMNS = ["bs_lower", "bs_upper"]
 OUTPUT_COLUMNS = ["source_row", "composition", "anneal_temp_K", "anneal_time_s", *PREDICTED_COLUMNS, "ensemble_std",
-                  "in_domain", "domain_notes", "status"]
-ROUNDED = dict.fromkeys([*PREDICTED_COLUMNS, "ensemble_std"], 4)
+                  *INTERVAL_COLUMNS, "interval_level", "in_domain", "domain_notes", "difficulty", "status"]
+ENSEMBLE_LABEL = "all training runs"
+ROUNDED = dict.fromkeys([*PREDICTED_COLUMNS, "ensemble_std", *INTERVAL_COLUMNS, "difficulty"], 4)
 EXIT_BAD_ROWS, EXIT_ERROR, EXIT_REFUSED, EXIT_INTERRUPTED = 1, 2, 3, 130
 
 
@@ -36,11 +40,13 @@ class PredictionError(RuntimeError):
     """An input that cannot be predicted; the message says why."""
 
 
-def predict_table(table: pd.DataFrame, analysis: str | Path | None = None, saved=None) -> pd.DataFrame:
-    """Predictions, ensemble spread, domain flag and status for every row of a tidy table (no Bs needed)."""
+def predict_table(table: pd.DataFrame, analysis: str | Path | None = None, saved=None,
+                  level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+    """Predictions, ensemble spread, interval at ``level``, domain flag and status per row of a tidy table."""
     from helpers.features import build_features
     from helpers.saved_models import load_saved_models
 
+    check_level(level)
     saved = saved or load_saved_models(resolve(analysis or DEFAULT_ANALYSIS))
     X, _, _ = build_features(table, spec=saved.spec, progress=False)
     out = table.reindex(columns=["source_row", "composition", "anneal_temp_K", "anneal_time_s"])
@@ -48,11 +54,14 @@ def predict_table(table: pd.DataFrame, analysis: str | Path | None = None, saved
         out[f"bs_{SELECTED_MODELS[name]}"] = net.predict_features(X)
     per_run = saved.ensemble.predict_features(X)
     out["bs_ensemble"], out["ensemble_std"] = per_run.mean(axis=0), per_run.std(axis=0)
-    flags = saved.domain.check(table, saved.ensemble.scaler.x(X))
-    out["in_domain"], out["domain_notes"] = flags["in_domain"], flags["domain_notes"]
+    difficulty = saved.calibration.difficulty(saved.ensemble.scaler.x(X), out["ensemble_std"].to_numpy())
+    bounds = saved.calibration.interval(out["bs_ensemble"].to_numpy(), difficulty, level)
+    out["bs_lower"], out["bs_upper"], out["interval_level"] = bounds[:, 0], bounds[:, 1], level
+    flags = saved.domain.check(table, difficulty)
+    out["in_domain"], out["domain_notes"], out["difficulty"] = flags["in_domain"], flags["domain_notes"], difficulty
     out["status"] = [_refusal(row, table.loc[i, "fe_at_pct"]) for i, row in out.iterrows()]
     refused = out["status"] != "ok"
-    out.loc[refused, [*PREDICTED_COLUMNS, "ensemble_std"]] = np.nan   # never shown as a result
+    out.loc[refused, [*PREDICTED_COLUMNS, "ensemble_std", *INTERVAL_COLUMNS]] = np.nan   # never shown as a result
     return out[OUTPUT_COLUMNS]
 
 
@@ -87,13 +96,14 @@ def _single(formula: str, temp: float | None, time: float | None) -> pd.DataFram
 def _show(row: pd.Series, folder: Path) -> str:
     treatment = ("as-quenched" if pd.isna(row["anneal_temp_K"]) else
                  f"annealed at {row['anneal_temp_K']:g} K for {row['anneal_time_s']:g} s")
-    lines = [f"{row['composition']} ({treatment}); models from {folder}",
-             f"{'model':<10} {'Bs (T)':>8} {'ensemble std (T)':>17}  domain"]
-    for label, col in (("ensemble", "bs_ensemble"), ("R2 best", "bs_r2_best"), ("F1 best", "bs_f1_best")):
-        lines.append(f"{label:<10} {row[col]:8.3f} {row['ensemble_std']:17.3f}  "
-                     f"{'inside' if row['in_domain'] else 'OUTSIDE'}")
-    lines.append(f"domain: {row['domain_notes']}")
-    return "\n".join(lines)
+    return "\n".join([
+        f"{row['composition']} ({treatment}); models from {folder}",
+        f"Bs = {row['bs_ensemble']:.3f} T (ensemble of {ENSEMBLE_LABEL}), {row['interval_level']:.0%} interval "
+        f"{row['bs_lower']:.3f} to {row['bs_upper']:.3f} T; ensemble std {row['ensemble_std']:.3f} T",
+        f"single networks: R2 best {row['bs_r2_best']:.3f} T, F1 best {row['bs_f1_best']:.3f} T (on new alloys the "
+        "ensemble is the one to trust: notebook 06)",
+        f"domain: {'inside' if row['in_domain'] else 'OUTSIDE'}"
+        + ("" if row["in_domain"] else f" ({row['domain_notes']}): treat the number as a guess")])
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -104,6 +114,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--csv", help="CSV or .xlsx with composition[,anneal_temp_K,anneal_time_s] columns")
     parser.add_argument("--out", help="with --csv: write predictions to this new file instead of standard output")
     parser.add_argument("--force", action="store_true", help="with --out: replace the file if it exists")
+    parser.add_argument("--level", type=float, default=DEFAULT_LEVEL,
+                        help=f"level of the prediction interval (default {DEFAULT_LEVEL}, i.e. 90 %%)")
     parser.add_argument("--analysis", help=f"output folder of an analysis (./run_all.sh --out); default "
                                            f"{DEFAULT_ANALYSIS}")
     return parser
@@ -118,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = resolve(args.analysis) if args.analysis else DEFAULT_ANALYSIS
     try:
         return _predict_csv(args, folder) if args.csv else _predict_one(args, folder)
-    except (DataValidationError, PredictionError, FileProblem) as exc:
+    except (DataValidationError, PredictionError, FileProblem, ValueError) as exc:
         print(f"error: {str(exc).replace('<command line>, row 2: ', '')}", file=sys.stderr)
         return EXIT_ERROR
     except RuntimeError as exc:           # ModelFolderError and the like: a one-line message, never a traceback
@@ -140,7 +152,7 @@ def _predict_one(args: argparse.Namespace, folder: Path) -> int:
     saved = load_saved_models(folder)
     if note := ignored_annealing_note(table, saved.spec.feature_set):
         print(note, file=sys.stderr)
-    row = predict_table(table, saved=saved).iloc[0]
+    row = predict_table(table, saved=saved, level=args.level).iloc[0]
     if row["status"] != "ok":
         print(f"{row['composition']}: {row['status']}", file=sys.stderr)
         return EXIT_REFUSED
@@ -164,7 +176,7 @@ def _predict_csv(args: argparse.Namespace, folder: Path) -> int:
     saved = load_saved_models(folder)
     if note := ignored_annealing_note(ds.table, saved.spec.feature_set):
         print(note, file=sys.stderr)
-    result = predict_table(ds.table, saved=saved).round(ROUNDED)
+    result = predict_table(ds.table, saved=saved, level=args.level).round(ROUNDED)
     for row in result[result["status"] != "ok"].itertuples():
         print(f"{source}, row {row.source_row}: {row.composition}: {row.status}", file=sys.stderr)
     if out is not None:

@@ -91,10 +91,10 @@ def _finished_runs(models_dir: Path, runs_csv: Path, preds_csv: Path, fingerprin
 
 
 def _remove_selected(models_dir: Path) -> None:
-    """Remove the R2/F1-best networks and the domain chosen from an earlier training (notebook 03 writes them anew)."""
+    """Remove what notebook 03 derives from a finished training (chosen networks, domain, calibration): stale now."""
     for name in SELECTED_FOLDERS:
         shutil.rmtree(models_dir / name, ignore_errors=True)
-    for name in ("domain.json", "domain_train.npz"):
+    for name in ("domain.json", "domain_train.npz", "calibration.npz"):
         (models_dir / name).unlink(missing_ok=True)
 
 

@@ -4,7 +4,7 @@ Notebook 03 writes models/: the weights of every training run (runs/run_NNN.npz,
 scaler and feature spec, training.json, the R2-best and F1-best networks (r2_best/, f1_best/) and the applicability
 domain. ``load_saved_models`` reads each file once, checks that they belong together (files present, valid JSON,
 weight shapes that match the feature list and the layers, finite numbers, the runs of runs.csv and no others, the
-selected networks equal to their runs) and names what is wrong and how to fix it.
+selected networks equal to their runs, the calibration of the intervals) and names what is wrong and how to fix it.
 """
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ import pandas as pd
 from helpers.domain import Domain
 from helpers.evaluation import SELECTED_MODELS
 from helpers.features import FeatureSpec
+from helpers.intervals import Calibration
 from helpers.network import Ensemble, Network, Scaler, TrainConfig, read_weights, weight_shapes
 
-REQUIRED_FILES = ["training.json", "scaler.json", "feature_spec.json", "domain.json", "domain_train.npz",
+REQUIRED_FILES = ["training.json", "scaler.json", "feature_spec.json", "domain.json", "calibration.npz",
                   *[f"{folder}/{name}" for folder in SELECTED_MODELS.values()
                     for name in ("params.json", "weights.npz")]]
 
@@ -38,6 +39,7 @@ class SavedModels:
     selected: dict[str, Network]
     ensemble: Ensemble
     domain: Domain
+    calibration: Calibration
     training: dict
 
     @property
@@ -63,9 +65,15 @@ def load_saved_models(output_dir: str | Path) -> SavedModels:
                 for name, key in SELECTED_MODELS.items()}
     try:
         domain = Domain.load(models)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-        raise _broken(folder, f"{models / 'domain.json'} or domain_train.npz cannot be read ({exc})") from None
-    return SavedModels(folder, selected, ensemble, domain, training)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise _broken(folder, f"{models / 'domain.json'} cannot be read ({exc})") from None
+    try:
+        calibration = Calibration.load(models / "calibration.npz")
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        raise _broken(folder, f"{models / 'calibration.npz'} cannot be read ({exc})") from None
+    if calibration.X.shape[1:] != (len(spec.columns),) or not np.isfinite(calibration.residuals).all():
+        raise _broken(folder, f"{models / 'calibration.npz'} does not match the features or holds non-finite values")
+    return SavedModels(folder, selected, ensemble, domain, calibration, training)
 
 
 def _broken(folder: Path, what: str) -> ModelFolderError:
@@ -160,3 +168,23 @@ def _selected(path: Path, runs: dict[int, list[np.ndarray]], scaler: Scaler, spe
         raise _broken(folder, f"{path / 'weights.npz'} differs from run {run}, which it claims to be")
     meta = {k: v for k, v in meta.items() if k != "config"}
     return Network([weights], scaler, spec, config, meta)
+
+
+def save_uncertainty(models_dir: Path, train: pd.DataFrame, X_train: pd.DataFrame, config: TrainConfig,
+                     base_seed: int) -> tuple[Calibration, Domain]:
+    """Calibrate the intervals on the training rows (out of bag) and fit the domain; save both beside the runs."""
+    from helpers.intervals import calibrate
+    from helpers.network import predict_scaled
+    from helpers.training import run_seed
+
+    models_dir = Path(models_dir)
+    scaler = Scaler.from_json(models_dir / "scaler.json")
+    files = sorted((models_dir / "runs").glob("run_*.npz"))
+    runs = [int(p.stem.split("_")[1]) for p in files]
+    per_run = scaler.y_back(predict_scaled([read_weights(p) for p in files], scaler.x(X_train), config.activation))
+    calibration = calibrate(per_run, train["composition"].to_numpy(), config.val_fraction,
+                            [run_seed(base_seed, r) for r in runs], train["bs_tesla"].to_numpy(), scaler.x(X_train))
+    calibration.save(models_dir / "calibration.npz")
+    domain = Domain.fit(train, calibration.calibration_difficulty())
+    domain.save(models_dir)
+    return calibration, domain

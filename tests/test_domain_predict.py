@@ -4,35 +4,6 @@ import pandas as pd
 import pytest
 
 from helpers import predict
-from helpers.domain import Domain
-
-
-def _domain():
-    table = pd.DataFrame({"composition": ["Fe80B20", "Fe80B20", "Fe75Si10B15", "Fe85B15"],
-                          "fe_at_pct": [80.0, 80.0, 75.0, 85.0]})
-    X = np.array([[0.0, 0.0], [0.1, 0.0], [1.0, 0.0], [0.0, 1.0]], np.float32)
-    return Domain.fit(table, X)
-
-
-def test_domain_flag_trips_on_an_element_absent_from_training():
-    d = _domain()
-    new = pd.DataFrame({"composition": ["Fe80Co5B15", "Fe80B20"], "fe_at_pct": [80.0, 80.0]})
-    flags = d.check(new, np.zeros((2, 2), np.float32))
-    assert flags["unseen_elements"].tolist() == ["Co", ""]
-    assert flags["in_domain"].tolist() == [False, True]
-    assert "Co" in flags["domain_notes"].iloc[0]
-
-
-def test_domain_flag_trips_on_fe_outside_the_range_and_far_points(tmp_path):
-    d = _domain()
-    assert d.fe_min == 75 and d.fe_max == 85
-    new = pd.DataFrame({"composition": ["Fe90B10", "Fe80B20"], "fe_at_pct": [90.0, 80.0]})
-    flags = d.check(new, np.array([[0.0, 0.0], [50.0, 50.0]], np.float32))
-    assert flags["fe_in_training_range"].tolist() == [False, True]
-    assert flags["nn_within_limit"].tolist() == [True, False]
-    assert not flags["in_domain"].any()
-    d.save(tmp_path)
-    assert Domain.load(tmp_path).distance_limit == pytest.approx(d.distance_limit)
 
 
 def test_predict_one_formula_prints_all_three_models(tiny_run, capsys):
@@ -40,7 +11,7 @@ def test_predict_one_formula_prints_all_three_models(tiny_run, capsys):
                          "--analysis", str(tiny_run)])
     out = capsys.readouterr().out
     assert code == 0
-    for label in ("R2 best", "F1 best", "ensemble", "domain:"):
+    for label in ("R2 best", "F1 best", "ensemble", "90% interval", "domain:"):
         assert label in out
 
 
@@ -66,6 +37,11 @@ def test_predict_csv_predicts_the_good_rows_and_reports_the_bad(tiny_run, tmp_pa
     result = pd.read_csv(out)
     assert result["composition"].tolist() == ["Fe73.5Si13.5B9Nb3Cu1", "Fe80B10Co10"]
     assert list(result.columns) == predict.OUTPUT_COLUMNS
+    required = ["composition", "anneal_temp_K", "anneal_time_s", "bs_r2_best", "bs_f1_best", "bs_ensemble",
+                "ensemble_std", "bs_lower", "bs_upper", "interval_level", "in_domain", "domain_notes", "source_row"]
+    assert set(required) <= set(result.columns) and (result["interval_level"] == 0.9).all()
+    assert (result["bs_lower"] <= result["bs_ensemble"]).all() and (result["bs_ensemble"] <= result["bs_upper"]).all()
+    assert result["source_row"].tolist() == [2, 4]
     assert not result["in_domain"].iloc[1]  # cobalt is absent from the training data
     assert (result["ensemble_std"] >= 0).all()
 
@@ -80,3 +56,13 @@ def test_a_users_script_can_predict_a_tidy_table_with_a_saved_model(tiny_run):
     assert bs.shape == (2,) and np.isfinite(bs).all()
     expected = predict.predict_table(table, tiny_run)["bs_r2_best"].to_numpy()
     np.testing.assert_allclose(bs, expected, atol=1e-4)
+
+
+def test_a_lower_level_gives_a_narrower_interval_around_the_same_ensemble(tiny_run):
+    table = pd.DataFrame({"composition": ["Fe80Si9B11"], "annealed": [True], "anneal_temp_K": [700.0],
+                          "anneal_time_s": [600.0], "fe_at_pct": [80.0]})
+    wide = predict.predict_table(table, tiny_run, level=0.95).iloc[0]
+    narrow = predict.predict_table(table, tiny_run, level=0.8).iloc[0]
+    assert narrow["bs_ensemble"] == pytest.approx(wide["bs_ensemble"])
+    assert wide["bs_lower"] <= narrow["bs_lower"] <= narrow["bs_upper"] <= wide["bs_upper"]
+    assert narrow["bs_upper"] - narrow["bs_lower"] < wide["bs_upper"] - wide["bs_lower"]

@@ -1,0 +1,73 @@
+"""Conformal intervals cover as promised on data with known noise; the domain flag gives readable reasons."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import intervals
+from helpers.domain import Domain
+
+
+def _noisy(n: int, seed: int):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, size=(n, 3)).astype(np.float32)
+    noise_scale = 0.02 + 0.1 * (X[:, 0] > 0)            # half of the space is five times noisier
+    return X, rng.normal(0, noise_scale), noise_scale
+
+
+@pytest.mark.parametrize("level", [0.8, 0.9, 0.95])
+def test_coverage_on_data_with_known_noise_lands_near_nominal(level):
+    X_cal, res_cal, _ = _noisy(2000, 0)
+    cal = intervals.Calibration(X_cal, res_cal, np.zeros(len(res_cal)))
+    X_new, res_new, scale = _noisy(4000, 1)
+    truth = 1.5 + res_new
+    lower, upper = cal.interval(np.full(len(truth), 1.5), cal.difficulty(X_new, np.zeros(len(truth))), level).T
+    observed = intervals.coverage(truth, lower, upper)
+    assert abs(observed["coverage"] - level) < 0.03
+    width = upper - lower
+    assert width[scale > 0.05].mean() > 2.5 * width[scale < 0.05].mean()    # harder rows, wider intervals
+    plain = cal.plain_interval(np.full(len(truth), 1.5), level)
+    assert observed["mean_width_T"] < np.mean(plain[:, 1] - plain[:, 0])     # and narrower on average than plain
+
+
+def test_out_of_bag_uses_only_the_runs_that_held_a_row_out():
+    per_run = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    held_out = np.array([[True, False], [True, False], [False, False]])
+    mean, std, count = intervals.out_of_bag(per_run, held_out)
+    assert mean[0] == 2.0 and std[0] == 1.0 and count.tolist() == [2, 0] and np.isnan(mean[1])
+
+
+def test_a_level_outside_zero_and_one_is_refused():
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        intervals.check_level(90)
+
+
+def _domain(n_as_quenched: int = 2) -> Domain:
+    table = pd.DataFrame({"composition": ["Fe80B20", "Fe75Si10B15", "Fe85B12Nb3", "Fe78Si9B13"],
+                          "annealed": [i >= n_as_quenched for i in range(4)]})
+    return Domain.fit(table, np.array([0.05, 0.06, 0.07, 0.08]))
+
+
+def test_the_domain_flags_an_unseen_element_an_amount_outside_the_range_and_rare_as_quenched_alloys():
+    domain = _domain()
+    new = pd.DataFrame({"composition": ["Fe80Co5B15", "Fe80B13Nb7", "Fe80B20", "Fe80B20", "Fe79Si8B13"],
+                        "annealed": [True, True, False, True, True]})
+    flags = domain.check(new, np.array([0.05, 0.05, 0.05, 0.05, 0.5]))
+    notes = flags["domain_notes"].tolist()
+    assert "element(s) Co absent from training" in notes[0]
+    assert "Nb 7 at.% above training maximum 3" in notes[1]
+    assert notes[2] == "as-quenched: 2 training rows"
+    assert notes[3] == "inside" and flags["in_domain"].tolist() == [False, False, False, True, False]
+    assert notes[4].startswith("hard to predict")
+
+
+def test_as_quenched_alloys_are_inside_when_training_has_many():
+    domain = _domain()
+    domain.n_as_quenched = 500
+    flags = domain.check(pd.DataFrame({"composition": ["Fe80B20"], "annealed": [False]}), np.array([0.05]))
+    assert flags["in_domain"].all()
+
+
+def test_the_domain_saves_and_loads(tmp_path):
+    domain = _domain()
+    domain.save(tmp_path)
+    assert Domain.load(tmp_path) == domain
