@@ -139,119 +139,118 @@ def dropout_masks(keys, epoch, step, batch: int, widths: tuple[int, ...], rate: 
     return masks
 
 
-def adam_step(params, grads, m, v, t, stepping, learning_rate):
-    """One Adam update (Keras' rule and constants) of the slots with ``stepping`` 1; the others keep their state."""
+def adam_step(params, m, v, grads, t, learning_rate) -> None:
+    """One Adam update, in place, of every slot: Keras' rule and constants, step ``t`` (1 for the first step).
+
+    TensorFlow's fused ApplyAdam kernel: one pass over each weight tensor and its moments. Its scalar step count
+    is shared by the slots of a group, which is why runs are grouped by how many steps an epoch takes them.
+    """
     import tensorflow as tf
 
-    t = t + stepping
-    tt = tf.maximum(t, 1.0)
-    alpha = learning_rate * tf.sqrt(1.0 - ADAM_BETA_2 ** tt) / (1.0 - ADAM_BETA_1 ** tt)
-    c1, c2, step = stepping * (1.0 - ADAM_BETA_1), stepping * (1.0 - ADAM_BETA_2), stepping * alpha
-    new_p, new_m, new_v = [], [], []
+    t = tf.cast(t, tf.float32)
+    beta_1_power, beta_2_power = ADAM_BETA_1 ** t, ADAM_BETA_2 ** t
     for p, g, mi, vi in zip(params, grads, m, v):
-        shape = [-1] + [1] * (p.shape.rank - 1)
-        mi = mi + tf.reshape(c1, shape) * (g - mi)
-        vi = vi + tf.reshape(c2, shape) * (tf.square(g) - vi)
-        new_p.append(p - tf.reshape(step, shape) * mi / (tf.sqrt(vi) + ADAM_EPSILON))
-        new_m.append(mi)
-        new_v.append(vi)
-    return new_p, new_m, new_v, t
+        tf.raw_ops.ResourceApplyAdam(var=p.handle, m=mi.handle, v=vi.handle, beta1_power=beta_1_power,
+                                     beta2_power=beta_2_power, lr=learning_rate, beta1=ADAM_BETA_1,
+                                     beta2=ADAM_BETA_2, epsilon=ADAM_EPSILON, grad=g)
 
 
-def early_stopping(val_loss, params, best, best_loss, best_epoch, wait, active, epoch, patience: int):
-    """Keras' EarlyStopping (val_loss, min_delta 0, restore_best_weights) for every active slot.
+def early_stopping(val_loss, params, best, best_loss, best_epoch, wait, epoch, patience: int):
+    """Keras' EarlyStopping (val_loss, min_delta 0, restore_best_weights) for every slot.
 
     Returns the new (best weights, best loss, best epoch, wait) and which slots stop after this epoch.
     """
     import tensorflow as tf
 
-    on = active > 0
-    improved = tf.logical_and(on, val_loss < best_loss)
-    best = [tf.where(tf.reshape(improved, [-1] + [1] * (p.shape.rank - 1)), p, b) for p, b in zip(params, best)]
+    improved = val_loss < best_loss
+    best = [tf.where(tf.reshape(improved, [-1] + [1] * (b.shape.rank - 1)), p, b) for p, b in zip(params, best)]
     best_loss = tf.where(improved, val_loss, best_loss)
     best_epoch = tf.where(improved, epoch, best_epoch)
-    wait = tf.where(improved, 0, tf.where(on, wait + 1, wait))
-    return best, best_loss, best_epoch, wait, tf.logical_and(on, wait >= patience)
+    wait = tf.where(improved, 0, wait + 1)
+    return best, best_loss, best_epoch, wait, wait >= patience
 
 
-def batches(shufflers, fit_sets, slot_runs, alive, steps: int, batch: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row indices and weights (slots x steps x batch) of one epoch: each alive run's rows in its own new order.
+def batches(shufflers, fit_sets, slot_runs, steps: int, batch: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices and weights (slots x steps x batch) of one epoch: each run's fitting rows in its own new order.
 
-    A run with fewer rows has weight 0 on its padding (an empty last batch takes no step); dead slots get none.
+    Each run's generator is ``np.random.default_rng([seed, 1])``; a run's last batch may be short (weight 0 on
+    its padding), never empty: the runs of a group take the same number of steps.
     """
     idx = np.zeros((len(slot_runs), steps * batch), np.int32)
     wts = np.zeros((len(slot_runs), steps * batch), np.float32)
     for i, pos in enumerate(slot_runs):
-        if alive[i]:
-            order = shufflers[pos].permutation(fit_sets[pos])
-            idx[i, :len(order)] = order
-            wts[i, :len(order)] = 1.0
+        order = shufflers[pos].permutation(fit_sets[pos])
+        idx[i, :len(order)] = order
+        wts[i, :len(order)] = 1.0
     return idx.reshape(-1, steps, batch), wts.reshape(-1, steps, batch)
 
 
-def _bucket(n: int) -> int:
-    """The smallest slot count of the form 2^k or 3 * 2^k at least n (so few distinct shapes occur)."""
-    power = 1 << max(0, (n - 1).bit_length())  # smallest power of two at least n
-    return 3 * power // 4 if power >= 4 and 3 * power // 4 >= n else power
-
-
-XLA_ELEMENTWISE = False
-"""Compile the element-wise steps (masks, Adam) with XLA. It fuses them (a third less time per epoch with 100
-runs), but every slot count compiles anew (about a second each here), which costs more than it saves over the
-slot counts of a training; off, slots are compacted to exactly the alive runs whenever some stop."""
-
-
 @functools.lru_cache(maxsize=16)
-def _epoch_function(n_in: int, batch: int, widths: tuple[int, ...], activation_name: str, rate: float,
-                    patience: int, xla: bool):
-    """One epoch of every slot (all steps, the validation pass, early stopping) as a TensorFlow graph function.
+def _epoch_function(batch: int, widths: tuple[int, ...], activation_name: str, rate: float, patience: int):
+    """One epoch of a group of slots (its steps, the validation pass, early stopping) as a TensorFlow function.
 
-    Cached, so a second training with the same network does not trace it again; slots, rows and steps may vary
-    without retracing.
+    Cached, so a second training of the same network does not trace it again; slots, rows and steps may vary
+    without retracing (``reduce_retracing``).
     """
     import tensorflow as tf
 
     act = activation(activation_name)
-    shapes = [w.shape for w in glorot_init(n_in, widths, 0)]
 
-    def masks_fn(keys, epoch, step):
-        return dropout_masks(keys, epoch, step, batch, widths, rate)
-
-    adam_fn = adam_step
-    if xla:
-        masks_fn, adam_fn = tf.function(masks_fn, jit_compile=True), tf.function(adam_step, jit_compile=True)
-    params_spec = [tf.TensorSpec([None, *s], tf.float32) for s in shapes]
-    vec, ivec = tf.TensorSpec([None], tf.float32), tf.TensorSpec([None], tf.int32)
-    rows = tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, None], tf.float32)
-    steps = tf.TensorSpec([None, None, batch], tf.int32), tf.TensorSpec([None, None, batch], tf.float32)
-
-    @tf.function(input_signature=[tf.TensorSpec([None, n_in], tf.float32), tf.TensorSpec([None], tf.float32),
-                                  params_spec, params_spec, params_spec, vec, params_spec, vec, ivec, ivec, vec,
-                                  tf.TensorSpec([None], tf.uint32), *steps, *rows, tf.TensorSpec([], tf.int32),
-                                  tf.TensorSpec([], tf.float32)])
-    def epoch_fn(X, y, params, m, v, t, best, best_loss, best_epoch, wait, active, keys, idx, wts, vidx, vw, epoch,
+    @tf.function(reduce_retracing=True)
+    def epoch_fn(X, y, params, m, v, t0, best, best_loss, best_epoch, wait, keys, idx, wts, vidx, vw, epoch,
                  learning_rate):
         for s in tf.range(tf.shape(idx)[1]):
             xb = tf.gather(X, idx[:, s])
             yb = tf.gather(y, idx[:, s])
             wb = wts[:, s]
-            masks = masks_fn(keys, epoch, s) if rate > 0 else None
-            count = tf.reduce_sum(wb, axis=1)
+            masks = dropout_masks(keys, epoch, s, batch, widths, rate) if rate > 0 else None
             with tf.GradientTape() as tape:
-                tape.watch(params)
                 err = tf.square(forward(params, xb, act, masks) - yb) * wb
-                loss = tf.reduce_sum(tf.reduce_sum(err, axis=1) / tf.maximum(count, 1.0))
-            grads = tape.gradient(loss, params)
-            stepping = active * tf.cast(count > 0, tf.float32)
-            params, m, v, t = adam_fn(params, grads, m, v, t, stepping, learning_rate)
+                loss = tf.reduce_sum(tf.reduce_sum(err, axis=1) / tf.reduce_sum(wb, axis=1))
+            adam_step(params, m, v, tape.gradient(loss, params), t0 + s + 1, learning_rate)
         pred = forward(params, tf.gather(X, vidx), act)
         val_loss = tf.reduce_sum(vw * tf.square(pred - tf.gather(y, vidx)), axis=1) / tf.maximum(
             tf.reduce_sum(vw, axis=1), 1.0)
-        best, best_loss, best_epoch, wait, stopped = early_stopping(val_loss, params, best, best_loss, best_epoch,
-                                                                    wait, active, epoch, patience)
-        return params, m, v, t, best, best_loss, best_epoch, wait, stopped
+        return early_stopping(val_loss, [tf.identity(p) for p in params], best, best_loss, best_epoch, wait, epoch,
+                              patience)
 
     return epoch_fn
+
+
+class _Group:
+    """The runs that take the same number of steps per epoch, one per slot of stacked tensors.
+
+    Weights and Adam moments are TensorFlow variables updated in place; the early-stopping state, dropout keys and
+    validation rows are tensors. ``keep`` drops the slots of finished runs (compacts the group).
+    """
+
+    def __init__(self, positions: np.ndarray, steps: int, init: list[np.ndarray], keys: np.ndarray,
+                 val_idx: np.ndarray, val_w: np.ndarray):
+        import tensorflow as tf
+
+        def variable(value):
+            return tf.Variable(value, shape=tf.TensorShape([None, *value.shape[1:]]), trainable=True)
+
+        self.runs, self.steps = positions, steps
+        self.params = [variable(tf.constant(w)) for w in init]
+        self.m = [variable(tf.zeros_like(w)) for w in init]
+        self.v = [variable(tf.zeros_like(w)) for w in init]
+        self.best = [tf.constant(w) for w in init]
+        self.best_loss = tf.fill([len(positions)], np.float32(np.inf))
+        self.best_epoch = tf.zeros([len(positions)], tf.int32)
+        self.wait = tf.zeros([len(positions)], tf.int32)
+        self.keys, self.val_idx, self.val_w = tf.constant(keys), tf.constant(val_idx), tf.constant(val_w)
+
+    def keep(self, alive: np.ndarray) -> None:
+        import tensorflow as tf
+
+        take = tf.constant(np.flatnonzero(alive), tf.int32)
+        for var in self.params + self.m + self.v:
+            var.assign(tf.gather(var, take))
+        self.best = [tf.gather(b, take) for b in self.best]
+        for name in ("best_loss", "best_epoch", "wait", "keys", "val_idx", "val_w"):
+            setattr(self, name, tf.gather(getattr(self, name), take))
+        self.runs = self.runs[alive]
 
 
 def train_vectorized(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray, np.ndarray]], runs: list[int],
@@ -266,15 +265,13 @@ def train_vectorized(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray
     import tensorflow as tf
 
     del n_total_runs  # each run's randomness is keyed by its own seed
-    n_rows, n_in = X.shape
+    n_in = X.shape[1]
     batch = int(config.batch_size)
-    widths = tuple(config.hidden)
-    rate = float(config.dropout)
+    epoch_fn = _epoch_function(batch, tuple(config.hidden), config.activation, float(config.dropout),
+                               int(config.patience))
     lr = tf.constant(float(config.learning_rate), tf.float32)
-    patience = int(config.patience)
+    X_tf, y_tf = tf.constant(X, tf.float32), tf.constant(y, tf.float32)
 
-    X_tf = tf.constant(X, tf.float32)
-    y_tf = tf.constant(y, tf.float32)
     seeds = [run_seed(base_seed, r) for r in runs]
     shufflers = [np.random.default_rng([s, 1]) for s in seeds]
     fit_sets = [np.asarray(c[0]) for c in carves]
@@ -284,79 +281,48 @@ def train_vectorized(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray
     for i, (_, val) in enumerate(carves):
         val_idx[i, :len(val)] = val
         val_w[i, :len(val)] = 1.0
-
-    xla = bool(XLA_ELEMENTWISE)
-    epoch_fn = _epoch_function(n_in, batch, widths, config.activation, rate, patience, xla)
-    bucket = _bucket if xla else (lambda n: n)
-    shapes = [w.shape for w in glorot_init(n_in, config.hidden, 0)]
-
+    keys = np.array([run_key(s) for s in seeds], np.uint32)
     init = [glorot_init(n_in, config.hidden, s) for s in seeds]
-    params = [tf.constant(np.stack([w[k] for w in init])) for k in range(len(shapes))]
-    state = {
-        "params": params,
-        "m": [tf.zeros_like(p) for p in params],
-        "v": [tf.zeros_like(p) for p in params],
-        "t": tf.zeros([len(runs)], tf.float32),
-        "best": list(params),
-        "best_loss": tf.fill([len(runs)], np.float32(np.inf)),
-        "best_epoch": tf.zeros([len(runs)], tf.int32),
-        "wait": tf.zeros([len(runs)], tf.int32),
-        "keys": tf.constant(np.array([run_key(s) for s in seeds], np.uint32)),
-        "vidx": tf.constant(val_idx),
-        "vw": tf.constant(val_w),
-    }
-    slot_runs = np.arange(len(runs))            # position (into runs) of the run in each slot
-    alive = np.ones(len(runs), bool)            # per slot: still training
+    steps = np.array([math.ceil(len(f) / batch) for f in fit_sets])
+    groups = []
+    for n_steps in sorted(set(steps)):
+        pos = np.flatnonzero(steps == n_steps)
+        groups.append(_Group(pos, int(n_steps), [np.stack([init[p][k] for p in pos]) for k in range(len(init[0]))],
+                             keys[pos], val_idx[pos], val_w[pos]))
     results: dict[int, RunResult] = {}
 
-    def finish(slot: int, epochs_trained: int, best_loss: np.ndarray, best_epoch: np.ndarray) -> None:
-        pos = int(slot_runs[slot])
-        res = RunResult(runs[pos], seeds[pos], [b[slot].numpy() for b in state["best"]], epochs_trained,
+    def finish(group: _Group, slot: int, epochs_trained: int, best_loss: np.ndarray, best_epoch: np.ndarray):
+        pos = int(group.runs[slot])
+        res = RunResult(runs[pos], seeds[pos], [b[slot].numpy() for b in group.best], epochs_trained,
                         int(best_epoch[slot]) + 1, float(best_loss[slot]))
         results[runs[pos]] = res
         if on_finish is not None:
             on_finish(res)
-
-    def compact(keep: np.ndarray) -> None:
-        take = tf.constant(keep, tf.int32)
-        for name, value in state.items():
-            state[name] = [tf.gather(x, take) for x in value] if isinstance(value, list) else tf.gather(value, take)
+        if bar is not None:
+            bar.update(1)
 
     bar = None
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=len(runs), desc="runs finished", unit="run", mininterval=2.0)
     for ep in range(config.epochs):
-        steps = max(math.ceil(len(fit_sets[pos]) / batch) for pos in slot_runs[alive])
-        idx, wts = batches(shufflers, fit_sets, slot_runs, alive, steps, batch)
-        out = epoch_fn(X_tf, y_tf, state["params"], state["m"], state["v"], state["t"], state["best"], state["best_loss"],
-                       state["best_epoch"], state["wait"], tf.constant(alive.astype(np.float32)), state["keys"],
-                       idx, wts, state["vidx"], state["vw"], tf.constant(ep, tf.int32), lr)
-        for name, value in zip(("params", "m", "v", "t", "best", "best_loss", "best_epoch", "wait"), out):
-            state[name] = value
-        stopped = out[-1].numpy()
-        if stopped.any():
-            best_loss, best_epoch = state["best_loss"].numpy(), state["best_epoch"].numpy()
-            for slot in np.flatnonzero(stopped):
-                finish(slot, ep + 1, best_loss, best_epoch)
-            alive &= ~stopped
-            if bar is not None:
-                bar.update(int(stopped.sum()))
-        n_alive = int(alive.sum())
-        if n_alive == 0:
+        for group in groups:
+            idx, wts = batches(shufflers, fit_sets, group.runs, group.steps, batch)
+            group.best, group.best_loss, group.best_epoch, group.wait, stopped = epoch_fn(
+                X_tf, y_tf, group.params, group.m, group.v, tf.constant(ep * group.steps, tf.int32), group.best,
+                group.best_loss, group.best_epoch, group.wait, group.keys, idx, wts, group.val_idx, group.val_w,
+                tf.constant(ep, tf.int32), lr)
+            stopped = stopped.numpy()
+            last = ep + 1 == config.epochs
+            if stopped.any() or last:
+                best_loss, best_epoch = group.best_loss.numpy(), group.best_epoch.numpy()
+                for slot in np.flatnonzero(stopped | last):
+                    finish(group, slot, ep + 1, best_loss, best_epoch)
+                if not last:
+                    group.keep(~stopped)
+        groups = [g for g in groups if len(g.runs) and ep + 1 < config.epochs]
+        if not groups:
             break
-        if bucket(n_alive) < len(slot_runs):   # compact: gather the alive runs (padded with dead slots)
-            live = np.flatnonzero(alive)
-            keep = np.concatenate([live, np.full(bucket(n_alive) - n_alive, live[0])])
-            compact(keep)
-            slot_runs = slot_runs[keep]
-            alive = np.arange(len(keep)) < n_alive
-    if alive.any():
-        best_loss, best_epoch = state["best_loss"].numpy(), state["best_epoch"].numpy()
-        for slot in np.flatnonzero(alive):
-            finish(slot, config.epochs, best_loss, best_epoch)
-        if bar is not None:
-            bar.update(int(alive.sum()))
     if bar is not None:
         bar.close()
     return [results[r] for r in runs]
