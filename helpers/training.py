@@ -9,8 +9,10 @@ Two trainers give the same networks:
 
 Why Adam is written out: the runs must step and stop independently. A shared Keras optimizer updates every
 variable it holds on every step and keeps one step counter, so it cannot freeze one run at its early-stopping
-point while the others go on, nor skip the empty last batch of a run with fewer rows. The written-out Adam is
-Keras' update rule (same constants); ``tests/test_training.py::test_without_dropout_and_with_full_batches_it_reproduces_keras_exactly``
+point while the others go on, nor skip the empty last batch of a run with fewer rows. Here each group of runs
+(the runs an epoch takes the same number of steps) has its own weights, moments and step count, finished runs
+leave their group, and ``adam_step`` applies Keras' update rule (same constants) with TensorFlow's fused Adam
+kernel; ``tests/test_training.py::test_without_dropout_and_with_full_batches_it_reproduces_keras_exactly``
 proves the two trainers give the same weights to 1e-4.
 
 Run r's randomness depends only on (base seed, r), never on which other runs share the computation, so a resumed
@@ -73,19 +75,23 @@ def train_sequential(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray
 
 # --------------------------------------------------------------------------- the fast way: all runs at once
 #
-# Every run lives in a "slot" of stacked tensors (leading axis = slots) that stay in TensorFlow for the whole
-# training. One epoch is one call of a graph function built from these named steps:
+# Runs are trained in groups: the runs an epoch takes the same number of steps (ceil(fitting rows / batch)),
+# one run per "slot" of stacked tensors (leading axis = slots). Weights and Adam moments are TensorFlow variables
+# updated in place for the whole training (nothing goes back to NumPy until a run finishes). One epoch of a group
+# is one call of a graph function (``_epoch_function``) built from these named steps:
 #
 #   batches         each run's shuffled fitting rows for the epoch (NumPy, the run's own generator)
 #   dropout_masks   each run's masks, a counter-based hash of (run seed, epoch, step, layer): nothing is drawn
 #                   for runs that do not train, and a run's masks do not depend on the runs beside it
-#   adam_step       one Adam update of every slot that takes a step (Keras' rule, written out: see above)
+#   adam_step       one Adam update of every slot of the group (Keras' rule, TensorFlow's fused kernel)
 #   early_stopping  per slot: best validation loss, its epoch and weights, the patience counter
 #
-# A finished run's slot stops stepping (it is masked); slots are compacted (the alive runs gathered) only when
-# the alive count falls to a smaller bucket size, so shapes, and the XLA compilations of the element-wise parts
-# (masks, Adam), change rarely. The matrix products stay out of XLA: its CPU batched product is several times
-# slower than TensorFlow's here.
+# When runs stop, their results are handed to ``on_finish`` and their slots dropped (``_Group.keep``): shapes
+# change, but the graph function does not retrace. Measured and left out: XLA (its CPU batched matrix product is
+# several times slower than TensorFlow's here, and every slot count compiles anew, about a second each), and
+# cutting the slots into chunks that fit the cache (no faster). What limits the speed: the batched matrix
+# products of 32-row batches run at roughly a third of a large sgemm's rate, and Adam reads and writes every
+# weight and both moments each step, a memory-bound pass as long as a third of the products.
 
 _U32 = 0xFFFFFFFF
 _GOLDEN = 0x9E3779B9
@@ -122,7 +128,7 @@ def _mix(x):
 def dropout_masks(keys, epoch, step, batch: int, widths: tuple[int, ...], rate: float):
     """Dropout masks (slots x batch x width per hidden layer, scaled by 1 / keep probability).
 
-    Element (row, unit) of run k's mask at (epoch, step, layer) is ``mix(mix(position + c) ^ key_k) >= rate``
+    Element (row, unit) of run k's mask at (epoch, step, layer) is ``mix((position + c) ^ key_k) >= rate``
     with c a hash of (epoch, step, layer): a counter-based stream that depends only on the run's seed.
     """
     import tensorflow as tf
@@ -133,7 +139,7 @@ def dropout_masks(keys, epoch, step, batch: int, widths: tuple[int, ...], rate: 
     for layer, width in enumerate(widths):
         c = _mix(c0 + tf.constant(layer, u32))
         pos = tf.reshape(tf.cast(tf.range(batch * width), u32), [1, batch, width])
-        bits = _mix(tf.bitwise.bitwise_xor(_mix(pos + c), keys[:, None, None]))
+        bits = _mix(tf.bitwise.bitwise_xor(pos + c, keys[:, None, None]))
         u = tf.cast(tf.bitwise.right_shift(bits, tf.constant(8, u32)), tf.float32) * (1.0 / 2**24)
         masks.append(tf.cast(u >= rate, tf.float32) * (1.0 / (1.0 - rate)))
     return masks
