@@ -24,7 +24,6 @@ with warnings.catch_warnings():  # matminer imports tqdm.auto, which warns when 
 from helpers.paths import FEATURE_CACHE
 
 FEATURE_SETS = ("composition", "composition+process")
-PROCESS_FEATURES = ["anneal_temp_K", "log10_anneal_time_s", "annealed"]
 ROOM_TEMPERATURE_K = 298.15
 ORBITAL_L = {"s": 0, "p": 1, "d": 2, "f": 3}
 # The four AtomicOrbitals labels that are strings, and how each becomes a number.

@@ -38,12 +38,6 @@ def split_rows(table: pd.DataFrame, test_fraction: float = 0.2, seed: int = 42, 
     return side
 
 
-def exclude_compositions(table: pd.DataFrame, compositions: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(rows to keep, rows removed because their composition is in ``compositions``)."""
-    hit = table["composition"].isin(compositions)
-    return table[~hit], table[hit]
-
-
 def distribution_similarity(train: pd.Series, test: pd.Series) -> dict[str, float]:
     """Two-sample Kolmogorov-Smirnov statistic and p-value between training and test Bs."""
     result = ks_2samp(train, test)

@@ -1,8 +1,11 @@
 """Every notebook runs top to bottom under papermill (tiny parameters) and writes what it promises."""
+import json
+
 import pandas as pd
 import pytest
-
 from conftest import run_notebook
+
+from helpers import data, pipeline
 
 pytestmark = pytest.mark.slow
 
@@ -16,19 +19,40 @@ def test_01_featurize_runs_and_writes_the_processed_data(tmp_path):
     assert (tmp_path / "figures" / "01_bs_distribution.png").stat().st_size > 10_000
 
 
-def test_02_split_keeps_alloys_and_case_study_apart(tiny_run):
+def test_every_parameter_is_declared_by_one_notebook_only():
+    declared = pipeline.declared_parameters(pipeline.notebooks())
+    assert declared["threshold"].notebooks == ["01_featurize"]
+    assert declared["case_min_fe"].notebooks == declared["case_study_source"].notebooks == ["02_split_and_histogram"]
+
+
+def test_02_split_keeps_alloys_apart(tiny_run):
     split = pd.read_csv(tiny_run / "data" / "split.csv", index_col="row_id")
     train = set(split.loc[split["set"] == "train", "composition"])
     test = set(split.loc[split["set"] == "test", "composition"])
-    case = set(pd.read_csv(tiny_run / "data" / "case_study_compositions.csv")["composition"])
     assert train and test and not train & test
-    assert case and not case & (train | test)
     assert (tiny_run / "figures" / "fig2_histograms.png").is_file()
+
+
+def test_02_saves_exactly_the_unseen_fe_rich_rows_of_the_case_study_source(tiny_run):
+    """Checked against the case-study file itself, not against what data.unseen_rows guarantees."""
+    source = data.load_source("weonepiece").table
+    split = pd.read_csv(tiny_run / "data" / "split.csv", index_col="row_id")
+    saved = pd.read_csv(tiny_run / "data" / "case_study.csv", index_col="row_id")
+    fe_rich = source[source["fe_at_pct"] >= 80]
+    assert fe_rich["composition"].isin(split["composition"]).any()      # the filter has something to remove
+    expected = fe_rich[~fe_rich["composition"].isin(split["composition"])]
+    assert sorted(saved["source_row"]) == sorted(expected["source_row"])
+    assert (saved.set_index("source_row").loc[expected["source_row"], ["composition", "bs_tesla"]].to_numpy()
+            == expected[["composition", "bs_tesla"]].to_numpy()).all()
+    chosen = json.loads((tiny_run / "data" / "split.json").read_text())
+    assert chosen["case_min_fe"] == 80 and chosen["case_study_source"] == "weonepiece"
 
 
 def test_03_writes_runs_csv_figures_and_both_models(tiny_run):
     runs = pd.read_csv(tiny_run / "tables" / "runs.csv")
     assert sorted(runs["run"]) == [0, 1, 2]
+    threshold = json.loads((tiny_run / "data" / "analysis.json").read_text())["threshold"]
+    assert json.loads((tiny_run / "models" / "training.json").read_text())["threshold"] == threshold == 1.4
     assert {"r2", "rmse", "mae", "f1", "precision", "recall", "epochs_trained"} <= set(runs.columns)
     for name in ("r2_best", "f1_best"):
         folder = tiny_run / "models" / name
@@ -51,9 +75,12 @@ def test_04_writes_table1_and_figures_4_and_5(tiny_run):
 def test_05_predicts_only_unseen_fe_rich_alloys(tiny_run):
     run_notebook("05_unseen_case_study.ipynb", tiny_run)
     cases = pd.read_csv(tiny_run / "tables" / "case_study.csv")
-    training = pd.read_csv(tiny_run / "data" / "dataset.csv")
+    chosen = pd.read_csv(tiny_run / "data" / "case_study.csv")        # the rows notebook 02 set aside
     assert len(cases) > 0 and (cases["fe_at_pct"] >= 80).all()
-    assert not set(cases["composition"]) & set(training["composition"])
+    assert sorted(cases["composition"]) == sorted(chosen["composition"])
+    summary = pd.read_csv(tiny_run / "tables" / "case_study_summary.csv", index_col=["subset", "side"])
+    assert summary.loc[("all rows", slice(None)), "rows"].item() == len(cases)
+    assert {"R2 best: MAE (T)", "F1 best: MAE (T)"} <= set(summary.columns)
     expected = {"composition", "fe_at_pct", "anneal_temp_K", "anneal_time_s", "measured", "pred_r2_best",
                 "pred_f1_best", "pct_error_r2_best", "pct_error_f1_best"}
     assert expected <= set(cases.columns)
