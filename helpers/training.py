@@ -53,11 +53,11 @@ def run_seed(base_seed: int, run: int) -> int:
 
 def train_sequential(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray, np.ndarray]], runs: list[int],
                      base_seed: int, config: TrainConfig) -> list[RunResult]:
-    """Train the runs one Keras ``model.fit`` after another (the reference the vectorized trainer is checked against)."""
+    """Train the runs one Keras ``model.fit`` after another (the reference the vectorized trainer is checked by)."""
     import keras
 
     results = []
-    for run, (fit, val) in zip(runs, carves):
+    for run, (fit, val) in zip(runs, carves, strict=True):
         seed = run_seed(base_seed, run)
         keras.utils.set_random_seed(seed)
         net = keras_network(X.shape[1], config)
@@ -155,7 +155,7 @@ def adam_step(params, m, v, grads, t, learning_rate) -> None:
 
     t = tf.cast(t, tf.float32)
     beta_1_power, beta_2_power = ADAM_BETA_1 ** t, ADAM_BETA_2 ** t
-    for p, g, mi, vi in zip(params, grads, m, v):
+    for p, g, mi, vi in zip(params, grads, m, v, strict=True):
         tf.raw_ops.ResourceApplyAdam(var=p.handle, m=mi.handle, v=vi.handle, beta1_power=beta_1_power,
                                      beta2_power=beta_2_power, lr=learning_rate, beta1=ADAM_BETA_1,
                                      beta2=ADAM_BETA_2, epsilon=ADAM_EPSILON, grad=g)
@@ -169,7 +169,8 @@ def early_stopping(val_loss, params, best, best_loss, best_epoch, wait, epoch, p
     import tensorflow as tf
 
     improved = val_loss < best_loss
-    best = [tf.where(tf.reshape(improved, [-1] + [1] * (b.shape.rank - 1)), p, b) for p, b in zip(params, best)]
+    best = [tf.where(tf.reshape(improved, [-1] + [1] * (b.shape.rank - 1)), p, b)
+            for p, b in zip(params, best, strict=True)]
     best_loss = tf.where(improved, val_loss, best_loss)
     best_epoch = tf.where(improved, epoch, best_epoch)
     wait = tf.where(improved, 0, wait + 1)

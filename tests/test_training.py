@@ -31,10 +31,10 @@ def test_without_dropout_and_with_full_batches_it_reproduces_keras_exactly():
                                learning_rate=1e-2)
     fast = training.train_vectorized(X, y, _carves(160, runs, 3), runs, 3, config)
     slow = training.train_sequential(X, y, _carves(160, runs, 3), runs, 3, config)
-    for a, b in zip(fast, slow):
+    for a, b in zip(fast, slow, strict=True):
         assert a.epochs_trained == b.epochs_trained and a.best_epoch == b.best_epoch
         assert a.best_val_loss == pytest.approx(b.best_val_loss, rel=1e-4)
-        for wa, wb in zip(a.weights, b.weights):
+        for wa, wb in zip(a.weights, b.weights, strict=True):
             np.testing.assert_allclose(wa, wb, atol=1e-4)
 
 
@@ -74,7 +74,7 @@ def test_a_run_does_not_depend_on_which_other_runs_train_beside_it():
     together = training.train_vectorized(X, y, _carves(160, [0, 1, 2, 3], 5), [0, 1, 2, 3], 5, config, n_total_runs=4)
     alone = training.train_vectorized(X, y, _carves(160, [2], 5), [2], 5, config, n_total_runs=4)
     assert alone[0].epochs_trained == together[2].epochs_trained
-    for wa, wb in zip(alone[0].weights, together[2].weights):
+    for wa, wb in zip(alone[0].weights, together[2].weights, strict=True):
         np.testing.assert_allclose(wa, wb, rtol=1e-4, atol=1e-5)
 
 
