@@ -39,7 +39,8 @@ DEPENDS_ON: dict[str, tuple[str, ...]] = {
     "03": ("01", "02"),
     "04": ("01", "02", "03"),
     "05": ("01", "02", "03"),
-    "06": ("01", "02", "03"),
+    "06": ("01", "02", "03", "05"),   # 05: the case-study predictions, for the coverage of the intervals there
+    "07": ("01", "02", "03", "05"),
 }
 # Set to "0" in the environment of every kernel the pipeline starts: helpers turn their progress bars off when they
 # read BS_ANN_PROGRESS=0 (progress bars written under papermill only leave fragments in the executed notebooks).
