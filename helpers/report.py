@@ -68,6 +68,17 @@ FIGURES: dict[str, tuple[str, str, str]] = {
         "Absolute error against the ensemble's standard "
         "deviation, and the share of measured values within k standard deviations beside what a calibrated Gaussian "
         "would give."),
+    "07_screen_bs_vs_fe": (
+        "07", "Screening: predicted Bs of the candidates",
+        "Density of the ensemble's predicted Bs against Fe content for every screened candidate, with the measured "
+        "training data on top; the dashed line is the threshold. Far from the training data the numbers are guesses."),
+    "07_screen_pareto": (
+        "07", "Screening: Bs against metalloid content",
+        "The Pareto front of the lower bound of the 90 % interval against total metalloid content (B + Si + P + C, "
+        "more usually means easier glass formation), with the top candidates; open circles lie outside the domain."),
+    "07_screen_map": (
+        "07", "Screening: Bs over two grid elements",
+        "Mean predicted Bs of the screened candidates over the first two grid elements, averaged over the others."),
 }
 # Tables: file name -> (notebook that makes it, what it holds); tables not listed are still linked.
 TABLES: dict[str, tuple[str, str]] = {
@@ -83,6 +94,12 @@ TABLES: dict[str, tuple[str, str]] = {
     "bad_rows.csv": ("01", "rows excluded or changed while reading the data, with the reason (01)"),
     "dataset_summary.csv": ("01", "rows, alloys and Bs range of the data (01)"),
     "split_summary.csv": ("02", "the training and test sets and their similarity (02)"),
+    "screen_top.csv": ("07", "the best screened candidates by the lower bound of their interval (07)"),
+    "screen_summary.csv": ("07", "candidates screened, seconds, workers, how many in the domain and above the "
+                                 "threshold (07)"),
+    "screen_retrospective.csv": ("07", "the case-study alloys scored as candidates: enrichment of high-Bs alloys in "
+                                       "the top fifth, rank correlation (07)"),
+    "screen_pareto.csv": ("07", "the Pareto front of lower-bound Bs against metalloid content (07)"),
 }
 METRICS = [("r2", "R²"), ("rmse", "RMSE (T)"), ("mae", "MAE (T)"), ("f1", "F1"), ("precision", "precision"),
            ("recall", "recall")]
