@@ -23,6 +23,7 @@ from helpers.network import TrainConfig, predict_scaled
 from helpers.training import fit_networks, run_seed
 
 SELECTED_MODELS = {"R2 best": "r2_best", "F1 best": "f1_best"}   # name -> folder and column key, the one mapping
+MODEL_KEYS = {"ensemble": "ensemble", **SELECTED_MODELS}             # every model a prediction table shows
 PROTOCOLS = {"paper": "paper: select on test, report on test", "honest": "honest: select on validation, report on test"}
 
 

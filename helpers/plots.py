@@ -157,7 +157,12 @@ def case_study(cases: pd.DataFrame, training: pd.DataFrame, models: list[str]) -
     a.vlines(x, per_alloy[("measured", "min")], per_alloy[("measured", "max")], color="0.55", lw=2,
              label="measured range over annealing treatments")
     a.scatter(x, per_alloy[("measured", "mean")], color="black", marker="s", s=26, label="measured (mean)", zorder=3)
-    for name, marker in zip(models, "o^v"):
+    if {"bs_lower", "bs_upper"} <= set(cases.columns):
+        bounds = cases.groupby(["fe_at_pct", "composition"])[["bs_lower", "bs_upper"]].mean().sort_index()
+        level = cases["interval_level"].iloc[0] if "interval_level" in cases else 0.9
+        a.vlines(x + 0.25, bounds["bs_lower"], bounds["bs_upper"], color=MODEL_COLORS["ensemble"], lw=1.2, alpha=0.6,
+                 label=f"ensemble {level:.0%} prediction interval (mean)")
+    for name, marker in zip(models, "o^vs", strict=False):
         a.scatter(x, per_alloy[(f"pred_{_key(name)}", "mean")], color=MODEL_COLORS.get(name), marker=marker, s=26,
                   alpha=0.85, label=f"{name} model (mean)", zorder=4)
     a.set_xticks(x, per_alloy["composition"], rotation=90, fontsize=7)
@@ -165,7 +170,7 @@ def case_study(cases: pd.DataFrame, training: pd.DataFrame, models: list[str]) -
     a.set(xlabel="", ylabel=BS_LABEL,
           title="(a) measured and predicted Bs of each unseen alloy (mean over its annealing treatments), "
                 "ordered by Fe content")
-    a.legend(ncol=2, loc="lower left", fontsize=8)
+    a.legend(ncol=3, loc="lower left", fontsize=8)
     b.scatter(training["fe_at_pct"], training["bs_tesla"], s=14, color="0.6", alpha=0.7, label="training database")
     b.scatter(cases["fe_at_pct"], cases["measured"], s=22, color="#9467bd", marker="D", alpha=0.8,
               label="case-study alloys")
@@ -240,4 +245,40 @@ def baseline_bars(summary: pd.DataFrame, metrics_shown: tuple[str, ...] = ("r2",
         if metric == "r2":
             ax.set_xlim(left=min(0.0, float((summary["r2_mean"] - summary["r2_std"]).min()) - 0.05))
     fig.tight_layout()
+    return fig
+
+
+def interval_coverage(table: pd.DataFrame) -> plt.Figure:
+    """Observed against nominal coverage per method (from intervals.coverage_table), and mean width per method."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    colors = {"conformal, normalized": MODEL_COLORS["ensemble"], "conformal, plain": "#9467bd"}
+    for method, part in table.groupby("method", sort=False):
+        color = colors.get(method, "0.45")
+        a.plot(part["level"], part["coverage"], marker="o", color=color, label=method)
+        b.plot(part["level"], part["mean_width_T"], marker="o", color=color, label=method)
+    lo = min(0.5, float(table["coverage"].min()) - 0.05)
+    a.plot([lo, 1], [lo, 1], color="0.3", ls="--", lw=1, label="calibrated (observed = nominal)")
+    a.set(xlabel="nominal coverage", ylabel="observed coverage on outer test alloys", xlim=(lo, 1), ylim=(lo, 1),
+          title="(a) do the intervals cover what they promise?")
+    a.legend(loc="upper left", fontsize=8)
+    b.set(xlabel="nominal coverage", ylabel="mean interval width (T)", title="(b) width: narrower is better")
+    fig.tight_layout()
+    return fig
+
+
+def error_against_difficulty(rows: pd.DataFrame) -> plt.Figure:
+    """|error| of the ensemble against the difficulty (domain score), in-domain and out-of-domain rows apart."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    err = (rows["mean"] - rows["measured"]).abs()
+    for inside, color, label in ((True, MODEL_COLORS["ensemble"], "inside the domain"),
+                                 (False, "#d62728", "outside the domain")):
+        part = rows["in_domain"].astype(bool) == inside
+        ax.scatter(rows.loc[part, "difficulty"], err[part], s=16, alpha=0.7, color=color,
+                   label=f"{label} (n = {part.sum()}, MAE {err[part].mean():.3f} T)")
+    bins = pd.qcut(rows["difficulty"], 8, duplicates="drop")
+    binned = err.groupby(bins, observed=True).mean()
+    ax.plot([b.mid for b in binned.index], binned.to_numpy(), color="black", marker="s", label="mean |error| per bin")
+    ax.set(xlabel="difficulty: neighbours' out-of-bag |error| + ensemble std (T)",
+           ylabel="|measured - ensemble mean| (T)", title="Error against the domain score, outer test alloys")
+    ax.legend(fontsize=8)
     return fig

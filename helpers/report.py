@@ -63,6 +63,14 @@ FIGURES: dict[str, tuple[str, str, str]] = {
         "06", "Beyond the paper: simpler models",
         "Mean test scores over grouped outer folds (error bars: standard "
         "deviation over folds) of the ANN variants and of simple baselines, all chosen without seeing the test set."),
+    "06_interval_coverage": (
+        "06", "Beyond the paper: do the prediction intervals keep their promise?",
+        "Observed against nominal coverage over the outer folds for the normalized conformal interval, the plain "
+        "split-conformal interval and the ensemble mean ± k standard deviations, and the mean width of each."),
+    "06_error_vs_difficulty": (
+        "06", "Beyond the paper: does the domain flag separate large errors from small?",
+        "Absolute error of the ensemble against the difficulty score on outer test alloys, inside and outside the "
+        "applicability domain."),
     "06_calibration": (
         "06", "Beyond the paper: is the ensemble spread an error bar?",
         "Absolute error against the ensemble's standard "
@@ -91,6 +99,9 @@ TABLES: dict[str, tuple[str, str]] = {
     "case_study_summary.csv": ("05", "case-study errors inside and outside the training domain (05)"),
     "threshold_sweep.csv": ("04", "F1, precision and recall against the threshold (04)"),
     "calibration_folds.csv": ("06", "coverage of the ensemble spread per fold (06)"),
+    "interval_coverage.csv": ("06", "observed coverage and width of the prediction intervals, overall and per "
+                                    "category (06)"),
+    "domain_errors.csv": ("06", "mean absolute error inside and outside the applicability domain (06)"),
     "bad_rows.csv": ("01", "rows excluded or changed while reading the data, with the reason (01)"),
     "dataset_summary.csv": ("01", "rows, alloys and Bs range of the data (01)"),
     "split_summary.csv": ("02", "the training and test sets and their similarity (02)"),
@@ -207,6 +218,29 @@ def notebook_page(out: Path, stem: str) -> tuple[Path, str]:
 
 # --------------------------------------------------------------------------- sections
 
+def trust_section(out: Path, read) -> str:
+    """Coverage and width of the 90 % intervals over the outer folds, and the domain flag's error ratio (06)."""
+    parts = ["<h3>How far to trust a prediction (notebook 06)</h3>"]
+    coverage, domain = read("interval_coverage.csv"), read("domain_errors.csv")
+    if coverage is None or domain is None:
+        parts.append(_missing("Interval coverage and domain errors", "06_honest_evaluation", out))
+        return "\n".join(parts)
+    rows = "".join(f"<tr><td>{_e(r['method'])}</td><td>{r['level']:.0%}</td><td>{r['coverage']:.1%}</td>"
+                   f"<td>{_num(r['mean_width_T'])}</td></tr>"
+                   for _, r in coverage[coverage["category"] == "all"].iterrows())
+    parts.append("<table><thead><tr><th>interval</th><th>nominal</th><th>observed</th><th>mean width (T)</th></tr>"
+                 f"</thead><tbody>{rows}</tbody></table>")
+    rows = "".join(f"<tr><td>{_e(r['set'])}</td><td>{int(r['rows inside'])}</td><td>{int(r['rows outside'])}</td>"
+                   f"<td>{_num(r['MAE inside (T)'])}</td><td>{_num(r['MAE outside (T)'])}</td>"
+                   f"<td>{_num(r['out/in MAE ratio'], 2)}</td></tr>" for _, r in domain.iterrows())
+    parts.append("<table><thead><tr><th>alloys</th><th>inside domain</th><th>outside</th><th>MAE inside (T)</th>"
+                 f"<th>MAE outside (T)</th><th>out/in</th></tr></thead><tbody>{rows}</tbody></table>")
+    parts.append('<p class="muted">Conformal intervals around the ensemble mean, calibrated on out-of-bag errors of '
+                 "the training alloys, measured on outer test alloys that nothing was fitted or calibrated on. "
+                 "The domain flag should send larger errors outside: out/in is the ratio of mean absolute errors.</p>")
+    return "\n".join(parts)
+
+
 def headline_section(out: Path, tables: list[Path]) -> str:
     """Table 1 beside the paper's, the honest estimate and the optimism, the baselines (from the visible tables)."""
     available = {t.name: t for t in tables}
@@ -274,6 +308,7 @@ def headline_section(out: Path, tables: list[Path]) -> str:
                      "Optimism: the first minus the second (positive R² or F1: the paper's protocol flatters). "
                      "Mean ± standard deviation over grouped outer folds.</p>")
 
+    parts.append(trust_section(out, read))
     parts.append("<h3>Simpler models</h3>")
     baselines = read("baselines.csv")
     if baselines is None or "model" not in baselines:

@@ -55,17 +55,17 @@ def case_study_subsets(result: pd.DataFrame, training: pd.DataFrame) -> dict[tup
 def case_study_errors(result: pd.DataFrame, training: pd.DataFrame, models: list[str]) -> pd.DataFrame:
     """Errors of each model on the case-study rows, overall and on both sides of each comparison.
 
-    ``result`` holds per row ``measured``, ``pred_<key>`` for every model key of ``evaluation.SELECTED_MODELS``,
+    ``result`` holds per row ``measured``, ``pred_<key>`` for every model key of ``evaluation.MODEL_KEYS``,
     ``fe_at_pct`` and ``in_domain``. Columns: rows in the subset, then per model the MAE (T) and the mean signed error
     (T, positive = over-prediction); NaN where the subset is empty. Percentage errors per row are in Fig. 6(c)."""
-    from helpers.evaluation import SELECTED_MODELS
+    from helpers.evaluation import MODEL_KEYS
 
     rows = {}
     for key, mask in case_study_subsets(result, training).items():
         part = result[mask.to_numpy()]
         row = {"rows": len(part)}
         for name in models:
-            err = part[f"pred_{SELECTED_MODELS[name]}"] - part["measured"]
+            err = part[f"pred_{MODEL_KEYS[name]}"] - part["measured"]
             row[f"{name}: MAE (T)"] = err.abs().mean() if len(part) else np.nan
             row[f"{name}: mean signed error (T)"] = err.mean() if len(part) else np.nan
         rows[key] = row
@@ -95,3 +95,77 @@ def ann_against_baselines(baselines: pd.DataFrame, metrics: tuple[str, ...] = ("
                      "ANN minus other": gap,
                      "fold-to-fold spread": spread, "gap larger than spread": bool(abs(gap) > spread)})
     return pd.DataFrame(rows).set_index("metric")
+
+
+def case_study_table(cases: pd.DataFrame, predicted: pd.DataFrame) -> pd.DataFrame:
+    """One row per case-study measurement: measured Bs, each model's prediction and % error, interval, domain."""
+    from helpers.evaluation import MODEL_KEYS
+    from helpers.metrics import percentage_error
+
+    result = cases[["composition", "fe_at_pct", "anneal_temp_K", "anneal_time_s"]].assign(measured=cases["bs_tesla"])
+    for key in MODEL_KEYS.values():
+        result[f"pred_{key}"] = predicted[f"bs_{key}"]
+        result[f"pct_error_{key}"] = percentage_error(result["measured"], result[f"pred_{key}"])
+    keep = ["ensemble_std", "bs_lower", "bs_upper", "interval_level", "in_domain", "domain_notes", "difficulty",
+            "status"]
+    result[keep] = predicted[keep]
+    return result.sort_values(["fe_at_pct", "composition", "anneal_temp_K"])
+
+
+def interval_check(result: pd.DataFrame) -> pd.DataFrame:
+    """Share of measured values inside their prediction intervals, the promised level and the mean width (T)."""
+    inside = (result["measured"] >= result["bs_lower"]) & (result["measured"] <= result["bs_upper"])
+    return pd.DataFrame([{"rows": len(result), "promised": float(result["interval_level"].iloc[0]),
+                          "observed": float(inside.mean()),
+                          "mean width (T)": float((result["bs_upper"] - result["bs_lower"]).mean())}])
+
+
+def outside_domain(result: pd.DataFrame) -> pd.DataFrame:
+    """The alloys outside the applicability domain with their reasons (one row per alloy and reason text)."""
+    out = result[~result["in_domain"].astype(bool)]
+    return (out.groupby(["composition", "domain_notes"]).agg(fe_at_pct=("fe_at_pct", "first"),
+                                                             rows=("measured", "size"))
+            .reset_index().sort_values("fe_at_pct").reset_index(drop=True))
+
+
+def interval_coverage(pooled: pd.DataFrame) -> pd.DataFrame:
+    """Coverage and width of every interval method at every level: over all rows, by annealing state, by domain."""
+    from helpers.intervals import coverage_table
+
+    state = pooled["annealed"].map({True: "annealed", False: "as-quenched"})
+    domain = pooled["in_domain"].map({True: "inside the domain", False: "outside the domain"})
+    return pd.concat([coverage_table(pooled), coverage_table(pooled.assign(category=state), by="category"),
+                      coverage_table(pooled.assign(category=domain), by="category")], ignore_index=True)
+
+
+def domain_error_table(pooled: pd.DataFrame, case_rows: pd.DataFrame | None) -> pd.DataFrame:
+    """Mean absolute error inside and outside the domain on the outer folds and, if given, on the case study."""
+    from helpers.evaluation import domain_errors
+
+    parts = [domain_errors(pooled).assign(set="outer test folds (06)")]
+    if case_rows is not None:
+        parts.append(domain_errors(case_rows.rename(columns={"pred_ensemble": "mean"})).assign(
+            set="case-study alloys (05)"))
+    table = pd.concat(parts, ignore_index=True)
+    return table[["set", *[c for c in table.columns if c != "set"]]]
+
+
+def models_on_new_alloys(baselines: pd.DataFrame, case_rows: pd.DataFrame | None) -> pd.DataFrame:
+    """R2 of the ensemble and of the two single networks: over the outer folds (chosen on validation) and on the
+    case-study alloys of another source."""
+    from sklearn.metrics import mean_absolute_error, r2_score
+
+    from helpers.evaluation import MODEL_KEYS
+
+    folds = baselines.set_index("model")
+    rows = []
+    for name, key in MODEL_KEYS.items():
+        label = next((m for m in folds.index if m.startswith(f"ANN {name}")), None)
+        row = {"model": name, "outer folds: R2 (mean)": folds.loc[label, "r2_mean"] if label else np.nan}
+        if case_rows is not None:
+            ok = case_rows[f"pred_{key}"].notna()
+            row["case study: R2"] = r2_score(case_rows.loc[ok, "measured"], case_rows.loc[ok, f"pred_{key}"])
+            row["case study: MAE (T)"] = mean_absolute_error(case_rows.loc[ok, "measured"],
+                                                             case_rows.loc[ok, f"pred_{key}"])
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("model")
