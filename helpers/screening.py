@@ -602,9 +602,6 @@ def plot_pareto(result: ScreenResult, threshold: float):
                    zorder=3, label="Pareto front, inside the domain")
         ax.scatter(front.loc[~inside, "metalloid_at_pct"], front.loc[~inside, "bs_lower"], s=36, facecolor="white",
                    edgecolor="#d62728", lw=1.2, zorder=3, label="Pareto front, outside the domain (a guess)")
-        ax.errorbar(front["metalloid_at_pct"], front["bs_ensemble"],
-                    yerr=[front["bs_ensemble"] - front["bs_lower"], front["bs_upper"] - front["bs_ensemble"]],
-                    fmt="none", ecolor="#1f77b4", alpha=0.25, lw=4, label="its interval")
     ax.axhline(threshold, color="0.3", ls="--", lw=1, label=f"threshold {threshold:g} T")
     ax.set(xlabel="B + Si + P + C (at.%): more usually means easier glass formation",
            ylabel="lower bound of Bs (T)", title="Highest guaranteed Bs for each metalloid content")

@@ -1,0 +1,146 @@
+"""Screening (notebook 07): grid enumeration, chunking, user candidate files, and a real Dask cluster on loopback."""
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import screening
+from helpers.paths import PROJECT_ROOT
+
+SMALL = {"Fe": [80, 86], "Si": [0, 4], "B": [6, 12], "P": [0, 4], "step": 1, "balance": "Fe"}
+
+
+def brute_force(grid: dict) -> list[dict]:
+    free = [e for e in grid if e not in ("step", "balance", grid["balance"])]
+    axes = [np.arange(grid[e][0], grid[e][1] + 1e-9, grid["step"]) for e in free]
+    lo, hi = grid[grid["balance"]]
+    return [dict(zip(free, p)) for p in itertools.product(*axes) if lo <= 100 - sum(p) <= hi]
+
+
+def test_grid_enumerates_every_valid_point_once_inside_its_ranges():
+    grid = screening.Grid.from_parameter(SMALL)
+    chunks = list(grid.chunks(7))
+    amounts = np.concatenate(chunks)
+    assert all(len(c) <= 7 for c in chunks) and grid.count() == len(amounts) == len(brute_force(SMALL))
+    np.testing.assert_allclose(amounts.sum(axis=1), 100.0)
+    for j, el in enumerate(grid.elements):
+        lo, hi = SMALL[el]
+        assert amounts[:, j].min() >= lo and amounts[:, j].max() <= hi
+    assert len({tuple(r) for r in amounts}) == len(amounts)
+
+
+def test_grid_sample_is_capped_deterministic_and_lazy():
+    grid = screening.Grid.from_parameter(screening.DEFAULT_GRID)
+    first = np.concatenate(list(grid.chunks(300, max_candidates=1000)))
+    again = np.concatenate(list(grid.chunks(1000, max_candidates=1000)))
+    assert len(first) == 1000 and np.array_equal(first, again)          # chunking does not change the sample
+    np.testing.assert_allclose(first.sum(axis=1), 100.0)
+    assert grid.count() > 100_000                                        # the sample is needed
+    assert isinstance(grid.chunks(10), type(x for x in ()))              # a generator, nothing built up front
+
+
+def test_grid_parameter_mistakes_are_refused_in_one_line():
+    for bad in ({**SMALL, "Xx": [0, 1]}, {**SMALL, "step": 0.3}, {**SMALL, "balance": "Co"},
+                {**SMALL, "Si": [5, 1]}):
+        with pytest.raises(screening.ScreenError):
+            screening.Grid.from_parameter(bad)
+
+
+@pytest.mark.slow
+def test_chunked_screen_equals_unchunked_and_predict_table(tiny_run):
+    from helpers.predict import predict_table
+    from helpers.saved_models import load_saved_models
+
+    todo = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=60, chunk_size=7)
+    whole = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=60, chunk_size=1000)
+    a = screening.screen(todo, tiny_run, top_k=10, progress=False)
+    b = screening.screen(whole, tiny_run, top_k=10, progress=False)
+    assert len(a.timings) == 9 and len(b.timings) == 1
+    assert a.counts == b.counts and a.counts["n"] == 60
+    pd.testing.assert_frame_equal(a.top, b.top, atol=1e-4)
+    pd.testing.assert_frame_equal(a.pareto, b.pareto, atol=1e-4)
+    assert np.array_equal(a.hist, b.hist) and np.allclose(a.map_mean, b.map_mean, equal_nan=True, atol=1e-4)
+    # a worker scores exactly as python -m helpers.predict does
+    table = screening.amounts_table(todo.elements, next(todo.make_chunks()), 773.0, 3600.0)
+    mine = screening.score_table(table, tiny_run)[0]
+    reference = predict_table(table, saved=load_saved_models(tiny_run))
+    pd.testing.assert_frame_equal(mine[reference.columns], reference, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_a_candidate_csv_with_a_bad_row_reports_it_and_scores_the_rest(tiny_run, write_csv):
+    path = write_csv("composition,anneal_temp_K,anneal_time_s\n"
+                     "Fe84Si4B8P4,773,3600\n"
+                     "Fe80Q20,773,3600\n"                                       # unknown element: excluded
+                     "Fe83.314159Si4.123B8.563P4,773,3600\n"                      # long decimals: rounded
+                     "Fe82B12Si6,,\n")
+    todo = screening.plan(str(path), screening.DEFAULT_GRID, max_candidates=100, chunk_size=2)
+    report = todo.report.set_index("source_row")
+    assert report.loc[3, "action"] == "excluded"
+    rounded = report.loc[[4]]
+    assert rounded["reason"].str.contains("rounded to 0.1 at.%").any() and set(rounded["action"]) == {"normalized"}
+    result = screening.screen(todo, tiny_run, top_k=5, progress=False)
+    assert result.counts["n"] == 3 and len(result.top) == 3
+    assert "Fe83.3B8.6Si4.1P4" in set(result.top["composition"])
+    assert not result.top.loc[result.top["composition"] == "Fe82B12Si6", "in_domain"].any()   # as-quenched
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_a_screen_on_a_real_scheduler_with_two_worker_processes_equals_the_local_cluster(tiny_run, tmp_path):
+    """dask scheduler + 2 dask worker processes on 127.0.0.1, reached by address, as on a cluster."""
+    from distributed import Client
+
+    dask = str(Path(sys.executable).parent / "dask")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    log = open(tmp_path / "cluster.log", "w")  # noqa: SIM115 (closed below)
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                              cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)]
+    try:
+        time.sleep(1.0)
+        procs += [subprocess.Popen([dask, "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
+                                    "--host", "127.0.0.1"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
+                  for _ in range(2)]
+        with Client(address, timeout="30s") as probe:
+            probe.wait_for_workers(2, timeout=60)
+        todo = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=60, chunk_size=15)
+        remote = screening.open_client(address)
+        try:
+            assert screening.n_workers_of(remote) == 2
+            far = screening.screen(todo, tiny_run, remote, top_k=10, progress=False)
+            assert len(set(far.timings["pid"])) == 2                      # both worker processes took chunks
+        finally:
+            screening.close_client(remote)
+    finally:
+        for p in procs[::-1]:
+            p.terminate()
+        for p in procs[::-1]:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        log.close()
+    local = screening.open_client("local", 2)
+    try:
+        near = screening.screen(todo, tiny_run, local, top_k=10, progress=False)
+    finally:
+        screening.close_client(local)
+    assert far.counts == near.counts and far.n_workers == near.n_workers == 2
+    pd.testing.assert_frame_equal(far.top, near.top, atol=1e-4)
+    pd.testing.assert_frame_equal(far.pareto, near.pareto, atol=1e-4)
