@@ -3,9 +3,9 @@
 Two trainers give the same networks:
 
 * ``train_sequential`` fits one Keras model after another (the plain way, several seconds a run here);
-* ``train_vectorized`` trains every run in one TensorFlow computation. Each run keeps its own weights (stacked
-  along a leading run axis), its own Glorot initialization, dropout masks, shuffling, validation carve, Adam state
-  and early-stopping point.
+* ``train_vectorized`` trains every run at once, in batched TensorFlow computations. Each run keeps its own
+  weights (stacked along a leading run axis), its own Glorot initialization, dropout masks, shuffling, validation
+  carve, Adam state and early-stopping point.
 
 Why Adam is written out: the runs must step and stop independently. A shared Keras optimizer updates every
 variable it holds on every step and keeps one step counter, so it cannot freeze one run at its early-stopping
@@ -330,6 +330,9 @@ def train_vectorized(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray
         groups = [g for g in groups if len(g.runs) and ep + 1 < config.epochs]
         if not groups:
             break
+    for group in groups:  # only without any epoch to train
+        for slot in range(len(group.runs)):
+            finish(group, slot, config.epochs, group.best_loss.numpy(), group.best_epoch.numpy())
     if bar is not None:
         bar.close()
     return [results[r] for r in runs]
