@@ -147,7 +147,7 @@ def coverage_table(rows: pd.DataFrame, levels: tuple[float, ...] = LEVELS, by: s
             k = norm.ppf(0.5 + level / 2)
             for method, lo, hi in (("conformal, normalized", part[f"lower_{level}"], part[f"upper_{level}"]),
                                    ("conformal, plain", part[f"plain_lower_{level}"], part[f"plain_upper_{level}"]),
-                                   (f"ensemble mean ± {k:.2f} std", part["mean"] - k * part["std"],
+                                   ("ensemble mean ± k std (Gaussian k)", part["mean"] - k * part["std"],
                                     part["mean"] + k * part["std"])):
                 out.append({"category": name, "level": level, "method": method, "rows": len(part),
                             **coverage(part["measured"], lo, hi)})

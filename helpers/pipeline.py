@@ -482,10 +482,12 @@ def pipeline(args: argparse.Namespace) -> int:
     selected = select(args.only)
     declared = declared_parameters(all_notebooks)
     given = absolute_paths(check_parameters(args.p, declared), cwd)
-    unused = [n for n in given if not set(declared[n].notebooks) & {nb.stem for nb in selected}]
-    if unused:
-        print(f"note: {', '.join(unused)} not used: no selected notebook declares "
-              f"{'it' if len(unused) == 1 else 'them'}", flush=True)
+    for name in given:
+        if not set(declared[name].notebooks) & {nb.stem for nb in selected}:
+            owner = ", ".join(declared[name].notebooks)
+            prefixes = " ".join(n[:2] for n in declared[name].notebooks)
+            raise PipelineError(f"-p {name}: declared by {owner}, which --only does not select; add {prefixes} to "
+                                "--only (the notebooks after it read the saved value)")
     for message in remove_stale(out, all_notebooks):
         print(message, flush=True)
     check_upstream(selected, all_notebooks, out)

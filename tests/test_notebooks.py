@@ -80,10 +80,14 @@ def test_05_predicts_only_unseen_fe_rich_alloys(tiny_run):
     assert sorted(cases["composition"]) == sorted(chosen["composition"])
     summary = pd.read_csv(tiny_run / "tables" / "case_study_summary.csv", index_col=["subset", "side"])
     assert summary.loc[("all rows", slice(None)), "rows"].item() == len(cases)
-    assert {"R2 best: MAE (T)", "F1 best: MAE (T)"} <= set(summary.columns)
+    assert {"R2 best: MAE (T)", "F1 best: MAE (T)", "ensemble: MAE (T)"} <= set(summary.columns)
     expected = {"composition", "fe_at_pct", "anneal_temp_K", "anneal_time_s", "measured", "pred_r2_best",
-                "pred_f1_best", "pct_error_r2_best", "pct_error_f1_best"}
+                "pred_f1_best", "pct_error_r2_best", "pct_error_f1_best", "pred_ensemble", "bs_lower", "bs_upper",
+                "interval_level", "in_domain", "domain_notes"}
     assert expected <= set(cases.columns)
+    ok = cases["status"] == "ok"
+    assert ((cases.loc[ok, "bs_lower"] <= cases.loc[ok, "pred_ensemble"])
+            & (cases.loc[ok, "pred_ensemble"] <= cases.loc[ok, "bs_upper"])).all()
     assert (tiny_run / "figures" / "fig6_case_study.png").is_file()
 
 
@@ -100,3 +104,12 @@ def test_06_writes_the_protocol_and_baseline_tables(tiny_run):
     calib = pd.read_csv(tiny_run / "tables" / "calibration_folds.csv")
     assert calib[["within_1_std", "within_2_std"]].stack().between(0, 1).all()
     assert (tiny_run / "figures" / "06_baselines.png").is_file()
+    coverage = pd.read_csv(tiny_run / "tables" / "interval_coverage.csv")
+    overall = coverage[coverage["category"] == "all"]
+    assert sorted(overall["level"].unique()) == [0.8, 0.9, 0.95] and overall["coverage"].between(0, 1).all()
+    assert {"conformal, normalized", "conformal, plain"} <= set(overall["method"])
+    assert {"annealed", "inside the domain"} <= set(coverage["category"])
+    domain = pd.read_csv(tiny_run / "tables" / "domain_errors.csv")
+    assert domain["set"].tolist() == ["outer test folds (06)", "case-study alloys (05)"]
+    for fig in ("06_interval_coverage", "06_error_vs_difficulty"):
+        assert (tiny_run / "figures" / f"{fig}.png").is_file()

@@ -203,3 +203,14 @@ def test_a_rerun_upstream_notebook_removes_stale_downstream_outputs(tiny_run, tm
     assert "fig3a_boxplots" not in index
     done = subprocess.run([run_all, "--out", str(out), "--only", "04"], capture_output=True, text=True, timeout=600)
     assert done.returncode == 2 and "04_model_comparison needs the outputs of 03_repeated_training" in done.stderr
+
+
+def test_a_parameter_of_a_notebook_that_is_not_selected_is_refused(tmp_path):
+    import subprocess
+
+    from helpers.paths import PROJECT_ROOT
+
+    done = subprocess.run([str(PROJECT_ROOT / "run_all.sh"), "--out", str(tmp_path / "o"), "--only", "03",
+                           "-p", "threshold", "1.5"], capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "declared by 01_featurize, which --only does not select; add 01 to --only" in done.stderr
