@@ -115,10 +115,11 @@ def main() -> None:
     print(f"batched product of one batch ({len(runs)} runs x {config.batch_size} rows x {X_fit.shape[1]} -> "
           f"{config.hidden[0]}): {batched:.1f} GFLOP/s, {batched / sgemm:.2f} of sgemm")
     if trainer_gflops / sgemm < TARGET_RATIO:
-        print(f"note: below the {TARGET_RATIO} target. The work is many small products (one per run and batch) "
-              "that run at the batched rate above, not sgemm's; Adam reads and writes every weight and both "
-              "moments each step (memory-bound); and once few runs are left each epoch costs a few ms of "
-              "fixed per-operation overhead (runs stop between about 60 and 400 epochs).")
+        print(f"note: below the {TARGET_RATIO} target. The work is small products, one per run and 32-row batch "
+              "(the forward one at the batched rate above; the backward ones slower), each step Adam reads and "
+              "writes every weight and both moments (memory-bound), and runs stop between about 60 and 350 epochs: "
+              "about 40% of the time goes to the tail with 16 or fewer runs alive, where each epoch is a few ms of "
+              "fixed per-operation overhead whatever its size (see helpers/training.py).")
     print(f"gflops_ratio: {trainer_gflops / sgemm:.2f}", flush=True)
     if args.skip_sequential:
         return
