@@ -128,21 +128,24 @@ def _mix(x):
     return tf.bitwise.bitwise_xor(x, shift(x, 16))
 
 
-def dropout_masks(keys, epoch, step, batch: int, widths: tuple[int, ...], rate: float):
-    """Dropout masks (slots x batch x width per hidden layer, scaled by 1 / keep probability).
+def dropout_masks(keys, epoch, steps, batch: int, widths: tuple[int, ...], rate: float):
+    """Dropout masks (slots x steps x batch x width per hidden layer, scaled by 1 / keep probability).
 
     Element (row, unit) of run k's mask at (epoch, step, layer) is ``mix((position + c) ^ key_k) >= rate``
-    with c a hash of (epoch, step, layer): a counter-based stream that depends only on the run's seed.
+    with c a hash of (epoch, step, layer): a counter-based stream that depends only on the run's seed. ``steps``
+    (a vector of step numbers in the epoch) gives the masks of several steps at once; a scalar gives one step's.
     """
     import tensorflow as tf
 
     u32 = tf.uint32
-    c0 = _mix(_mix(tf.cast(epoch, u32) + tf.constant(_GOLDEN, u32)) + tf.cast(step, u32))
+    c0 = _mix(_mix(tf.cast(epoch, u32) + tf.constant(_GOLDEN, u32)) + tf.cast(steps, u32))
+    key_shape = tf.concat([[-1], tf.ones([tf.rank(c0) + 2], tf.int32)], 0)
+    key = tf.reshape(keys, key_shape)
     masks = []
     for layer, width in enumerate(widths):
         c = _mix(c0 + tf.constant(layer, u32))
-        pos = tf.reshape(tf.cast(tf.range(batch * width), u32), [1, batch, width])
-        bits = _mix(tf.bitwise.bitwise_xor(pos + c, keys[:, None, None]))
+        pos = tf.reshape(tf.cast(tf.range(batch * width), u32), [batch, width])
+        bits = _mix(tf.bitwise.bitwise_xor(c[..., None, None] + pos, key))
         u = tf.cast(tf.bitwise.right_shift(bits, tf.constant(8, u32)), tf.float32) * (1.0 / 2**24)
         masks.append(tf.cast(u >= rate, tf.float32) * (1.0 / (1.0 - rate)))
     return masks
@@ -209,11 +212,14 @@ def _epoch_function(batch: int, widths: tuple[int, ...], activation_name: str, r
     @tf.function(reduce_retracing=True)
     def epoch_fn(X, y, params, m, v, t0, best, best_loss, best_epoch, wait, keys, idx, wts, vidx, vw, epoch,
                  learning_rate):
-        for s in tf.range(tf.shape(idx)[1]):
+        n_steps = tf.shape(idx)[1]
+        if rate > 0:  # the epoch's masks at once: fewer, larger operations
+            epoch_masks = dropout_masks(keys, epoch, tf.range(n_steps), batch, widths, rate)
+        for s in tf.range(n_steps):
             xb = tf.gather(X, idx[:, s])
             yb = tf.gather(y, idx[:, s])
             wb = wts[:, s]
-            masks = dropout_masks(keys, epoch, s, batch, widths, rate) if rate > 0 else None
+            masks = [mk[:, s] for mk in epoch_masks] if rate > 0 else None
             with tf.GradientTape() as tape:
                 err = tf.square(forward(params, xb, act, masks) - yb) * wb
                 loss = tf.reduce_sum(tf.reduce_sum(err, axis=1) / tf.reduce_sum(wb, axis=1))
