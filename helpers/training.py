@@ -90,7 +90,7 @@ def train_sequential(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray
 # change, but the graph function does not retrace. Measured and left out: XLA (its CPU batched matrix product is
 # several times slower than TensorFlow's here, and every slot count compiles anew, about a second each), cutting
 # the slots into chunks that fit the cache (no faster), unrolling the step loop (no faster). What limits the speed
-# (100 runs of the default network, quiet machine, 20.5 s): epochs with more than 64 runs alive do about 0.2 of a
+# (100 runs of the default network, quiet machine, about 19 s): epochs with more than 64 runs alive do about 0.2 of a
 # large sgemm's rate (the batched 32-row products themselves reach about 0.6; the backward products, Adam's
 # memory-bound pass over every weight and both moments, and the masks take the rest), and about 40% of the time
 # goes to the long tail of epochs with 16 or fewer runs alive (runs stop between about 60 and 350 epochs), where
