@@ -93,7 +93,7 @@ def main() -> None:
     groups = table.loc[train, "composition"].to_numpy()
     config = network.TrainConfig(epochs=args.epochs)
     runs = list(range(args.runs))
-    carves = [split.validation_carve(groups, config.val_fraction, training.run_seed(0, r)) for r in runs]
+    carves = training.validation_carves(groups, config.val_fraction, [training.run_seed(0, r) for r in runs])
     n_seq = min(args.sequential_runs or args.runs, args.runs)
     print(f"data: {int(train.sum())} training rows x {X.shape[1]} features; network {config}")
 

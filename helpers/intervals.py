@@ -24,7 +24,6 @@ import pandas as pd
 from crepes import ConformalRegressor
 from crepes.extras import DifficultyEstimator
 
-from helpers.split import validation_carve
 from helpers.validation import BS_MAX_TESLA
 
 LEVELS = (0.8, 0.9, 0.95)
@@ -34,9 +33,11 @@ NEIGHBOURS = 25
 
 def validation_masks(groups: np.ndarray, fraction: float, seeds: list[int]) -> np.ndarray:
     """(runs x rows) True where a run held the row out for validation (the carve recipe of fit_networks)."""
+    from helpers.training import validation_carves
+
     masks = np.zeros((len(seeds), len(groups)), bool)
-    for i, seed in enumerate(seeds):
-        masks[i, validation_carve(groups, fraction, seed)[1]] = True
+    for i, (_, held_out) in enumerate(validation_carves(groups, fraction, seeds)):
+        masks[i, held_out] = True
     return masks
 
 

@@ -189,7 +189,9 @@ def case_study(cases: pd.DataFrame, training: pd.DataFrame, models: list[str]) -
 
 
 def _key(name: str) -> str:
-    return name.lower().replace(" ", "_")
+    from helpers.evaluation import MODEL_KEYS
+
+    return MODEL_KEYS[name]
 
 
 def threshold_sweep(sweeps: dict[str, pd.DataFrame], threshold: float) -> plt.Figure:

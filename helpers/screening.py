@@ -604,7 +604,7 @@ def plot_pareto(result: ScreenResult, threshold: float):
                    edgecolor="#d62728", lw=1.2, zorder=3, label="Pareto front, outside the domain (a guess)")
     ax.axhline(threshold, color="0.3", ls="--", lw=1, label=f"threshold {threshold:g} T")
     ax.set(xlabel="B + Si + P + C (at.%): more usually means easier glass formation",
-           ylabel="lower bound of Bs (T)", title="Highest guaranteed Bs for each metalloid content")
+           ylabel="lower bound of Bs (T)", title="Highest lower bound of Bs (prediction interval) for each metalloid content")
     ax.legend(fontsize=8, loc="best", framealpha=0.9)
     return fig
 

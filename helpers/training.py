@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers.network import Scaler, TrainConfig, activation, forward, glorot_init, keras_network
+from helpers.network import (Scaler, TrainConfig, activation, forward, glorot_init, keras_module, keras_network,
+                             tensorflow)
 from helpers.split import validation_carve
 
 ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-7  # Keras' defaults
@@ -51,10 +52,15 @@ def run_seed(base_seed: int, run: int) -> int:
     return int(base_seed) + int(run)
 
 
+def validation_carves(groups: np.ndarray, fraction: float, seeds: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(fit, validation) positions of each run within the training rows: the one carve recipe of every training."""
+    return [validation_carve(groups, fraction, seed) for seed in seeds]
+
+
 def train_sequential(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray, np.ndarray]], runs: list[int],
                      base_seed: int, config: TrainConfig) -> list[RunResult]:
     """Train the runs one Keras ``model.fit`` after another (the reference the vectorized trainer is checked by)."""
-    import keras
+    keras = keras_module()
 
     results = []
     for run, (fit, val) in zip(runs, carves, strict=True):
@@ -118,7 +124,7 @@ def run_key(seed: int) -> int:
 
 def _mix(x):
     """lowbias32 of a uint32 tensor."""
-    import tensorflow as tf
+    tf = tensorflow()
 
     def shift(a, n):
         return tf.bitwise.right_shift(a, tf.constant(n, tf.uint32))
@@ -135,7 +141,7 @@ def dropout_masks(keys, epoch, steps, batch: int, widths: tuple[int, ...], rate:
     with c a hash of (epoch, step, layer): a counter-based stream that depends only on the run's seed. ``steps``
     (a vector of step numbers in the epoch) gives the masks of several steps at once; a scalar gives one step's.
     """
-    import tensorflow as tf
+    tf = tensorflow()
 
     u32 = tf.uint32
     c0 = _mix(_mix(tf.cast(epoch, u32) + tf.constant(_GOLDEN, u32)) + tf.cast(steps, u32))
@@ -157,7 +163,7 @@ def adam_step(params, m, v, grads, t, learning_rate) -> None:
     TensorFlow's fused ApplyAdam kernel: one pass over each weight tensor and its moments. Its scalar step count
     is shared by the slots of a group, which is why runs are grouped by how many steps an epoch takes them.
     """
-    import tensorflow as tf
+    tf = tensorflow()
 
     t = tf.cast(t, tf.float32)
     beta_1_power, beta_2_power = ADAM_BETA_1 ** t, ADAM_BETA_2 ** t
@@ -172,7 +178,7 @@ def early_stopping(val_loss, params, best, best_loss, best_epoch, wait, epoch, p
 
     Returns the new (best weights, best loss, best epoch, wait) and which slots stop after this epoch.
     """
-    import tensorflow as tf
+    tf = tensorflow()
 
     improved = val_loss < best_loss
     best = [tf.where(tf.reshape(improved, [-1] + [1] * (b.shape.rank - 1)), p, b)
@@ -205,7 +211,7 @@ def _epoch_function(batch: int, widths: tuple[int, ...], activation_name: str, r
     Cached, so a second training of the same network does not trace it again; slots, rows and steps may vary
     without retracing (``reduce_retracing``).
     """
-    import tensorflow as tf
+    tf = tensorflow()
 
     act = activation(activation_name)
 
@@ -242,7 +248,7 @@ class _Group:
 
     def __init__(self, positions: np.ndarray, steps: int, init: list[np.ndarray], keys: np.ndarray,
                  val_idx: np.ndarray, val_w: np.ndarray):
-        import tensorflow as tf
+        tf = tensorflow()
 
         def variable(value):
             return tf.Variable(value, shape=tf.TensorShape([None, *value.shape[1:]]), trainable=True)
@@ -258,7 +264,7 @@ class _Group:
         self.keys, self.val_idx, self.val_w = tf.constant(keys), tf.constant(val_idx), tf.constant(val_w)
 
     def keep(self, alive: np.ndarray) -> None:
-        import tensorflow as tf
+        tf = tensorflow()
 
         take = tf.constant(np.flatnonzero(alive), tf.int32)
         for var in self.params + self.m + self.v:
@@ -278,7 +284,7 @@ def train_vectorized(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray
     ``n_total_runs`` is accepted for callers that train a subset of a larger set of runs; a run's result depends
     only on (base_seed, run) in any case.
     """
-    import tensorflow as tf
+    tf = tensorflow()
 
     del n_total_runs  # each run's randomness is keyed by its own seed
     n_in = X.shape[1]
@@ -356,7 +362,7 @@ def fit_networks(X: pd.DataFrame, y: np.ndarray, groups: np.ndarray, config: Tra
     The scaler is fitted on X and y unless one (fitted on the same rows) is given.
     """
     scaler = scaler or Scaler.fit(X, np.asarray(y))
-    carves = [validation_carve(groups, config.val_fraction, run_seed(base_seed, r)) for r in runs]
+    carves = validation_carves(groups, config.val_fraction, [run_seed(base_seed, r) for r in runs])
     results = train_vectorized(scaler.x(X), scaler.y(np.asarray(y)), carves, runs, base_seed, config,
                                n_total_runs=n_total_runs, on_finish=on_finish, progress=progress)
     return scaler, results

@@ -58,10 +58,11 @@ def test_unknown_name_lists_the_valid_ones(declared):
 
 
 def test_upstream_table_and_unknown_notebooks(tmp_path):
-    nbs = [Path(f"{p}_x.ipynb") for p in ("01", "02", "03", "04", "05", "06", "07")]
+    nbs = [Path(f"{p}_x.ipynb") for p in ("01", "02", "03", "04", "05", "06", "07", "08")]
     assert [nb.name[:2] for nb in pipeline.upstream(Path("05_unseen_case_study.ipynb"), nbs)] == ["01", "02", "03"]
     assert [nb.name[:2] for nb in pipeline.upstream(Path("02_x.ipynb"), nbs)] == ["01"]
-    assert len(pipeline.upstream(Path("07_screen_candidates.ipynb"), nbs)) == 6    # unknown: all earlier ones
+    assert [nb.name[:2] for nb in pipeline.upstream(Path("07_x.ipynb"), nbs)] == ["01", "02", "03", "05"]
+    assert len(pipeline.upstream(Path("08_future.ipynb"), nbs)) == 7    # unknown: all earlier ones
 
 
 def test_path_parameters_resolve_against_the_callers_folder(tmp_path):

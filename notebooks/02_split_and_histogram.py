@@ -1,0 +1,101 @@
+# %% [markdown]
+# # 02 · Training and test sets (paper Fig. 2)
+#
+# The paper splits its 622 alloys at random into 80 % training and 20 % test data and shows, with three histograms,
+# that both sets have a similar Bs distribution. We do the same, with two differences worth knowing:
+#
+# * **The split is grouped by alloy by default.** Our default data list many alloys several times, once per annealing
+#   treatment. A row-level split would put the same alloy in both sets, and the test score would then partly measure
+#   memory rather than prediction. The grouped split is also stratified by Bs, so that both sets cover the same range.
+#   `split_mode="random"` gives the paper's row-level split (use it on data with one
+#   row per alloy, such as the paper's).
+# * **The case-study alloys are fixed here.** Notebook 05 predicts alloys from an independent compilation that are
+#   not in the training database; this notebook chooses them (its `case_study_source` and `case_min_fe` parameters)
+#   and saves their rows, so that notebook 05 predicts exactly these.
+
+# %%
+import json
+
+import numpy as np
+import pandas as pd
+from IPython.display import display
+
+from helpers import data, files, plots, split, summaries
+from helpers.paths import OutputDir
+
+plots.setup_style()
+
+# %% tags=["parameters"]
+test_fraction = 0.2          # share of alloys (grouped) or rows (random) held out for testing
+seed = 42                    # seed of the split
+split_mode = "grouped"       # "grouped" (no alloy on both sides) or "random" (the paper's row-level split)
+case_study_source = "weonepiece"  # manifest name of the case-study compilation, or a CSV path; "" for none
+case_min_fe = 80.0           # the case study keeps alloys with at least this Fe content (at.%)
+out_dir = "../outputs/default"  # the output folder of an analysis, relative to notebooks/ (where JupyterLab starts the kernel)
+
+# %%
+out = OutputDir(out_dir)
+table = pd.read_csv(out.data / "dataset.csv", index_col="row_id")
+threshold = json.loads((out.data / "analysis.json").read_text())["threshold"]   # declared in notebook 01
+print(f"{len(table)} rows, {table['composition'].nunique()} alloys from notebook 01; threshold {threshold:g} T")
+
+# %% [markdown]
+# ## The case-study alloys
+# The case study is every row of the case-study compilation whose normalized composition never occurs in the data of
+# notebook 01 and that holds at least `case_min_fe` at.% Fe. Because they are chosen that way, no training or test
+# row shares a composition with them, and nothing has to be removed from the data. Their tidy rows are saved
+# (`data/case_study.csv`) for notebook 05; rows of the compilation that failed the checks of notebook 01 are listed
+# below the counts.
+
+# %%
+if case_study_source:
+    case = data.load_dataset(case_study_source)
+    case_rows = data.unseen_rows(case.table, table, min_fe_at_pct=case_min_fe)
+    case_report, case_file = case.report, case.file.name
+else:
+    case_rows = pd.DataFrame(columns=data.TIDY_COLUMNS).rename_axis("row_id")
+    case_report, case_file = pd.DataFrame(columns=data.REPORT_COLUMNS), ""
+files.write_csv(case_rows, out.data / "case_study.csv", index=True)
+files.write_csv(case_report, out.tables / "case_study_bad_rows.csv")
+print(f"case study: {len(case_rows)} rows, {case_rows['composition'].nunique()} alloys with Fe >= {case_min_fe:g} at.% "
+      f"from {case_file or 'no source'}; {len(case_report)} rows of that file excluded or changed:")
+case_report.drop(columns="file")
+
+# %% [markdown]
+# ## The split
+
+# %%
+side = split.split_rows(table, test_fraction=test_fraction, seed=seed, mode=split_mode)
+train, test = table[side == "train"], table[side == "test"]
+shared = set(train["composition"]) & set(test["composition"])
+print(f"alloys present in both sets: {len(shared)}" + (" (expected with split_mode='random')" if shared else ""))
+counts = summaries.split_counts(table, side, threshold)
+counts
+
+# %% [markdown]
+# ## Fig. 2: Bs histograms of the full, training and test sets
+# Shared bins make the three shapes comparable. The two-sample Kolmogorov-Smirnov statistic is the largest gap
+# between the training and test cumulative distributions (0 = identical); a large p-value means no evidence that the
+# two sets differ.
+
+# %%
+similarity = split.distribution_similarity(train["bs_tesla"], test["bs_tesla"])
+print(f"KS statistic {similarity['ks_statistic']:.3f}, p-value {similarity['ks_pvalue']:.2f}")
+bins = np.arange(0.0, 2.05, 0.1)
+fig = plots.split_histograms(table["bs_tesla"], train["bs_tesla"], test["bs_tesla"], bins)
+fig.suptitle(f"{split_mode} split, seed {seed}: KS statistic {similarity['ks_statistic']:.3f} "
+             f"(p = {similarity['ks_pvalue']:.2f})", y=1.03)
+plots.save_fig(fig, "fig2_histograms", out.figures)
+
+# %% [markdown]
+# ## Saved for notebooks 03 to 06
+# The side of every row, the counts, and this notebook's parameters (`data/split.json`, which notebook 05 reads for the case-study definition).
+
+# %%
+saved = table[["composition"]].assign(set=side)
+saved.to_csv(out.data / "split.csv")
+pd.concat([counts, pd.DataFrame(similarity, index=["training vs test"])]).to_csv(out.tables / "split_summary.csv")
+chosen = {"test_fraction": test_fraction, "seed": seed, "split_mode": split_mode,
+          "case_study_source": case_study_source, "case_study_file": case_file, "case_min_fe": case_min_fe}
+(out.data / "split.json").write_text(json.dumps(chosen, indent=1))
+chosen

@@ -1,0 +1,44 @@
+"""Style the field uses, kept by the test suite: ruff (lint and format, notebooks included), notebook/script pairs
+in sync (jupytext), notebooks committed without outputs and with one parameters cell."""
+import subprocess
+import sys
+
+import jupytext
+import nbformat
+import pytest
+
+from helpers.paths import PROJECT_ROOT
+
+NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _ruff(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ruff", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_ruff_finds_nothing():
+    done = _ruff("check", "--no-cache", ".")
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_code_is_formatted_as_ruff_formats_it():
+    done = _ruff("format", "--check", "--no-cache", ".")
+    assert done.returncode == 0, done.stdout[-3000:] + "\nrun: .venv/bin/ruff format ."
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_each_notebook_and_its_script_hold_the_same_cells(notebook):
+    script = notebook.with_suffix(".py")
+    assert script.is_file(), f"{script.name} missing: run .venv/bin/jupytext --sync {notebook.relative_to(PROJECT_ROOT)}"
+    pair = [[(c.cell_type, c.source.strip(), c.metadata.get("tags", [])) for c in jupytext.read(p).cells]
+            for p in (notebook, script)]
+    assert pair[0] == pair[1], f"{notebook.name} and {script.name} differ: run .venv/bin/jupytext --sync notebooks/*.ipynb"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebooks_are_committed_clean_with_one_parameters_cell(notebook):
+    nb = nbformat.read(notebook, as_version=4)
+    assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    assert sum("parameters" in c.metadata.get("tags", []) for c in nb.cells) == 1
+    assert nb.metadata["kernelspec"]["name"] == "python3"
