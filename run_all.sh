@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 
 VENV=.venv
 STAMP="$VENV/.requirements.sha256"
-want=$(cat requirements.txt requirements-lock.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+want=$(cat requirements.txt requirements-lock.txt | sha256sum | cut -d' ' -f1)   # tool settings in pyproject.toml need no new venv
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
   PY=${PYTHON:-python3}
   "$PY" -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' \

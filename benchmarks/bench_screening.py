@@ -10,6 +10,7 @@ summary) and transfer/scheduling (worker-seconds not spent inside a task: n_work
 i.e. sending chunks and results and waiting). The last line is `scale_out_ratio: X` (2-worker over 1-worker
 candidates per second).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,25 +33,42 @@ def bench(analysis: str, n_workers: int, candidates: int, chunk_size: int) -> di
     start_s = time.perf_counter() - t0
     try:
         load = screening.preload(client, analysis)
-        result = screening.run_screen(grid.chunks(chunk_size, candidates), analysis, axes, client=client,
-                                      elements=grid.elements, anneal_temp_K=773.0, anneal_time_s=3600.0,
-                                      progress=False)
+        result = screening.run_screen(
+            grid.chunks(chunk_size, candidates),
+            analysis,
+            axes,
+            client=client,
+            elements=grid.elements,
+            anneal_temp_K=773.0,
+            anneal_time_s=3600.0,
+            progress=False,
+        )
     finally:
         screening.close_client(client)
     t = result.timings
     summary_bytes = len(pickle.dumps(result.top)) + len(pickle.dumps(result.hist))
-    return {"workers": n_workers, "candidates": result.counts["n"], "seconds": result.seconds,
-            "per_s": result.counts["n"] / result.seconds, "cluster_start_s": start_s,
-            "model_load_s": max(load.values()), "featurize_s": t["featurize_s"].sum(),
-            "predict_s": (t["task_s"] - t["featurize_s"] - t["load_s"]).sum(),
-            "transfer_s": max(n_workers * result.seconds - t["task_s"].sum(), 0.0),
-            "chunks": len(t), "bytes_per_chunk_result": summary_bytes}
+    return {
+        "workers": n_workers,
+        "candidates": result.counts["n"],
+        "seconds": result.seconds,
+        "per_s": result.counts["n"] / result.seconds,
+        "cluster_start_s": start_s,
+        "model_load_s": max(load.values()),
+        "featurize_s": t["featurize_s"].sum(),
+        "predict_s": (t["task_s"] - t["featurize_s"] - t["load_s"]).sum(),
+        "transfer_s": max(n_workers * result.seconds - t["task_s"].sum(), 0.0),
+        "chunks": len(t),
+        "bytes_per_chunk_result": summary_bytes,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--analysis", default=str(PROJECT_ROOT / "outputs" / "default"),
-                        help="output folder with trained models (default outputs/default)")
+    parser.add_argument(
+        "--analysis",
+        default=str(PROJECT_ROOT / "outputs" / "default"),
+        help="output folder with trained models (default outputs/default)",
+    )
     parser.add_argument("--candidates", type=int, default=4000, help="candidates per measurement (default 4000)")
     parser.add_argument("--chunk-size", type=int, default=250)
     args = parser.parse_args(argv)
@@ -59,15 +77,21 @@ def main(argv: list[str] | None = None) -> int:
     for n in (1, 2):
         r = bench(analysis, n, args.candidates, args.chunk_size)
         rows.append(r)
-        print(f"{n} worker{'s' if n > 1 else ' '}: {r['candidates']} candidates in {r['seconds']:.1f} s = "
-              f"{r['per_s']:.0f} candidates/s (cluster start {r['cluster_start_s']:.1f} s, model load "
-              f"{r['model_load_s']:.1f} s per worker, not counted)", flush=True)
+        print(
+            f"{n} worker{'s' if n > 1 else ' '}: {r['candidates']} candidates in {r['seconds']:.1f} s = "
+            f"{r['per_s']:.0f} candidates/s (cluster start {r['cluster_start_s']:.1f} s, model load "
+            f"{r['model_load_s']:.1f} s per worker, not counted)",
+            flush=True,
+        )
         busy = r["featurize_s"] + r["predict_s"] + r["transfer_s"]
-        print(f"  where the worker-seconds go: featurize {r['featurize_s']:.1f} s ({r['featurize_s'] / busy:.0%}), "
-              f"predict+summary {r['predict_s']:.1f} s ({r['predict_s'] / busy:.0%}), transfer/scheduling "
-              f"{r['transfer_s']:.1f} s ({r['transfer_s'] / busy:.0%}); {1000 * r['featurize_s'] / r['candidates']:.1f}"
-              f" ms featurizing per candidate; {r['chunks']} chunks, ~{r['bytes_per_chunk_result'] / 1024:.0f} KiB "
-              "returned per merged result", flush=True)
+        print(
+            f"  where the worker-seconds go: featurize {r['featurize_s']:.1f} s ({r['featurize_s'] / busy:.0%}), "
+            f"predict+summary {r['predict_s']:.1f} s ({r['predict_s'] / busy:.0%}), transfer/scheduling "
+            f"{r['transfer_s']:.1f} s ({r['transfer_s'] / busy:.0%}); {1000 * r['featurize_s'] / r['candidates']:.1f}"
+            f" ms featurizing per candidate; {r['chunks']} chunks, ~{r['bytes_per_chunk_result'] / 1024:.0f} KiB "
+            "returned per merged result",
+            flush=True,
+        )
     print(f"scale_out_ratio: {rows[1]['per_s'] / rows[0]['per_s']:.2f}")
     return 0
 

@@ -20,6 +20,7 @@ work done. Its GFLOP/s (that count over the trainer's seconds) is compared with 
 trainer's GFLOP/s over the sgemm's. For what limits it, the script also times one batched product of the trainer's
 first layer (every run's 32-row batch times its own 159 x 128 weights) and, below the target, says so in a note.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -102,24 +103,30 @@ def main() -> None:
     fast = training.train_vectorized(X_fit, y_fit, carves, runs, 0, config)
     fast_seconds = time.perf_counter() - start
     fast_per_run = fast_seconds / len(runs)
-    print(f"vectorized: {len(runs)} runs, {fast_per_run:.3f} s per run, {fast_seconds:.1f} s in all "
-          f"(mean {np.mean([r.epochs_trained for r in fast]):.0f} epochs per run, "
-          f"mean {np.mean([len(fit) for fit, _ in carves]):.0f} fitting rows)", flush=True)
+    print(
+        f"vectorized: {len(runs)} runs, {fast_per_run:.3f} s per run, {fast_seconds:.1f} s in all "
+        f"(mean {np.mean([r.epochs_trained for r in fast]):.0f} epochs per run, "
+        f"mean {np.mean([len(fit) for fit, _ in carves]):.0f} fitting rows)",
+        flush=True,
+    )
 
     gflop = useful_gflop(fast, carves, X_fit.shape[1], config.hidden)
     trainer_gflops = gflop / fast_seconds
     sgemm = sgemm_gflops()
-    print(f"useful work: {gflop:.0f} GFLOP, {trainer_gflops:.1f} GFLOP/s; "
-          f"sgemm 2048 (tf.matmul) {sgemm:.1f} GFLOP/s")
+    print(f"useful work: {gflop:.0f} GFLOP, {trainer_gflops:.1f} GFLOP/s; sgemm 2048 (tf.matmul) {sgemm:.1f} GFLOP/s")
     batched = batched_gflops(len(runs), config.batch_size, X_fit.shape[1], config.hidden[0])
-    print(f"batched product of one batch ({len(runs)} runs x {config.batch_size} rows x {X_fit.shape[1]} -> "
-          f"{config.hidden[0]}): {batched:.1f} GFLOP/s, {batched / sgemm:.2f} of sgemm")
+    print(
+        f"batched product of one batch ({len(runs)} runs x {config.batch_size} rows x {X_fit.shape[1]} -> "
+        f"{config.hidden[0]}): {batched:.1f} GFLOP/s, {batched / sgemm:.2f} of sgemm"
+    )
     if trainer_gflops / sgemm < TARGET_RATIO:
-        print(f"note: below the {TARGET_RATIO} target. The work is small products, one per run and 32-row batch "
-              "(the forward one at the batched rate above; the backward ones slower), each step Adam reads and "
-              "writes every weight and both moments (memory-bound), and runs stop between about 60 and 350 epochs: "
-              "about 40% of the time goes to the tail with 16 or fewer runs alive, where each epoch is a few ms of "
-              "fixed per-operation overhead whatever its size (see helpers/training.py).")
+        print(
+            f"note: below the {TARGET_RATIO} target. The work is small products, one per run and 32-row batch "
+            "(the forward one at the batched rate above; the backward ones slower), each step Adam reads and "
+            "writes every weight and both moments (memory-bound), and runs stop between about 60 and 350 epochs: "
+            "about 40% of the time goes to the tail with 16 or fewer runs alive, where each epoch is a few ms of "
+            "fixed per-operation overhead whatever its size (see helpers/training.py)."
+        )
     print(f"gflops_ratio: {trainer_gflops / sgemm:.2f}", flush=True)
     if args.skip_sequential:
         return
@@ -128,8 +135,10 @@ def main() -> None:
     slow = training.train_sequential(X_fit, y_fit, carves[:n_seq], runs[:n_seq], 0, config)
     slow_per_run = (time.perf_counter() - start) / n_seq
     measured_on = f"measured on the first {n_seq} of {len(runs)} runs" if n_seq < len(runs) else f"{n_seq} runs"
-    print(f"sequential: {measured_on}, {slow_per_run:.3f} s per run "
-          f"(mean {np.mean([r.epochs_trained for r in slow]):.0f} epochs per run)")
+    print(
+        f"sequential: {measured_on}, {slow_per_run:.3f} s per run "
+        f"(mean {np.mean([r.epochs_trained for r in slow]):.0f} epochs per run)"
+    )
     print(f"speedup: {slow_per_run / fast_per_run:.1f}")
 
 

@@ -5,6 +5,7 @@ excluded or changed, with the file, the row number as a spreadsheet shows it (he
 the value and the reason (the checks are listed in helpers/validation.py). Run
 ``python -m helpers.data check FILE.csv [--strict]`` to see that report for a CSV or .xlsx file.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,13 +19,32 @@ from pymatgen.core import Element
 
 from helpers.files import FileProblem, read_table
 from helpers.paths import resolve
-from helpers.sources import fetch, load_manifest
-from helpers.validation import (ANNEAL_TEMP_RANGE_K, ANNEAL_TIME_RANGE_S, BS_MAX_TESLA, REPORT_COLUMNS, TIDY_COLUMNS,
-                                BadRowError, canonical_formula, validate)
+from helpers.sources import fetch
+from helpers.validation import (
+    ANNEAL_TEMP_RANGE_K,
+    ANNEAL_TIME_RANGE_S,
+    BS_MAX_TESLA,
+    REPORT_COLUMNS,
+    TIDY_COLUMNS,
+    BadRowError,
+    canonical_formula,
+    validate,
+)
 
-__all__ = ["ANNEAL_TEMP_RANGE_K", "ANNEAL_TIME_RANGE_S", "BS_MAX_TESLA", "TIDY_COLUMNS", "BadRowError",
-           "DataValidationError", "Dataset", "canonical_formula", "load_dataset", "load_source", "read_user_csv",
-           "unseen_rows"]
+__all__ = [
+    "ANNEAL_TEMP_RANGE_K",
+    "ANNEAL_TIME_RANGE_S",
+    "BS_MAX_TESLA",
+    "TIDY_COLUMNS",
+    "BadRowError",
+    "DataValidationError",
+    "Dataset",
+    "canonical_formula",
+    "load_dataset",
+    "load_source",
+    "read_user_csv",
+    "unseen_rows",
+]
 
 USER_REQUIRED = ["composition", "bs_tesla"]
 USER_OPTIONAL = ["anneal_temp_K", "anneal_time_s", "reference"]
@@ -49,19 +69,23 @@ class Dataset:
     def summary(self) -> pd.Series:
         """Counts a reader wants first: rows, distinct alloys, references, excluded rows."""
         t = self.table
-        return pd.Series({
-            "rows read": self.rows_read,
-            "rows kept": len(t),
-            "rows excluded": int((self.report["action"] == "excluded").sum()),
-            "rows changed (normalized)": int((self.report["action"] == "normalized").sum()),
-            "distinct alloys": t["composition"].nunique(),
-            "distinct references": t["reference"].nunique(),
-            "annealed rows": int(t["annealed"].sum()),
-            "as-quenched rows": int((~t["annealed"]).sum()),
-        }, name=self.name)
+        return pd.Series(
+            {
+                "rows read": self.rows_read,
+                "rows kept": len(t),
+                "rows excluded": int((self.report["action"] == "excluded").sum()),
+                "rows changed (normalized)": int((self.report["action"] == "normalized").sum()),
+                "distinct alloys": t["composition"].nunique(),
+                "distinct references": t["reference"].nunique(),
+                "annealed rows": int(t["annealed"].sum()),
+                "as-quenched rows": int((~t["annealed"]).sum()),
+            },
+            name=self.name,
+        )
 
 
 # --------------------------------------------------------------------------- parsers of the two sources
+
 
 def _element_columns(columns: list[str]) -> list[str]:
     return [c for c in columns if isinstance(c, str) and Element.is_valid_symbol(c.strip())]
@@ -78,14 +102,22 @@ def read_wang2018(path: Path, strict: bool = False) -> Dataset:
     required = ["magnetic saturation(T)", "Annealing temperature (K)", "Annealing time (s)", "reference doi"]
     _require_columns(sheet, required, path)
     with_bs = sheet[sheet["magnetic saturation(T)"].notna()]
-    raw = pd.DataFrame({
-        "bs": with_bs["magnetic saturation(T)"], "anneal_temp": with_bs["Annealing temperature (K)"],
-        "anneal_time": with_bs["Annealing time (s)"], "reference": with_bs["reference doi"],
-        "source_row": with_bs.index + 2, "dup_key": _dup_keys(with_bs)})
+    raw = pd.DataFrame(
+        {
+            "bs": with_bs["magnetic saturation(T)"],
+            "anneal_temp": with_bs["Annealing temperature (K)"],
+            "anneal_time": with_bs["Annealing time (s)"],
+            "reference": with_bs["reference doi"],
+            "source_row": with_bs.index + 2,
+            "dup_key": _dup_keys(with_bs),
+        }
+    )
     raw = pd.concat([raw, with_bs[elements]], axis=1)
     table, report = validate(raw, str(path), "wang2018", strict, element_columns=elements)
-    notes = [f"sheet 'properties' has {len(sheet)} rows; {len(sheet) - len(with_bs)} of them report no Bs "
-             "(other properties only) and are not part of this dataset"]
+    notes = [
+        f"sheet 'properties' has {len(sheet)} rows; {len(sheet) - len(with_bs)} of them report no Bs "
+        "(other properties only) and are not part of this dataset"
+    ]
     return Dataset("wang2018", Path(path), table, report, rows_read=len(with_bs), notes=notes)
 
 
@@ -94,16 +126,23 @@ def read_weonepiece(path: Path, strict: bool = False) -> Dataset:
     frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
     _require_columns(frame, ["TA", "tA", "magnetic saturation (T)"], path)
     elements = _element_columns(list(frame.columns))
-    raw = pd.DataFrame({
-        "bs": frame["magnetic saturation (T)"], "anneal_temp": frame["TA"], "anneal_time": frame["tA"],
-        "reference": "weonepiece/Fe-based-amorphous-alloys", "source_row": frame.index + 2,
-        "dup_key": _dup_keys(frame)})
+    raw = pd.DataFrame(
+        {
+            "bs": frame["magnetic saturation (T)"],
+            "anneal_temp": frame["TA"],
+            "anneal_time": frame["tA"],
+            "reference": "weonepiece/Fe-based-amorphous-alloys",
+            "source_row": frame.index + 2,
+            "dup_key": _dup_keys(frame),
+        }
+    )
     raw = pd.concat([raw, frame[elements]], axis=1)
     table, report = validate(raw, str(path), "weonepiece", strict, element_columns=elements)
     return Dataset("weonepiece", Path(path), table, report, rows_read=len(frame))
 
 
 # --------------------------------------------------------------------------- a user's file
+
 
 def read_user_csv(path: str | Path, strict: bool = False, with_target: bool = True) -> Dataset:
     """Load a user's CSV or .xlsx: columns composition (formula, at.%) and bs_tesla; optional annealing columns.
@@ -116,34 +155,62 @@ def read_user_csv(path: str | Path, strict: bool = False, with_target: bool = Tr
     except FileProblem as exc:
         raise DataValidationError(str(exc)) from None
     _require_columns(raw.frame, USER_REQUIRED if with_target else ["composition"], path)
-    ragged = pd.DataFrame([{"file": str(path), "source_row": line, "column": "(whole row)", "value": text,
-                            "reason": f"{n} fields where the header has {len(raw.frame.columns)} (a stray comma, "
-                                      "or a decimal comma? use a decimal point)", "action": "excluded"}
-                           for line, n, text in raw.ragged], columns=REPORT_COLUMNS)
+    ragged = pd.DataFrame(
+        [
+            {
+                "file": str(path),
+                "source_row": line,
+                "column": "(whole row)",
+                "value": text,
+                "reason": f"{n} fields where the header has {len(raw.frame.columns)} (a stray comma, "
+                "or a decimal comma? use a decimal point)",
+                "action": "excluded",
+            }
+            for line, n, text in raw.ragged
+        ],
+        columns=REPORT_COLUMNS,
+    )
     if strict and len(ragged):
         first = ragged.iloc[0]
         raise BadRowError(f"{path}, row {first['source_row']}: {first['reason']}")
     ignored = [c for c in raw.frame.columns if c not in USER_REQUIRED + USER_OPTIONAL]
-    ds = frame_to_dataset(raw.frame, path, strict=strict, with_target=with_target, ignored=ignored,
-                          line_numbers=raw.line_numbers)
-    ds.report = pd.concat([ragged, ds.report]).sort_values("source_row", kind="stable").reset_index(drop=True) \
-        if len(ragged) else ds.report
+    ds = frame_to_dataset(
+        raw.frame, path, strict=strict, with_target=with_target, ignored=ignored, line_numbers=raw.line_numbers
+    )
+    ds.report = (
+        pd.concat([ragged, ds.report]).sort_values("source_row", kind="stable").reset_index(drop=True)
+        if len(ragged)
+        else ds.report
+    )
     ds.rows_read += len(raw.ragged)
     ds.notes = raw.notes + ds.notes
     return ds
 
 
-def frame_to_dataset(frame: pd.DataFrame, path: Path, strict: bool = False, with_target: bool = True,
-                     ignored: list[str] | None = None, line_numbers: list[int] | None = None) -> Dataset:
+def frame_to_dataset(
+    frame: pd.DataFrame,
+    path: Path,
+    strict: bool = False,
+    with_target: bool = True,
+    ignored: list[str] | None = None,
+    line_numbers: list[int] | None = None,
+) -> Dataset:
     """Validate a frame in the user-file layout (all cells as read) into a Dataset."""
     empty = pd.Series("", index=frame.index)
-    reference = frame.get("reference", empty).where(frame.get("reference", empty).astype(str).str.strip() != "",
-                                                     Path(path).name)
-    raw = pd.DataFrame({
-        "formula": frame["composition"], "bs": frame.get("bs_tesla", empty),
-        "anneal_temp": frame.get("anneal_temp_K", empty), "anneal_time": frame.get("anneal_time_s", empty),
-        "reference": reference,
-        "source_row": line_numbers if line_numbers is not None else frame.index + 2, "dup_key": _dup_keys(frame)})
+    reference = frame.get("reference", empty).where(
+        frame.get("reference", empty).astype(str).str.strip() != "", Path(path).name
+    )
+    raw = pd.DataFrame(
+        {
+            "formula": frame["composition"],
+            "bs": frame.get("bs_tesla", empty),
+            "anneal_temp": frame.get("anneal_temp_K", empty),
+            "anneal_time": frame.get("anneal_time_s", empty),
+            "reference": reference,
+            "source_row": line_numbers if line_numbers is not None else frame.index + 2,
+            "dup_key": _dup_keys(frame),
+        }
+    )
     table, report = validate(raw, str(path), Path(path).stem, strict, with_target=with_target)
     notes = [f"columns not used: {', '.join(ignored)}"] if ignored else []
     return Dataset(Path(path).stem, Path(path), table, report, rows_read=len(frame), notes=notes)
@@ -152,8 +219,9 @@ def frame_to_dataset(frame: pd.DataFrame, path: Path, strict: bool = False, with
 def _require_columns(frame: pd.DataFrame, required: list[str], path: Path) -> None:
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise DataValidationError(f"{path}: missing required column(s) {', '.join(missing)}; "
-                                  f"found: {', '.join(map(str, frame.columns))}")
+        raise DataValidationError(
+            f"{path}: missing required column(s) {', '.join(missing)}; found: {', '.join(map(str, frame.columns))}"
+        )
 
 
 PARSERS = {"wang2018": read_wang2018, "weonepiece": read_weonepiece}
@@ -191,12 +259,14 @@ def annealing_balance(table: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- command line
 
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m helpers.data check FILE [--strict]`: print the validation report of a user CSV or .xlsx file."""
     parser = argparse.ArgumentParser(prog="python -m helpers.data", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    check = sub.add_parser("check", help="validate a CSV (or .xlsx) with columns "
-                                         "composition,bs_tesla[,anneal_temp_K,anneal_time_s]")
+    check = sub.add_parser(
+        "check", help="validate a CSV (or .xlsx) with columns composition,bs_tesla[,anneal_temp_K,anneal_time_s]"
+    )
     check.add_argument("file")
     check.add_argument("--strict", action="store_true", help="stop with an error at the first bad row")
     args = parser.parse_args(argv)
@@ -210,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         _print_check(ds)
-    except BrokenPipeError:              # `check FILE | head`: the reader has gone; leave quietly
+    except BrokenPipeError:  # `check FILE | head`: the reader has gone; leave quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 

@@ -11,6 +11,7 @@ Distance in the scaled feature space alone was tried and dropped: on the outer f
 had no larger errors than the rest. The rule above gives out-of-domain rows about 1.7 times the mean absolute
 error of in-domain rows there (notebook 06 measures it on every run).
 """
+
 from __future__ import annotations
 
 import json
@@ -22,13 +23,15 @@ import pandas as pd
 from pymatgen.core import Composition
 
 DIFFICULTY_PERCENTILE = 80.0
-FEW_AS_QUENCHED = 30          # fewer as-quenched training rows than this: as-quenched alloys are outside
+FEW_AS_QUENCHED = 30  # fewer as-quenched training rows than this: as-quenched alloys are outside
 
 
 def element_amounts(compositions: pd.Series) -> pd.DataFrame:
     """At.% of every element per composition (0 where absent), one column per element."""
-    rows = [{str(el): 100.0 * amt / sum(c.values()) for el, amt in c.items()}
-            for c in (Composition(text).get_el_amt_dict() for text in compositions)]
+    rows = [
+        {str(el): 100.0 * amt / sum(c.values()) for el, amt in c.items()}
+        for c in (Composition(text).get_el_amt_dict() for text in compositions)
+    ]
     return pd.DataFrame(rows, index=compositions.index).fillna(0.0)
 
 
@@ -46,9 +49,13 @@ class Domain:
     def fit(cls, table: pd.DataFrame, calibration_difficulty: np.ndarray) -> Domain:
         """Learn the domain from the training rows (tidy table) and their difficulties (out-of-bag)."""
         amounts = element_amounts(table["composition"])
-        return cls(amounts.min().round(3).to_dict(), amounts.max().round(3).to_dict(), len(table),
-                   int((~table["annealed"].astype(bool)).sum()),
-                   float(np.percentile(calibration_difficulty, DIFFICULTY_PERCENTILE)))
+        return cls(
+            amounts.min().round(3).to_dict(),
+            amounts.max().round(3).to_dict(),
+            len(table),
+            int((~table["annealed"].astype(bool)).sum()),
+            float(np.percentile(calibration_difficulty, DIFFICULTY_PERCENTILE)),
+        )
 
     @property
     def elements(self) -> list[str]:
@@ -58,11 +65,18 @@ class Domain:
     def check(self, table: pd.DataFrame, difficulty: np.ndarray) -> pd.DataFrame:
         """Per row: in_domain, domain_notes (the reasons, or 'inside') and the difficulty."""
         amounts = element_amounts(table["composition"])
-        notes = [self._reasons(amounts.loc[i], bool(annealed), float(d))
-                 for i, annealed, d in zip(table.index, table["annealed"], difficulty, strict=True)]
-        return pd.DataFrame({"in_domain": [not n for n in notes],
-                             "domain_notes": ["; ".join(n) if n else "inside" for n in notes],
-                             "difficulty": np.asarray(difficulty, float)}, index=table.index)
+        notes = [
+            self._reasons(amounts.loc[i], bool(annealed), float(d))
+            for i, annealed, d in zip(table.index, table["annealed"], difficulty, strict=True)
+        ]
+        return pd.DataFrame(
+            {
+                "in_domain": [not n for n in notes],
+                "domain_notes": ["; ".join(n) if n else "inside" for n in notes],
+                "difficulty": np.asarray(difficulty, float),
+            },
+            index=table.index,
+        )
 
     def _reasons(self, amounts: pd.Series, annealed: bool, difficulty: float) -> list[str]:
         present = amounts[amounts > 0]
@@ -77,8 +91,10 @@ class Domain:
         if not annealed and self.n_as_quenched < FEW_AS_QUENCHED:
             reasons.append(f"as-quenched: {self.n_as_quenched} training rows")
         if difficulty > self.difficulty_limit:
-            reasons.append(f"hard to predict: difficulty {difficulty:.2f} T above {self.difficulty_limit:.2f} T "
-                           f"({DIFFICULTY_PERCENTILE:g} % of training alloys are easier)")
+            reasons.append(
+                f"hard to predict: difficulty {difficulty:.2f} T above {self.difficulty_limit:.2f} T "
+                f"({DIFFICULTY_PERCENTILE:g} % of training alloys are easier)"
+            )
         return reasons
 
     def save(self, folder: Path) -> None:

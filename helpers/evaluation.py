@@ -5,6 +5,7 @@ training alloys are split again: networks are fitted on one part and *selected* 
 and only then scored on the outer test alloys, which neither training nor selection ever saw. The paper's rule is
 applied to the same networks for comparison, and the difference is the optimism of the paper's protocol.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,13 +23,13 @@ from helpers.domain import Domain
 from helpers.network import TrainConfig, predict_scaled
 from helpers.training import fit_networks, run_seed
 
-SELECTED_MODELS = {"R2 best": "r2_best", "F1 best": "f1_best"}   # name -> folder and column key, the one mapping
-MODEL_KEYS = {"ensemble": "ensemble", **SELECTED_MODELS}             # every model a prediction table shows
+SELECTED_MODELS = {"R2 best": "r2_best", "F1 best": "f1_best"}  # name -> folder and column key, the one mapping
+MODEL_KEYS = {"ensemble": "ensemble", **SELECTED_MODELS}  # every model a prediction table shows
 PROTOCOLS = {"paper": "paper: select on test, report on test", "honest": "honest: select on validation, report on test"}
 
 
 def pick_best(scores: pd.DataFrame) -> dict[str, int]:
-    """Positions (0-based, in table order) of the R2-best and F1-best runs; F1 ties go to the higher R2, then the first."""
+    """Positions (0-based, in table order) of the R2-best and F1-best runs; F1 ties go to the higher R2, then first."""
     order = np.arange(len(scores))
     r2_best = int(np.lexsort((order, -scores["r2"].to_numpy()))[0])
     f1_best = int(np.lexsort((order, -scores["r2"].to_numpy(), -scores["f1"].to_numpy()))[0])
@@ -55,25 +56,35 @@ def baseline_models(seed: int = 0) -> dict[str, object]:
 class FoldResult:
     """Everything one outer fold measured."""
 
-    protocols: pd.DataFrame      # protocol x model rows, test metrics
-    baselines: pd.DataFrame      # model rows, test metrics
+    protocols: pd.DataFrame  # protocol x model rows, test metrics
+    baselines: pd.DataFrame  # model rows, test metrics
     calibration: dict[str, float]
-    ensemble: pd.DataFrame       # per test row: measured, ensemble mean, std, intervals, domain flag
+    ensemble: pd.DataFrame  # per test row: measured, ensemble mean, std, intervals, domain flag
     selection_ids: pd.Index
     test_ids: pd.Index
-    chosen: dict[str, dict[str, int]]   # protocol -> model -> run
+    chosen: dict[str, dict[str, int]]  # protocol -> model -> run
 
 
-def evaluate_fold(table: pd.DataFrame, X: pd.DataFrame, train_ids: pd.Index, test_ids: pd.Index,
-                  config: TrainConfig, n_runs: int, base_seed: int, threshold: float,
-                  selection_fraction: float = 0.2, seed: int = 0) -> FoldResult:
+def evaluate_fold(
+    table: pd.DataFrame,
+    X: pd.DataFrame,
+    train_ids: pd.Index,
+    test_ids: pd.Index,
+    config: TrainConfig,
+    n_runs: int,
+    base_seed: int,
+    threshold: float,
+    selection_fraction: float = 0.2,
+    seed: int = 0,
+) -> FoldResult:
     """Train n_runs networks on part of train_ids, select on the rest, score everything on test_ids."""
     inner = split.split_rows(table.loc[train_ids], selection_fraction, seed, "grouped")
     fit_ids, sel_ids = inner.index[inner == "train"], inner.index[inner == "test"]
     y = table["bs_tesla"]
     runs = list(range(n_runs))
-    scaler, trained = fit_networks(X.loc[fit_ids], y.loc[fit_ids].to_numpy(), table.loc[fit_ids, "composition"].to_numpy(),
-                                   config, runs, base_seed)
+    scaler, trained = fit_networks(
+        X.loc[fit_ids], y.loc[fit_ids].to_numpy(), table.loc[fit_ids, "composition"].to_numpy(), config, runs, base_seed
+    )
     weights = [r.weights for r in trained]
     pred_sel = scaler.y_back(predict_scaled(weights, scaler.x(X.loc[sel_ids]), config.activation))
     pred_test = scaler.y_back(predict_scaled(weights, scaler.x(X.loc[test_ids]), config.activation))
@@ -81,37 +92,65 @@ def evaluate_fold(table: pd.DataFrame, X: pd.DataFrame, train_ids: pd.Index, tes
     sel_scores = pd.DataFrame([metrics.scores(y_sel, p, threshold) for p in pred_sel])
     test_scores = pd.DataFrame([metrics.scores(y_test, p, threshold) for p in pred_test])
     chosen = {"honest": pick_best(sel_scores), "paper": pick_best(test_scores)}
-    rows = [{"protocol": PROTOCOLS[protocol], "model": name, "run": run, **test_scores.iloc[run].to_dict()}
-            for protocol, picks in chosen.items() for name, run in picks.items()]
+    rows = [
+        {"protocol": PROTOCOLS[protocol], "model": name, "run": run, **test_scores.iloc[run].to_dict()}
+        for protocol, picks in chosen.items()
+        for name, run in picks.items()
+    ]
 
     ensemble_mean, ensemble_std = pred_test.mean(axis=0), pred_test.std(axis=0)
-    base_rows = [{"model": f"ANN {name} (selected on validation)", **test_scores.iloc[run].to_dict()}
-                 for name, run in chosen["honest"].items()]
-    base_rows.append({"model": f"ANN ensemble (mean of {n_runs} runs)",
-                      **metrics.scores(y_test, ensemble_mean, threshold)})
+    base_rows = [
+        {"model": f"ANN {name} (selected on validation)", **test_scores.iloc[run].to_dict()}
+        for name, run in chosen["honest"].items()
+    ]
+    base_rows.append(
+        {"model": f"ANN ensemble (mean of {n_runs} runs)", **metrics.scores(y_test, ensemble_mean, threshold)}
+    )
     for name, estimator in baseline_models(seed).items():
         estimator.fit(X.loc[fit_ids].to_numpy(), y.loc[fit_ids].to_numpy())
-        base_rows.append({"model": name, **metrics.scores(y_test, estimator.predict(X.loc[test_ids].to_numpy()),
-                                                          threshold)})
+        base_rows.append(
+            {"model": name, **metrics.scores(y_test, estimator.predict(X.loc[test_ids].to_numpy()), threshold)}
+        )
     calibration = metrics.coverage(y_test, ensemble_mean, ensemble_std)
     ensemble = uncertainty_rows(table, X, fit_ids, test_ids, scaler, weights, config, base_seed)
     return FoldResult(pd.DataFrame(rows), pd.DataFrame(base_rows), calibration, ensemble, sel_ids, test_ids, chosen)
 
 
-def uncertainty_rows(table: pd.DataFrame, X: pd.DataFrame, fit_ids: pd.Index, test_ids: pd.Index, scaler, weights,
-                     config: TrainConfig, base_seed: int) -> pd.DataFrame:
+def uncertainty_rows(
+    table: pd.DataFrame,
+    X: pd.DataFrame,
+    fit_ids: pd.Index,
+    test_ids: pd.Index,
+    scaler,
+    weights,
+    config: TrainConfig,
+    base_seed: int,
+) -> pd.DataFrame:
     """Per test row: measured, ensemble mean and std, conformal intervals (calibrated on the fitting rows only, out of
-    bag), the plain split-conformal interval, the difficulty and the domain flag of a domain fitted on the fitting rows."""
+    bag), the plain split-conformal interval, the difficulty, and the flag of a domain fitted on the fitting rows."""
     per_fit = scaler.y_back(predict_scaled(weights, scaler.x(X.loc[fit_ids]), config.activation))
     per_test = scaler.y_back(predict_scaled(weights, scaler.x(X.loc[test_ids]), config.activation))
     seeds = [run_seed(base_seed, r) for r in range(len(weights))]
-    calibration = intervals.calibrate(per_fit, table.loc[fit_ids, "composition"].to_numpy(), config.val_fraction,
-                                      seeds, table.loc[fit_ids, "bs_tesla"].to_numpy(), scaler.x(X.loc[fit_ids]))
+    calibration = intervals.calibrate(
+        per_fit,
+        table.loc[fit_ids, "composition"].to_numpy(),
+        config.val_fraction,
+        seeds,
+        table.loc[fit_ids, "bs_tesla"].to_numpy(),
+        scaler.x(X.loc[fit_ids]),
+    )
     mean, std = per_test.mean(axis=0), per_test.std(axis=0)
     difficulty = calibration.difficulty(scaler.x(X.loc[test_ids]), std)
-    rows = pd.DataFrame({"measured": table.loc[test_ids, "bs_tesla"].to_numpy(), "mean": mean, "std": std,
-                         "difficulty": difficulty, "annealed": table.loc[test_ids, "annealed"].to_numpy()},
-                        index=test_ids)
+    rows = pd.DataFrame(
+        {
+            "measured": table.loc[test_ids, "bs_tesla"].to_numpy(),
+            "mean": mean,
+            "std": std,
+            "difficulty": difficulty,
+            "annealed": table.loc[test_ids, "annealed"].to_numpy(),
+        },
+        index=test_ids,
+    )
     for level in intervals.LEVELS:
         rows[[f"lower_{level}", f"upper_{level}"]] = calibration.interval(mean, difficulty, level)
         rows[[f"plain_lower_{level}", f"plain_upper_{level}"]] = calibration.plain_interval(mean, level)
@@ -124,8 +163,17 @@ def domain_errors(rows: pd.DataFrame, predicted: str = "mean") -> pd.DataFrame:
     """Mean absolute error inside and outside the domain, their numbers of rows and the out/in ratio."""
     err = (rows[predicted] - rows["measured"]).abs()
     inside, outside = err[rows["in_domain"].astype(bool)], err[~rows["in_domain"].astype(bool)]
-    return pd.DataFrame([{"rows inside": len(inside), "rows outside": len(outside), "MAE inside (T)": inside.mean(),
-                          "MAE outside (T)": outside.mean(), "out/in MAE ratio": outside.mean() / inside.mean()}])
+    return pd.DataFrame(
+        [
+            {
+                "rows inside": len(inside),
+                "rows outside": len(outside),
+                "MAE inside (T)": inside.mean(),
+                "MAE outside (T)": outside.mean(),
+                "out/in MAE ratio": outside.mean() / inside.mean(),
+            }
+        ]
+    )
 
 
 def summarize(per_fold: pd.DataFrame, by: list[str]) -> pd.DataFrame:

@@ -1,25 +1,33 @@
 """Features: the paper's 156 matminer composition features, optional annealing features, a parquet cache."""
+
 from __future__ import annotations
 
 import hashlib
 import json
 import math
 import warnings
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
 from pymatgen.core import Composition, Element
 from tqdm import TqdmWarning
 
-with warnings.catch_warnings():  # matminer imports tqdm.auto, which warns when ipywidgets is absent (a text bar is fine)
+with (
+    warnings.catch_warnings()
+):  # matminer imports tqdm.auto, which warns when ipywidgets is absent (a text bar is fine)
     warnings.simplefilter("ignore", TqdmWarning)
     from matminer.featurizers.base import MultipleFeaturizer
-    from matminer.featurizers.composition import (AtomicOrbitals, ElementProperty, IonProperty, Stoichiometry,
-                                                  ValenceOrbital)
+    from matminer.featurizers.composition import (
+        AtomicOrbitals,
+        ElementProperty,
+        IonProperty,
+        Stoichiometry,
+        ValenceOrbital,
+    )
 
 from helpers.paths import FEATURE_CACHE
 
@@ -35,9 +43,9 @@ CATEGORICAL_ENCODING = {
 }
 FEATURE_FAMILIES = {
     "ElementProperty (magpie)": "132: min, max, range, mean, avg. deviation and mode of 22 elemental properties "
-                                "(atomic number, Mendeleev number, weight, melting point, column, row, radius, "
-                                "electronegativity, valence electrons per shell, unfilled shells, GS volume, "
-                                "band gap, magnetic moment, space group), weighted by at.%",
+    "(atomic number, Mendeleev number, weight, melting point, column, row, radius, "
+    "electronegativity, valence electrons per shell, unfilled shells, GS volume, "
+    "band gap, magnetic moment, space group), weighted by at.%",
     "Stoichiometry": "6: number of elements and the 0, 2, 3, 5, 7 and 10-norms of the atomic fractions",
     "ValenceOrbital": "8: average number of s, p, d, f valence electrons and their fractions",
     "IonProperty": "3: whether a charge-balanced compound is possible (fast mode), max and mean ionic character",
@@ -59,15 +67,22 @@ class FeatureSpec:
         Path(path).write_text(json.dumps(asdict(self), indent=1))
 
     @classmethod
-    def from_json(cls, path: Path) -> "FeatureSpec":
+    def from_json(cls, path: Path) -> FeatureSpec:
         """Read a spec written by to_json."""
         return cls(**json.loads(Path(path).read_text()))
 
 
 def composition_featurizer() -> MultipleFeaturizer:
-    """The paper's featurizer stack: ElementProperty(magpie), Stoichiometry, ValenceOrbital, IonProperty, AtomicOrbitals."""
-    stack = MultipleFeaturizer([ElementProperty.from_preset("magpie"), Stoichiometry(), ValenceOrbital(),
-                                IonProperty(fast=True), AtomicOrbitals()])
+    """The paper's stack: ElementProperty(magpie), Stoichiometry, ValenceOrbital, IonProperty, AtomicOrbitals."""
+    stack = MultipleFeaturizer(
+        [
+            ElementProperty.from_preset("magpie"),
+            Stoichiometry(),
+            ValenceOrbital(),
+            IonProperty(fast=True),
+            AtomicOrbitals(),
+        ]
+    )
     stack.set_n_jobs(1)  # a few hundred alloys: processes would cost more than they save
     return stack
 
@@ -92,8 +107,9 @@ def encode_categorical(frame: pd.DataFrame) -> pd.DataFrame:
     return out.astype(float)
 
 
-def featurize_compositions(compositions: Iterable[str], cache_dir: Path | None = FEATURE_CACHE,
-                           progress: bool = True) -> pd.DataFrame:
+def featurize_compositions(
+    compositions: Iterable[str], cache_dir: Path | None = FEATURE_CACHE, progress: bool = True
+) -> pd.DataFrame:
     """156 numeric features per distinct composition (index), from the parquet cache when the input is known."""
     unique = sorted(set(compositions))
     path = Path(cache_dir) / f"composition_features_{_cache_key(unique)}.parquet" if cache_dir else None
@@ -132,8 +148,10 @@ def process_features(table: pd.DataFrame, time_fill_s: float) -> pd.DataFrame:
     annealed = table["annealed"].astype(bool)
     temp = table["anneal_temp_K"].where(annealed, ROOM_TEMPERATURE_K)
     time = table["anneal_time_s"].where(annealed, 0.0).fillna(time_fill_s)
-    return pd.DataFrame({"anneal_temp_K": temp, "log10_anneal_time_s": np.log10(1.0 + time),
-                         "annealed": annealed.astype(float)}, index=table.index)
+    return pd.DataFrame(
+        {"anneal_temp_K": temp, "log10_anneal_time_s": np.log10(1.0 + time), "annealed": annealed.astype(float)},
+        index=table.index,
+    )
 
 
 def default_time_fill(table: pd.DataFrame) -> float:
@@ -142,9 +160,13 @@ def default_time_fill(table: pd.DataFrame) -> float:
     return float(known.median()) if len(known) else math.nan
 
 
-def build_features(table: pd.DataFrame, feature_set: str = "auto", spec: FeatureSpec | None = None,
-                   cache_dir: Path | None = FEATURE_CACHE, progress: bool = True
-                   ) -> tuple[pd.DataFrame, FeatureSpec, pd.DataFrame]:
+def build_features(
+    table: pd.DataFrame,
+    feature_set: str = "auto",
+    spec: FeatureSpec | None = None,
+    cache_dir: Path | None = FEATURE_CACHE,
+    progress: bool = True,
+) -> tuple[pd.DataFrame, FeatureSpec, pd.DataFrame]:
     """Feature matrix for the rows of a tidy table, its FeatureSpec, and the rows whose annealing time was filled.
 
     Pass the training ``spec`` to build features for new rows exactly as the model expects them.

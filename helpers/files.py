@@ -9,6 +9,7 @@ Writing: an output never replaces an input, never replaces an existing file unle
 target and renamed into place (so an interruption leaves no half file), and text cells that a spreadsheet would
 run as a formula (starting with =, +, -, @, a tab or a carriage return) are prefixed with an apostrophe.
 """
+
 from __future__ import annotations
 
 import csv
@@ -32,9 +33,9 @@ class FileProblem(ValueError):
 class RawTable:
     """The cells of a table file as text, with the line numbers of rows that could not be aligned."""
 
-    frame: pd.DataFrame                      # one row per data line, all cells str ("" when empty)
-    line_numbers: list[int]                  # line number of each frame row as a spreadsheet shows it
-    ragged: list[tuple[int, int, str]] = field(default_factory=list)   # (line, fields, text) of misaligned rows
+    frame: pd.DataFrame  # one row per data line, all cells str ("" when empty)
+    line_numbers: list[int]  # line number of each frame row as a spreadsheet shows it
+    ragged: list[tuple[int, int, str]] = field(default_factory=list)  # (line, fields, text) of misaligned rows
     notes: list[str] = field(default_factory=list)
 
 
@@ -73,9 +74,11 @@ def _decode(raw: bytes, path: Path) -> tuple[str, list[str]]:
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise FileProblem(f"{path}: is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}, e.g. Latin-1 or "
-                          "Windows-1252); save it from your spreadsheet as 'CSV UTF-8'") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise FileProblem(
+            f"{path}: is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}, e.g. Latin-1 or "
+            "Windows-1252); save it from your spreadsheet as 'CSV UTF-8'"
+        ) from None
 
 
 def _check_separator(text: str, path: Path) -> None:
@@ -84,26 +87,28 @@ def _check_separator(text: str, path: Path) -> None:
     best = max(counts, key=counts.get)
     if best != "," and counts[best] > counts[","]:
         shown = "tab" if best == "\t" else repr(best)
-        raise FileProblem(f"{path}: the separator looks like {shown}, not a comma; save the table as CSV "
-                          "(comma-separated, with decimal points) and try again")
+        raise FileProblem(
+            f"{path}: the separator looks like {shown}, not a comma; save the table as CSV "
+            "(comma-separated, with decimal points) and try again"
+        )
 
 
 def _parse_csv(text: str, path: Path, notes: list[str]) -> RawTable:
     lines = list(csv.reader(io.StringIO(text, newline="")))
     numbered = [(n, cells) for n, cells in enumerate(lines, start=1) if any(c.strip() for c in cells)]
-    (header_line, header), body = numbered[0], numbered[1:]
+    (_header_line, header), body = numbered[0], numbered[1:]
     header = [h.strip() for h in header]
     while header and not header[-1]:
-        header.pop()                          # a trailing empty column, as spreadsheets export
+        header.pop()  # a trailing empty column, as spreadsheets export
     if not body:
         raise FileProblem(f"{path}: the file has a header but no data rows")
     kept, numbers, ragged = [], [], []
     for line, cells in body:
-        extra = [c for c in cells[len(header):] if c.strip()]
+        extra = [c for c in cells[len(header) :] if c.strip()]
         if extra:
             ragged.append((line, len(cells), ",".join(cells)))
             continue
-        kept.append([c.strip() for c in cells[:len(header)]] + [""] * (len(header) - len(cells)))
+        kept.append([c.strip() for c in cells[: len(header)]] + [""] * (len(header) - len(cells)))
         numbers.append(line)
     frame = pd.DataFrame(kept, columns=header, dtype=str) if kept else pd.DataFrame(columns=header, dtype=str)
     return RawTable(frame, numbers, ragged, notes)
@@ -113,28 +118,35 @@ def _read_xlsx(path: Path) -> RawTable:
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, header=0)
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
-        raise FileProblem(f"{path}: looks like an Excel workbook but cannot be read ({type(exc).__name__}); "
-                          "open it and save it again, or save the sheet as CSV") from None
+        raise FileProblem(
+            f"{path}: looks like an Excel workbook but cannot be read ({type(exc).__name__}); "
+            "open it and save it again, or save the sheet as CSV"
+        ) from None
     name, frame = next(iter(sheets.items()))
     frame = frame.dropna(how="all").fillna("")
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.loc[:, [c for c in frame.columns if not c.startswith("Unnamed:")]]
     if frame.empty:
         raise FileProblem(f"{path}: the first sheet ('{name}') has a header but no data rows")
-    notes = [f"read sheet '{name}' of the Excel workbook {path.name}"
-             + (f" (the other {len(sheets) - 1} sheet(s) are ignored)" if len(sheets) > 1 else "")]
+    notes = [
+        f"read sheet '{name}' of the Excel workbook {path.name}"
+        + (f" (the other {len(sheets) - 1} sheet(s) are ignored)" if len(sheets) > 1 else "")
+    ]
     frame = frame.apply(lambda col: col.astype(str).str.strip())
     return RawTable(frame.reset_index(drop=True), [int(i) + 2 for i in frame.index], [], notes)
 
 
 # --------------------------------------------------------------------------- writing
 
+
 def safe_for_spreadsheet(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy in which text cells that a spreadsheet would run as a formula start with an apostrophe."""
+
     def neutral(value: object) -> object:
         if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number(value):
             return "'" + value
         return value
+
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object:

@@ -13,6 +13,7 @@ a spread-only quantile; the nearest-neighbour residuals see those rows. Out-of-b
 stopped early on those same rows, so they are slightly optimistic; notebook 06 measures the coverage this gives on
 outer test alloys that nothing was fitted, stopped or calibrated on.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -49,8 +50,14 @@ def out_of_bag(per_run: np.ndarray, held_out: np.ndarray) -> tuple[np.ndarray, n
     return np.where(count > 0, mean, np.nan), np.sqrt(var), count
 
 
-def calibrate(per_run: np.ndarray, groups: np.ndarray, fraction: float, seeds: list[int], measured: np.ndarray,
-              X_scaled: np.ndarray) -> Calibration:
+def calibrate(
+    per_run: np.ndarray,
+    groups: np.ndarray,
+    fraction: float,
+    seeds: list[int],
+    measured: np.ndarray,
+    X_scaled: np.ndarray,
+) -> Calibration:
     """Calibration of an ensemble from its runs' predictions on the training rows (runs x rows) and their carves."""
     return Calibration.from_runs(per_run, validation_masks(groups, fraction, seeds), measured, X_scaled)
 
@@ -59,16 +66,17 @@ def calibrate(per_run: np.ndarray, groups: np.ndarray, fraction: float, seeds: l
 class Calibration:
     """Out-of-bag residuals of the training rows, their scaled features and ensemble spread; gives intervals."""
 
-    X: np.ndarray            # scaled features of the calibration rows
-    residuals: np.ndarray    # measured - out-of-bag ensemble mean (T)
-    spread: np.ndarray       # out-of-bag ensemble standard deviation (T)
+    X: np.ndarray  # scaled features of the calibration rows
+    residuals: np.ndarray  # measured - out-of-bag ensemble mean (T)
+    spread: np.ndarray  # out-of-bag ensemble standard deviation (T)
     k: int = NEIGHBOURS
     _estimator: DifficultyEstimator | None = field(default=None, repr=False, compare=False)
     _regressor: ConformalRegressor | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_runs(cls, per_run: np.ndarray, held_out: np.ndarray, measured: np.ndarray,
-                  X_scaled: np.ndarray) -> Calibration:
+    def from_runs(
+        cls, per_run: np.ndarray, held_out: np.ndarray, measured: np.ndarray, X_scaled: np.ndarray
+    ) -> Calibration:
         """Calibrate on training rows from every run's predictions (runs x rows) and which runs held each row out."""
         mean, spread, count = out_of_bag(per_run, held_out)
         keep = count > 0
@@ -77,8 +85,7 @@ class Calibration:
     def _difficulty_estimator(self) -> DifficultyEstimator:
         if self._estimator is None:
             k = min(self.k, len(self.residuals) - 1)
-            self._estimator = DifficultyEstimator().fit(X=self.X, residuals=self.residuals, k=k, scaler=False,
-                                                        oob=True)
+            self._estimator = DifficultyEstimator().fit(X=self.X, residuals=self.residuals, k=k, scaler=False, oob=True)
         return self._estimator
 
     def calibration_difficulty(self) -> np.ndarray:
@@ -97,17 +104,25 @@ class Calibration:
     def interval(self, predicted: np.ndarray, difficulty: np.ndarray, level: float = DEFAULT_LEVEL) -> np.ndarray:
         """(rows x 2) lower and upper bound at the given level (e.g. 0.9), for predictions and their difficulty."""
         check_level(level)
-        with warnings.catch_warnings():   # crepes warns when a level needs more calibration rows; it then gives inf
+        with warnings.catch_warnings():  # crepes warns when a level needs more calibration rows; it then gives inf
             warnings.simplefilter("ignore")
-            return self._conformal().predict_int(np.asarray(predicted, float), sigmas=np.asarray(difficulty),
-                                                 confidence=level, y_min=0.0, y_max=BS_MAX_TESLA)
+            return self._conformal().predict_int(
+                np.asarray(predicted, float),
+                sigmas=np.asarray(difficulty),
+                confidence=level,
+                y_min=0.0,
+                y_max=BS_MAX_TESLA,
+            )
 
     def plain_interval(self, predicted: np.ndarray, level: float = DEFAULT_LEVEL) -> np.ndarray:
         """The plain split-conformal interval (one absolute quantile of the residuals), for comparison."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return ConformalRegressor().fit(self.residuals).predict_int(np.asarray(predicted, float), confidence=level,
-                                                                        y_min=0.0, y_max=BS_MAX_TESLA)
+            return (
+                ConformalRegressor()
+                .fit(self.residuals)
+                .predict_int(np.asarray(predicted, float), confidence=level, y_min=0.0, y_max=BS_MAX_TESLA)
+            )
 
     def save(self, path: Path) -> None:
         """Write the calibration rows to an .npz file."""
@@ -129,8 +144,10 @@ def check_level(level: float) -> None:
 def coverage(measured: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> dict[str, float]:
     """Share of measured values inside their intervals, and the mean width (T)."""
     measured = np.asarray(measured, float)
-    return {"coverage": float(np.mean((measured >= lower) & (measured <= upper))),
-            "mean_width_T": float(np.mean(np.asarray(upper) - np.asarray(lower)))}
+    return {
+        "coverage": float(np.mean((measured >= lower) & (measured <= upper))),
+        "mean_width_T": float(np.mean(np.asarray(upper) - np.asarray(lower))),
+    }
 
 
 def coverage_table(rows: pd.DataFrame, levels: tuple[float, ...] = LEVELS, by: str | None = None) -> pd.DataFrame:
@@ -146,10 +163,18 @@ def coverage_table(rows: pd.DataFrame, levels: tuple[float, ...] = LEVELS, by: s
     for name, part in groups:
         for level in levels:
             k = norm.ppf(0.5 + level / 2)
-            for method, lo, hi in (("conformal, normalized", part[f"lower_{level}"], part[f"upper_{level}"]),
-                                   ("conformal, plain", part[f"plain_lower_{level}"], part[f"plain_upper_{level}"]),
-                                   ("ensemble mean ± k std (Gaussian k)", part["mean"] - k * part["std"],
-                                    part["mean"] + k * part["std"])):
-                out.append({"category": name, "level": level, "method": method, "rows": len(part),
-                            **coverage(part["measured"], lo, hi)})
+            for method, lo, hi in (
+                ("conformal, normalized", part[f"lower_{level}"], part[f"upper_{level}"]),
+                ("conformal, plain", part[f"plain_lower_{level}"], part[f"plain_upper_{level}"]),
+                ("ensemble mean ± k std (Gaussian k)", part["mean"] - k * part["std"], part["mean"] + k * part["std"]),
+            ):
+                out.append(
+                    {
+                        "category": name,
+                        "level": level,
+                        "method": method,
+                        "rows": len(part),
+                        **coverage(part["measured"], lo, hi),
+                    }
+                )
     return pd.DataFrame(out)

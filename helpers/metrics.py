@@ -1,10 +1,18 @@
 """Scores of a prediction, all from scikit-learn: R2, RMSE, MAE and F1, precision, recall at a Bs threshold."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import (confusion_matrix, f1_score, mean_absolute_error, precision_score, r2_score,
-                             recall_score, root_mean_squared_error)
+from sklearn.metrics import (
+    confusion_matrix,
+    f1_score,
+    mean_absolute_error,
+    precision_score,
+    r2_score,
+    recall_score,
+    root_mean_squared_error,
+)
 
 METRIC_COLUMNS = ["r2", "rmse", "mae", "f1", "precision", "recall"]
 
@@ -26,8 +34,9 @@ def scores(measured: np.ndarray, predicted: np.ndarray, threshold: float = 1.4) 
 
 def confusion_counts(measured: np.ndarray, predicted: np.ndarray, threshold: float = 1.4) -> dict[str, int]:
     """True/false positives and negatives of the class Bs >= threshold."""
-    tn, fp, fn, tp = confusion_matrix(np.asarray(measured) >= threshold, np.asarray(predicted) >= threshold,
-                                      labels=[False, True]).ravel()
+    tn, fp, fn, tp = confusion_matrix(
+        np.asarray(measured) >= threshold, np.asarray(predicted) >= threshold, labels=[False, True]
+    ).ravel()
     return {"TP": int(tp), "FP": int(fp), "FN": int(fn), "TN": int(tn)}
 
 
@@ -47,8 +56,11 @@ def percentage_error(measured: np.ndarray, predicted: np.ndarray) -> np.ndarray:
 def coverage(measured: np.ndarray, mean: np.ndarray, std: np.ndarray) -> dict[str, float]:
     """Share of rows whose measured value lies within 1 and 2 ensemble standard deviations of the mean."""
     z = np.abs(np.asarray(measured, float) - np.asarray(mean, float)) / np.maximum(np.asarray(std, float), 1e-12)
-    return {"within_1_std": float(np.mean(z <= 1)), "within_2_std": float(np.mean(z <= 2)),
-            "mean_std_T": float(np.mean(std))}
+    return {
+        "within_1_std": float(np.mean(z <= 1)),
+        "within_2_std": float(np.mean(z <= 2)),
+        "mean_std_T": float(np.mean(std)),
+    }
 
 
 def threshold_sweep(measured: np.ndarray, predicted: np.ndarray, thresholds: np.ndarray) -> pd.DataFrame:
@@ -56,6 +68,13 @@ def threshold_sweep(measured: np.ndarray, predicted: np.ndarray, thresholds: np.
     rows = []
     for t in thresholds:
         s = scores(measured, predicted, float(t))
-        rows.append({"threshold": float(t), "f1": s["f1"], "precision": s["precision"], "recall": s["recall"],
-                     "n_high": int(np.sum(np.asarray(measured) >= t))})
+        rows.append(
+            {
+                "threshold": float(t),
+                "f1": s["f1"],
+                "precision": s["precision"],
+                "recall": s["recall"],
+                "n_high": int(np.sum(np.asarray(measured) >= t)),
+            }
+        )
     return pd.DataFrame(rows)

@@ -5,6 +5,7 @@ forward pass is written once, in TensorFlow, for a stack of networks at once (we
 axis); the trainer, the predictions and the Keras model saved beside every network all use the activation of
 ``keras.activations.get``, so no activation is written by hand anywhere.
 """
+
 from __future__ import annotations
 
 import json
@@ -107,16 +108,29 @@ class Scaler:
 
     def to_json(self, path: Path) -> None:
         """Write as JSON."""
-        Path(path).write_text(json.dumps({"x_mean": self.x_mean.tolist(), "x_scale": self.x_scale.tolist(),
-                                          "y_mean": self.y_mean, "y_scale": self.y_scale,
-                                          "columns": self.columns}))
+        Path(path).write_text(
+            json.dumps(
+                {
+                    "x_mean": self.x_mean.tolist(),
+                    "x_scale": self.x_scale.tolist(),
+                    "y_mean": self.y_mean,
+                    "y_scale": self.y_scale,
+                    "columns": self.columns,
+                }
+            )
+        )
 
     @classmethod
     def from_json(cls, path: Path) -> Scaler:
         """Read what to_json wrote."""
         d = json.loads(Path(path).read_text())
-        return cls(np.array(d["x_mean"], float), np.array(d["x_scale"], float), float(d["y_mean"]),
-                   float(d["y_scale"]), list(d["columns"]))
+        return cls(
+            np.array(d["x_mean"], float),
+            np.array(d["x_scale"], float),
+            float(d["y_mean"]),
+            float(d["y_scale"]),
+            list(d["columns"]),
+        )
 
 
 def glorot_init(n_in: int, hidden: tuple[int, ...], seed: int) -> list[np.ndarray]:
@@ -126,8 +140,7 @@ def glorot_init(n_in: int, hidden: tuple[int, ...], seed: int) -> list[np.ndarra
     weights = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
         limit = math.sqrt(6.0 / (fan_in + fan_out))
-        weights += [rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32),
-                    np.zeros(fan_out, np.float32)]
+        weights += [rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32), np.zeros(fan_out, np.float32)]
     return weights
 
 
@@ -178,6 +191,7 @@ def keras_network(n_in: int, config: TrainConfig):
 
 # --------------------------------------------------------------------------- trained networks
 
+
 @dataclass
 class Ensemble:
     """Several trained networks with one scaler, feature spec and configuration; predicts per network."""
@@ -213,8 +227,9 @@ class Network(Ensemble):
         return self.per_network(X)[0]
 
 
-def save_network(folder: Path, weights: list[np.ndarray], scaler: Scaler, spec, config: TrainConfig,
-                 meta: dict) -> Path:
+def save_network(
+    folder: Path, weights: list[np.ndarray], scaler: Scaler, spec, config: TrainConfig, meta: dict
+) -> Path:
     """Save one network so it loads on its own: model.keras, weights.npz, scaler, feature spec, parameters."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -241,5 +256,10 @@ def load_network(folder: str | Path) -> Network:
     folder = Path(folder)
     params = json.loads((folder / "params.json").read_text())
     config = TrainConfig(**params.pop("config"))
-    return Network([read_weights(folder / "weights.npz")], Scaler.from_json(folder / "scaler.json"),
-                   FeatureSpec.from_json(folder / "feature_spec.json"), config, params)
+    return Network(
+        [read_weights(folder / "weights.npz")],
+        Scaler.from_json(folder / "scaler.json"),
+        FeatureSpec.from_json(folder / "feature_spec.json"),
+        config,
+        params,
+    )

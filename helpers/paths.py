@@ -1,4 +1,5 @@
 """Where the project lives on disk, and the layout of an analysis' output folder."""
+
 from __future__ import annotations
 
 from pathlib import Path

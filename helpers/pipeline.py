@@ -11,6 +11,7 @@ its outputs are removed, so the report (helpers.report) only ever shows a consis
 
 Errors are one line on stderr with a non-zero exit, never a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,7 @@ from helpers.paths import PROJECT_ROOT
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 # A fast smoke run: applied only to notebooks that have these parameters; -p overrides them.
-QUICK_PARAMETERS = {"n_runs": 4, "epochs": 40, "patience": 10, "n_outer_folds": 2}
+QUICK_PARAMETERS = {"n_runs": 4, "epochs": 40, "patience": 10, "n_outer_folds": 2, "max_candidates": 2000}
 # What each notebook reads: notebook prefix -> the prefixes of the notebooks whose outputs it needs.
 # A notebook missing from this table is taken to depend on every earlier notebook.
 DEPENDS_ON: dict[str, tuple[str, ...]] = {
@@ -39,7 +40,7 @@ DEPENDS_ON: dict[str, tuple[str, ...]] = {
     "03": ("01", "02"),
     "04": ("01", "02", "03"),
     "05": ("01", "02", "03"),
-    "06": ("01", "02", "03", "05"),   # 05: the case-study predictions, for the coverage of the intervals there
+    "06": ("01", "02", "03", "05"),  # 05: the case-study predictions, for the coverage of the intervals there
     "07": ("01", "02", "03", "05"),
 }
 # Set to "0" in the environment of every kernel the pipeline starts: helpers turn their progress bars off when they
@@ -49,11 +50,15 @@ PROGRESS_ENV = "BS_ANN_PROGRESS"
 # path parameters are taken relative to it.
 CALLER_CWD_ENV = "BS_ANN_CALLER_CWD"
 # The environment of the kernels the pipeline starts: no progress bars (ours and any tqdm bar), no TF C++ info lines.
-KERNEL_ENV = {PROGRESS_ENV: "0", "TQDM_DISABLE": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
-              "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+KERNEL_ENV = {
+    PROGRESS_ENV: "0",
+    "TQDM_DISABLE": "1",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+}
 PROVENANCE = "provenance"
 REPORT = "report"
-PATH_PARAMETERS = ("dataset", "case_study_source")   # a file path unless "default", "" or a manifest source name
+PATH_PARAMETERS = ("dataset", "case_study_source")  # a file path unless "default", "" or a manifest source name
 
 
 class PipelineError(Exception):
@@ -61,6 +66,7 @@ class PipelineError(Exception):
 
 
 # --------------------------------------------------------------------------- notebooks and their parameters
+
 
 def notebooks(only: list[str] | None = None) -> list[Path]:
     """The numbered notebooks, in order (optionally only those whose names start with the given prefixes)."""
@@ -105,8 +111,8 @@ def parse_value(text: str) -> object:
 @dataclass
 class Parameter:
     name: str
-    default: object          # the literal of the parameters cell (None when it is not a plain literal)
-    source: str              # the default as written in the notebook
+    default: object  # the literal of the parameters cell (None when it is not a plain literal)
+    source: str  # the default as written in the notebook
     notebooks: list[str]
 
 
@@ -135,6 +141,7 @@ def _int(value: object) -> bool:
 
 def check_value(name: str, raw: str, value: object, default: object) -> object:
     """The value to pass, checked against the type of the default; PipelineError in one line otherwise."""
+
     def wrong(kind: str) -> PipelineError:
         return PipelineError(f"-p {name} expects {kind}, got {raw}")
 
@@ -153,7 +160,7 @@ def check_value(name: str, raw: str, value: object, default: object) -> object:
             raise wrong(f"a number like {default!r}")
         return float(value)
     if isinstance(default, str):
-        return value if isinstance(value, str) else raw     # every shell word is text: keep what was typed
+        return value if isinstance(value, str) else raw  # every shell word is text: keep what was typed
     if isinstance(default, (list, tuple)):
         like = f"a list like {list(default)!r}"
         if not isinstance(value, (list, tuple)):
@@ -213,6 +220,7 @@ def parameters_for(notebook: Path, given: dict[str, object]) -> dict[str, object
 
 
 # --------------------------------------------------------------------------- provenance records
+
 
 def record_path(out: Path, notebook: Path | str) -> Path:
     return out / PROVENANCE / f"{Path(notebook).stem}.json"
@@ -286,23 +294,35 @@ def fingerprint(out: Path, files: list[str]) -> str:
     return h.hexdigest()
 
 
-def write_record(out: Path, notebook: Path, parameters: dict[str, object], given: list[str], started: float,
-                 status: str, before: dict[str, tuple[int, int]], previous: dict | None,
-                 all_notebooks: list[Path]) -> dict:
+def write_record(
+    out: Path,
+    notebook: Path,
+    parameters: dict[str, object],
+    given: list[str],
+    started: float,
+    status: str,
+    before: dict[str, tuple[int, int]],
+    previous: dict | None,
+    all_notebooks: list[Path],
+) -> dict:
     """Record what this execution of a notebook produced, and from which upstream records."""
     after = snapshot(out)
     changed = [rel for rel, stat in after.items() if before.get(rel) != stat]
-    kept = [rel for rel in (previous or {}).get("outputs", []) if rel in after]   # e.g. runs resumed, not rewritten
+    kept = [rel for rel in (previous or {}).get("outputs", []) if rel in after]  # e.g. runs resumed, not rewritten
     outputs = sorted(set(changed) | set(kept))
     ups = {up.stem: current_fingerprint(out, up) for up in upstream(notebook, all_notebooks)}
     record = {
-        "notebook": notebook.stem, "status": status,
+        "notebook": notebook.stem,
+        "status": status,
         "parameters": {k: v for k, v in parameters.items() if k != "out_dir"},
         "given": sorted(k for k in given if k != "out_dir"),
         "started": dt.datetime.fromtimestamp(started).isoformat(timespec="seconds"),
-        "seconds": round(time.time() - started, 1), "finished_ts": time.time(),
-        "executed": f"{notebook.stem}.ipynb", "outputs": outputs,
-        "fingerprint": fingerprint(out, outputs), "upstream": ups,
+        "seconds": round(time.time() - started, 1),
+        "finished_ts": time.time(),
+        "executed": f"{notebook.stem}.ipynb",
+        "outputs": outputs,
+        "fingerprint": fingerprint(out, outputs),
+        "upstream": ups,
     }
     path = record_path(out, notebook)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -316,8 +336,12 @@ def remove_outputs(out: Path, notebook: Path | str, record: dict, keep: set[str]
     for rel in record.get("outputs", []):
         if rel not in keep:
             (out / rel).unlink(missing_ok=True)
-    for path in (out / f"{stem}.ipynb", out / REPORT / f"{stem}.html", record_path(out, stem),
-                 out / PROVENANCE / f"{stem}.kernel.log"):
+    for path in (
+        out / f"{stem}.ipynb",
+        out / REPORT / f"{stem}.html",
+        record_path(out, stem),
+        out / PROVENANCE / f"{stem}.kernel.log",
+    ):
         path.unlink(missing_ok=True)
 
 
@@ -333,13 +357,19 @@ def remove_stale(out: Path, all_notebooks: list[Path], ran: set[str] = frozenset
         executed = out / nb.name
         if not record_path(out, nb).exists() and executed.is_file():
             # Made before records existed: its files are unknown, but an upstream that ran after it makes it stale.
-            newer = [up.stem for up in upstream(nb, all_notebooks) if is_valid(read_record(out, up))
-                     and read_record(out, up).get("finished_ts", 0) > executed.stat().st_mtime]
+            newer = [
+                up.stem
+                for up in upstream(nb, all_notebooks)
+                if is_valid(read_record(out, up))
+                and read_record(out, up).get("finished_ts", 0) > executed.stat().st_mtime
+            ]
             if newer:
                 remove_outputs(out, nb, {}, set())
                 removed.add(nb.stem)
-                messages.append(f"{nb.stem}: its inputs changed ({', '.join(prefix(u) + ' reran' for u in newer)});"
-                                f" its executed copy was removed: rerun it with --only {prefix(nb)}")
+                messages.append(
+                    f"{nb.stem}: its inputs changed ({', '.join(prefix(u) + ' reran' for u in newer)});"
+                    f" its executed copy was removed: rerun it with --only {prefix(nb)}"
+                )
             continue
         if not is_valid(rec):
             continue
@@ -350,10 +380,13 @@ def remove_stale(out: Path, all_notebooks: list[Path], ran: set[str] = frozenset
         keep = {rel for other in others if is_valid(other) for rel in other.get("outputs", [])}
         remove_outputs(out, nb, rec, keep)
         removed.add(nb.stem)
-        why = ", ".join(f"{prefix(u)} reran" if u in ran else f"{prefix(u)} was removed" if u in removed
-                        else f"{prefix(u)} changed" for u in changed)
-        messages.append(f"{nb.stem}: its inputs changed ({why}); its outputs were removed: "
-                        f"rerun it with --only {prefix(nb)}")
+        why = ", ".join(
+            f"{prefix(u)} reran" if u in ran else f"{prefix(u)} was removed" if u in removed else f"{prefix(u)} changed"
+            for u in changed
+        )
+        messages.append(
+            f"{nb.stem}: its inputs changed ({why}); its outputs were removed: rerun it with --only {prefix(nb)}"
+        )
     return messages
 
 
@@ -363,11 +396,13 @@ def check_upstream(selected: list[Path], all_notebooks: list[Path], out: Path) -
     for nb in selected:
         for up in upstream(nb, all_notebooks):
             if up.stem not in chosen and not has_outputs(out, up):
-                raise PipelineError(f"{nb.stem} needs the outputs of {up.stem} in {out}: run {prefix(up)} first, "
-                                    f"or add it to --only")
+                raise PipelineError(
+                    f"{nb.stem} needs the outputs of {up.stem} in {out}: run {prefix(up)} first, or add it to --only"
+                )
 
 
 # --------------------------------------------------------------------------- executing one notebook
+
 
 def _kernel_manager_class(log: Path):
     """A kernel manager that starts quiet kernels: CurveZMQ keys (so ipykernel has no reason to warn about plain
@@ -383,13 +418,13 @@ def _kernel_manager_class(log: Path):
 
         async def start_kernel(self, **kw):
             log.parent.mkdir(parents=True, exist_ok=True)
-            handle = open(log, "w")                                   # noqa: SIM115 (closed below)
+            handle = open(log, "w")  # noqa: SIM115 (closed below)
             try:
                 kw["env"] = {**os.environ, **kw.get("env", {}), **KERNEL_ENV}
                 kw["stdout"] = kw["stderr"] = handle
                 return await super().start_kernel(**kw)
             finally:
-                handle.close()                                        # the child keeps its own descriptor
+                handle.close()  # the child keeps its own descriptor
 
     return QuietKernelManager
 
@@ -404,10 +439,17 @@ def execute(notebook: Path, target: Path, parameters: dict[str, object], kernel_
 
     log = kernel_log or target.parent / PROVENANCE / f"{notebook.stem}.kernel.log"
     target.parent.mkdir(parents=True, exist_ok=True)
-    pm.execute_notebook(str(notebook), str(target), parameters=parameters, cwd=str(NOTEBOOKS_DIR),
-                        kernel_name="python3", progress_bar=False, log_output=False,
-                        kernel_manager_class=_kernel_manager_class(log),
-                        extra_arguments=["--IPKernelApp.capture_fd_output=False"])
+    pm.execute_notebook(
+        str(notebook),
+        str(target),
+        parameters=parameters,
+        cwd=str(NOTEBOOKS_DIR),
+        kernel_name="python3",
+        progress_bar=False,
+        log_output=False,
+        kernel_manager_class=_kernel_manager_class(log),
+        extra_arguments=["--IPKernelApp.capture_fd_output=False"],
+    )
     return target
 
 
@@ -418,9 +460,11 @@ def _failure(nb: Path, target: Path, exc: BaseException) -> PipelineError:
         lines = exc.source.strip().splitlines()
         first_line = lines[0] if lines else ""
         evalue = " ".join(str(exc.evalue).split())
-        return PipelineError(f"FAILED: {nb.name}, cell {exc.cell_index} (execution count {exc.exec_count}, "
-                             f"starting '{first_line}'): {exc.ename}: {evalue}; "
-                             f"the executed copy with the traceback is {target}")
+        return PipelineError(
+            f"FAILED: {nb.name}, cell {exc.cell_index} (execution count {exc.exec_count}, "
+            f"starting '{first_line}'): {exc.ename}: {evalue}; "
+            f"the executed copy with the traceback is {target}"
+        )
     return PipelineError(f"FAILED: {nb.name}: {type(exc).__name__}: {' '.join(str(exc).split())}")
 
 
@@ -445,12 +489,14 @@ def execute_and_record(nb: Path, out: Path, params: dict[str, object], all_noteb
         raise _failure(nb, target, exc) from None
     finally:
         declared = {name: p.default for name, p in declared_parameters([nb]).items()}
-        record = write_record(out, nb, {**declared, **params}, list(params), started, status, before, previous,
-                              all_notebooks)
+        record = write_record(
+            out, nb, {**declared, **params}, list(params), started, status, before, previous, all_notebooks
+        )
     return record
 
 
 # --------------------------------------------------------------------------- command line
+
 
 def _fetch_data() -> list[str]:
     from helpers.data import fetch, load_manifest
@@ -476,8 +522,11 @@ def _finish(out: Path, all_notebooks: list[Path], ran: set[str]) -> Path | None:
 def pipeline(args: argparse.Namespace) -> int:
     """Check, fetch, execute the selected notebooks, remove stale outputs, build the report."""
     cwd = caller_cwd()
-    out = (cwd / Path(args.out).expanduser()).resolve() if args.out else \
-        PROJECT_ROOT / "outputs" / ("quick" if args.quick else "default")
+    out = (
+        (cwd / Path(args.out).expanduser()).resolve()
+        if args.out
+        else PROJECT_ROOT / "outputs" / ("quick" if args.quick else "default")
+    )
     all_notebooks = select(None)
     selected = select(args.only)
     declared = declared_parameters(all_notebooks)
@@ -486,8 +535,10 @@ def pipeline(args: argparse.Namespace) -> int:
         if not set(declared[name].notebooks) & {nb.stem for nb in selected}:
             owner = ", ".join(declared[name].notebooks)
             prefixes = " ".join(n[:2] for n in declared[name].notebooks)
-            raise PipelineError(f"-p {name}: declared by {owner}, which --only does not select; add {prefixes} to "
-                                "--only (the notebooks after it read the saved value)")
+            raise PipelineError(
+                f"-p {name}: declared by {owner}, which --only does not select; add {prefixes} to "
+                "--only (the notebooks after it read the saved value)"
+            )
     for message in remove_stale(out, all_notebooks):
         print(message, flush=True)
     check_upstream(selected, all_notebooks, out)
@@ -524,8 +575,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="run_all.sh", description="Run the analysis notebooks with papermill.")
     parser.add_argument("--out", default=None, help="output folder (default outputs/default, or outputs/quick)")
     parser.add_argument("--quick", action="store_true", help="fast smoke test: few training runs and epochs")
-    parser.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
-                        help="parameter passed to every notebook that declares it (repeatable)")
+    parser.add_argument(
+        "-p",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        default=[],
+        help="parameter passed to every notebook that declares it (repeatable)",
+    )
     parser.add_argument("--only", nargs="+", help="run only notebooks whose names start with these prefixes")
     args = parser.parse_args(argv)
     try:
@@ -534,8 +591,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"run_all.sh: {exc}", file=sys.stderr)
         return 1 if str(exc).startswith("FAILED") else 2
     except KeyboardInterrupt:
-        print("interrupted: finished notebooks and training runs are kept; rerun the same command to resume",
-              file=sys.stderr)
+        print(
+            "interrupted: finished notebooks and training runs are kept; rerun the same command to resume",
+            file=sys.stderr,
+        )
         return 130
     except Exception as exc:  # noqa: BLE001  one line, not a traceback, for anything unforeseen (data fetch, disk)
         print(f"run_all.sh: error: {type(exc).__name__}: {' '.join(str(exc).split())}", file=sys.stderr)

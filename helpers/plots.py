@@ -1,4 +1,5 @@
 """Figures: one function saves every figure; one function per figure of the paper."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -44,8 +45,9 @@ def bs_distribution(table: pd.DataFrame, threshold: float = 1.4) -> plt.Figure:
 def split_histograms(full: pd.Series, train: pd.Series, test: pd.Series, bins: np.ndarray) -> plt.Figure:
     """Fig. 2: Bs histograms of the full, training and test sets on shared bins."""
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), sharex=True)
-    for ax, (label, values, color) in zip(axes, [("full", full, "0.35"), ("training", train, "#1f77b4"),
-                                                 ("test", test, "#ff7f0e")]):
+    for ax, (label, values, color) in zip(
+        axes, [("full", full, "0.35"), ("training", train, "#1f77b4"), ("test", test, "#ff7f0e")], strict=False
+    ):
         ax.hist(values, bins=bins, color=color, edgecolor="white")
         ax.set(title=f"{label} set (n = {len(values)})", xlabel=BS_LABEL, ylabel="rows")
     return fig
@@ -68,8 +70,15 @@ def r2_f1_scatter(runs: pd.DataFrame, r2_best: int, f1_best: int) -> plt.Figure:
     ax.scatter(runs["r2"], runs["f1"], s=16, color="0.5", label="run")
     for run, label in ((r2_best, "R2 best"), (f1_best, "F1 best")):
         row = runs.set_index("run").loc[run]
-        ax.scatter(row["r2"], row["f1"], s=120, facecolors="none", edgecolors=MODEL_COLORS[label], linewidths=2,
-                   label=f"{label} (run {run})")
+        ax.scatter(
+            row["r2"],
+            row["f1"],
+            s=120,
+            facecolors="none",
+            edgecolors=MODEL_COLORS[label],
+            linewidths=2,
+            label=f"{label} (run {run})",
+        )
     ax.set(xlabel="test-set R²", ylabel="test-set F1", title="R² and F1 of every run")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     return fig
@@ -102,8 +111,12 @@ def model_comparison(measured: np.ndarray, predictions: dict[str, np.ndarray]) -
             elif row == 1:
                 ax.scatter(measured, res, s=18, color=color, alpha=0.75)
                 ax.axhline(0, color="0.3", lw=1)
-                ax.set(xlim=(lo, hi), ylim=(-rmax, rmax), xlabel=f"measured {BS_LABEL}",
-                       ylabel="residual, predicted - measured (T)")
+                ax.set(
+                    xlim=(lo, hi),
+                    ylim=(-rmax, rmax),
+                    xlabel=f"measured {BS_LABEL}",
+                    ylabel="residual, predicted - measured (T)",
+                )
             else:
                 ax.hist(res, bins=bins, color=color, alpha=0.8, edgecolor="white")
                 ax.axvline(0, color="0.3", lw=1)
@@ -113,30 +126,47 @@ def model_comparison(measured: np.ndarray, predictions: dict[str, np.ndarray]) -
     return fig
 
 
-def threshold_quadrants(measured: np.ndarray, predictions: dict[str, np.ndarray], threshold: float,
-                        counts: dict[str, dict[str, int]]) -> plt.Figure:
+def threshold_quadrants(
+    measured: np.ndarray, predictions: dict[str, np.ndarray], threshold: float, counts: dict[str, dict[str, int]]
+) -> plt.Figure:
     """Fig. 5: parity plots cut into TP, FP, FN, TN areas by the threshold on both axes, with counts."""
     names = list(predictions)
     fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 5.2))
     lo, hi = _bs_limits(measured, *predictions.values())
-    for ax, name, letter in zip(np.atleast_1d(axes), names, "ab"):
+    for ax, name, letter in zip(np.atleast_1d(axes), names, "ab", strict=False):
         pred = predictions[name]
         right = measured >= threshold
         up = pred >= threshold
-        colors = np.where(right & up, "#2ca02c", np.where(~right & ~up, "#1f77b4",
-                                                           np.where(up, "#ff7f0e", "#d62728")))
+        colors = np.where(right & up, "#2ca02c", np.where(~right & ~up, "#1f77b4", np.where(up, "#ff7f0e", "#d62728")))
         ax.scatter(measured, pred, c=colors, s=20, alpha=0.8)
         ax.axvline(threshold, color="0.3", lw=1)
         ax.axhline(threshold, color="0.3", lw=1)
         ax.plot([lo, hi], [lo, hi], color="0.6", ls="--", lw=1)
         c = counts[name]
-        for text, x, y in ((f"TP = {c['TP']}", 0.97, 0.97), (f"FP = {c['FP']}", 0.03, 0.97),
-                           (f"FN = {c['FN']}", 0.97, 0.03), (f"TN = {c['TN']}", 0.03, 0.03)):
-            ax.text(x, y, text, transform=ax.transAxes, ha="right" if x > 0.5 else "left",
-                    va="top" if y > 0.5 else "bottom", fontsize=12, weight="bold",
-                    bbox=dict(facecolor="white", edgecolor="0.7", alpha=0.9))
-        ax.set(xlim=(lo, hi), ylim=(lo, hi), xlabel=f"measured {BS_LABEL}", ylabel=f"predicted {BS_LABEL}",
-               title=f"({letter}) {name} model, threshold {threshold:g} T")
+        for text, x, y in (
+            (f"TP = {c['TP']}", 0.97, 0.97),
+            (f"FP = {c['FP']}", 0.03, 0.97),
+            (f"FN = {c['FN']}", 0.97, 0.03),
+            (f"TN = {c['TN']}", 0.03, 0.03),
+        ):
+            ax.text(
+                x,
+                y,
+                text,
+                transform=ax.transAxes,
+                ha="right" if x > 0.5 else "left",
+                va="top" if y > 0.5 else "bottom",
+                fontsize=12,
+                weight="bold",
+                bbox=dict(facecolor="white", edgecolor="0.7", alpha=0.9),
+            )
+        ax.set(
+            xlim=(lo, hi),
+            ylim=(lo, hi),
+            xlabel=f"measured {BS_LABEL}",
+            ylabel=f"predicted {BS_LABEL}",
+            title=f"({letter}) {name} model, threshold {threshold:g} T",
+        )
         ax.set_aspect("equal")
     fig.tight_layout()
     return fig
@@ -151,36 +181,74 @@ def case_study(cases: pd.DataFrame, training: pd.DataFrame, models: list[str]) -
     b = fig.add_subplot(grid[1, :2])
     c = fig.add_subplot(grid[1, 2])
     cols = ["measured", *[f"pred_{_key(n)}" for n in models]]
-    per_alloy = (cases.groupby(["fe_at_pct", "composition"])[cols].agg(["mean", "min", "max"])
-                 .sort_index().reset_index())
+    per_alloy = cases.groupby(["fe_at_pct", "composition"])[cols].agg(["mean", "min", "max"]).sort_index().reset_index()
     x = np.arange(len(per_alloy))
-    a.vlines(x, per_alloy[("measured", "min")], per_alloy[("measured", "max")], color="0.55", lw=2,
-             label="measured range over annealing treatments")
+    a.vlines(
+        x,
+        per_alloy[("measured", "min")],
+        per_alloy[("measured", "max")],
+        color="0.55",
+        lw=2,
+        label="measured range over annealing treatments",
+    )
     a.scatter(x, per_alloy[("measured", "mean")], color="black", marker="s", s=26, label="measured (mean)", zorder=3)
     if {"bs_lower", "bs_upper"} <= set(cases.columns):
         bounds = cases.groupby(["fe_at_pct", "composition"])[["bs_lower", "bs_upper"]].mean().sort_index()
         level = cases["interval_level"].iloc[0] if "interval_level" in cases else 0.9
-        a.vlines(x + 0.25, bounds["bs_lower"], bounds["bs_upper"], color=MODEL_COLORS["ensemble"], lw=1.2, alpha=0.6,
-                 label=f"ensemble {level:.0%} prediction interval (mean)")
+        a.vlines(
+            x + 0.25,
+            bounds["bs_lower"],
+            bounds["bs_upper"],
+            color=MODEL_COLORS["ensemble"],
+            lw=1.2,
+            alpha=0.6,
+            label=f"ensemble {level:.0%} prediction interval (mean)",
+        )
     for name, marker in zip(models, "o^vs", strict=False):
-        a.scatter(x, per_alloy[(f"pred_{_key(name)}", "mean")], color=MODEL_COLORS.get(name), marker=marker, s=26,
-                  alpha=0.85, label=f"{name} model (mean)", zorder=4)
+        a.scatter(
+            x,
+            per_alloy[(f"pred_{_key(name)}", "mean")],
+            color=MODEL_COLORS.get(name),
+            marker=marker,
+            s=26,
+            alpha=0.85,
+            label=f"{name} model (mean)",
+            zorder=4,
+        )
     a.set_xticks(x, per_alloy["composition"], rotation=90, fontsize=7)
     a.set_xlim(-0.7, len(x) - 0.3)
-    a.set(xlabel="", ylabel=BS_LABEL,
-          title="(a) measured and predicted Bs of each unseen alloy (mean over its annealing treatments), "
-                "ordered by Fe content")
+    a.set(
+        xlabel="",
+        ylabel=BS_LABEL,
+        title="(a) measured and predicted Bs of each unseen alloy (mean over its annealing treatments), "
+        "ordered by Fe content",
+    )
     a.legend(ncol=3, loc="lower left", fontsize=8)
     b.scatter(training["fe_at_pct"], training["bs_tesla"], s=14, color="0.6", alpha=0.7, label="training database")
-    b.scatter(cases["fe_at_pct"], cases["measured"], s=22, color="#9467bd", marker="D", alpha=0.8,
-              label="case-study alloys")
-    b.axvspan(training["fe_at_pct"].min(), training["fe_at_pct"].max(), color="0.93", zorder=-1,
-              label="Fe range of the training data")
+    b.scatter(
+        cases["fe_at_pct"], cases["measured"], s=22, color="#9467bd", marker="D", alpha=0.8, label="case-study alloys"
+    )
+    b.axvspan(
+        training["fe_at_pct"].min(),
+        training["fe_at_pct"].max(),
+        color="0.93",
+        zorder=-1,
+        label="Fe range of the training data",
+    )
     b.set(xlabel="Fe (at.%)", ylabel=f"measured {BS_LABEL}", title="(b) measured Bs against Fe content")
     b.legend(loc="lower right")
     long = pd.concat([pd.DataFrame({"model": name, "error": cases[f"pct_error_{_key(name)}"]}) for name in models])
-    sns.boxplot(data=long, x="model", y="error", hue="model", palette=MODEL_COLORS, ax=c, width=0.5,
-                showfliers=False, legend=False)
+    sns.boxplot(
+        data=long,
+        x="model",
+        y="error",
+        hue="model",
+        palette=MODEL_COLORS,
+        ax=c,
+        width=0.5,
+        showfliers=False,
+        legend=False,
+    )
     sns.stripplot(data=long, x="model", y="error", ax=c, color="0.2", size=3, alpha=0.6)
     c.axhline(0, color="0.3", lw=1)
     c.set(xlabel="", ylabel="percentage error (%)", title="(c) 100 (predicted - measured) / measured, per row")
@@ -197,12 +265,15 @@ def _key(name: str) -> str:
 def threshold_sweep(sweeps: dict[str, pd.DataFrame], threshold: float) -> plt.Figure:
     """F1, precision and recall against the threshold for each model."""
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.8), sharey=True)
-    for ax, metric in zip(axes, ["f1", "precision", "recall"]):
+    for ax, metric in zip(axes, ["f1", "precision", "recall"], strict=False):
         for name, sweep in sweeps.items():
             ax.plot(sweep["threshold"], sweep[metric], marker="o", ms=3, color=MODEL_COLORS.get(name), label=name)
         ax.axvline(threshold, color="0.5", ls="--", lw=1)
-        ax.set(xlabel="threshold Bs (T)", title={"f1": "F1", "precision": "precision", "recall": "recall"}[metric],
-               ylim=(-0.02, 1.02))
+        ax.set(
+            xlabel="threshold Bs (T)",
+            title={"f1": "F1", "precision": "precision", "recall": "recall"}[metric],
+            ylim=(-0.02, 1.02),
+        )
     axes[0].set_ylabel("score on the test set")
     axes[0].legend(loc="lower left")
     fig.tight_layout()
@@ -217,16 +288,24 @@ def calibration(measured: np.ndarray, mean: np.ndarray, std: np.ndarray) -> plt.
     top = 1.05 * max(float(np.max(std)), float(np.max(err)) / 2, 1e-3)
     for k, ls in ((1, "--"), (2, ":")):
         a.plot([0, top], [0, k * top], color="0.4", ls=ls, label=f"|error| = {k} std")
-    a.set(xlabel="ensemble standard deviation (T)", ylabel="|measured - ensemble mean| (T)",
-          title="(a) error against predicted uncertainty")
+    a.set(
+        xlabel="ensemble standard deviation (T)",
+        ylabel="|measured - ensemble mean| (T)",
+        title="(a) error against predicted uncertainty",
+    )
     a.legend()
     z = np.abs(np.asarray(measured) - np.asarray(mean)) / np.maximum(np.asarray(std), 1e-12)
     ks = np.linspace(0, 4, 81)
     from scipy.stats import norm
+
     b.plot(ks, [np.mean(z <= k) for k in ks], color=MODEL_COLORS["ensemble"], label="observed")
     b.plot(ks, 2 * norm.cdf(ks) - 1, color="0.4", ls="--", label="if errors were Gaussian with that std")
-    b.set(xlabel="interval half-width (ensemble standard deviations)", ylabel="share of test rows inside",
-          title="(b) coverage of mean ± k std", ylim=(0, 1.02))
+    b.set(
+        xlabel="interval half-width (ensemble standard deviations)",
+        ylabel="share of test rows inside",
+        title="(b) coverage of mean ± k std",
+        ylim=(0, 1.02),
+    )
     b.legend(loc="lower right")
     fig.tight_layout()
     return fig
@@ -235,11 +314,17 @@ def calibration(measured: np.ndarray, mean: np.ndarray, std: np.ndarray) -> plt.
 def baseline_bars(summary: pd.DataFrame, metrics_shown: tuple[str, ...] = ("r2", "rmse", "f1")) -> plt.Figure:
     """Bar chart of mean test scores over the outer folds with standard-deviation error bars, per model."""
     fig, axes = plt.subplots(1, len(metrics_shown), figsize=(5 * len(metrics_shown), 0.45 * len(summary) + 1.5))
-    labels = {"r2": "R²", "rmse": "RMSE (T)", "mae": "MAE (T)", "f1": "F1", "precision": "precision",
-              "recall": "recall"}
+    labels = {
+        "r2": "R²",
+        "rmse": "RMSE (T)",
+        "mae": "MAE (T)",
+        "f1": "F1",
+        "precision": "precision",
+        "recall": "recall",
+    }
     y = np.arange(len(summary))
     colors = ["#2ca02c" if m.startswith("ANN") else "0.6" for m in summary["model"]]
-    for ax, metric in zip(np.atleast_1d(axes), metrics_shown):
+    for ax, metric in zip(np.atleast_1d(axes), metrics_shown, strict=False):
         ax.barh(y, summary[f"{metric}_mean"], xerr=summary[f"{metric}_std"], color=colors, capsize=3)
         ax.set_yticks(y, summary["model"] if ax is np.atleast_1d(axes)[0] else [""] * len(y))
         ax.invert_yaxis()
@@ -260,8 +345,13 @@ def interval_coverage(table: pd.DataFrame) -> plt.Figure:
         b.plot(part["level"], part["mean_width_T"], marker="o", color=color, label=method)
     lo = min(0.5, float(table["coverage"].min()) - 0.05)
     a.plot([lo, 1], [lo, 1], color="0.3", ls="--", lw=1, label="calibrated (observed = nominal)")
-    a.set(xlabel="nominal coverage", ylabel="observed coverage on outer test alloys", xlim=(lo, 1), ylim=(lo, 1),
-          title="(a) do the intervals cover what they promise?")
+    a.set(
+        xlabel="nominal coverage",
+        ylabel="observed coverage on outer test alloys",
+        xlim=(lo, 1),
+        ylim=(lo, 1),
+        title="(a) do the intervals cover what they promise?",
+    )
     a.legend(loc="upper left", fontsize=8)
     b.set(xlabel="nominal coverage", ylabel="mean interval width (T)", title="(b) width: narrower is better")
     fig.tight_layout()
@@ -272,15 +362,26 @@ def error_against_difficulty(rows: pd.DataFrame) -> plt.Figure:
     """|error| of the ensemble against the difficulty (domain score), in-domain and out-of-domain rows apart."""
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
     err = (rows["mean"] - rows["measured"]).abs()
-    for inside, color, label in ((True, MODEL_COLORS["ensemble"], "inside the domain"),
-                                 (False, "#d62728", "outside the domain")):
+    for inside, color, label in (
+        (True, MODEL_COLORS["ensemble"], "inside the domain"),
+        (False, "#d62728", "outside the domain"),
+    ):
         part = rows["in_domain"].astype(bool) == inside
-        ax.scatter(rows.loc[part, "difficulty"], err[part], s=16, alpha=0.7, color=color,
-                   label=f"{label} (n = {part.sum()}, MAE {err[part].mean():.3f} T)")
+        ax.scatter(
+            rows.loc[part, "difficulty"],
+            err[part],
+            s=16,
+            alpha=0.7,
+            color=color,
+            label=f"{label} (n = {part.sum()}, MAE {err[part].mean():.3f} T)",
+        )
     bins = pd.qcut(rows["difficulty"], 8, duplicates="drop")
     binned = err.groupby(bins, observed=True).mean()
     ax.plot([b.mid for b in binned.index], binned.to_numpy(), color="black", marker="s", label="mean |error| per bin")
-    ax.set(xlabel="difficulty: neighbours' out-of-bag |error| + ensemble std (T)",
-           ylabel="|measured - ensemble mean| (T)", title="Error against the domain score, outer test alloys")
+    ax.set(
+        xlabel="difficulty: neighbours' out-of-bag |error| + ensemble std (T)",
+        ylabel="|measured - ensemble mean| (T)",
+        title="Error against the domain score, outer test alloys",
+    )
     ax.legend(fontsize=8)
     return fig

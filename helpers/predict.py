@@ -5,10 +5,11 @@
 
 Each prediction leads with the ensemble (the mean of all trained runs) and its conformal prediction interval
 (helpers/intervals.py, 90 % by default, --level to change), then the R2-best and F1-best networks, the ensemble's
-standard deviation and a domain flag with its reasons (helpers/domain.py). Without an annealing temperature an alloy is taken as as-quenched. A prediction outside
-the physically possible range (0 to 2.5 T), or for an alloy that is not Fe-based, is refused with its reason and a
-non-zero exit code (3), never printed as a result.
+standard deviation and a domain flag with its reasons (helpers/domain.py). Without an annealing temperature an
+alloy is taken as as-quenched. A prediction outside the physically possible range (0 to 2.5 T), or for an alloy that
+is not Fe-based, is refused with its reason and a non-zero exit code (3), never printed as a result.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,11 +27,23 @@ from helpers.paths import PROJECT_ROOT, resolve
 from helpers.validation import BS_MAX_TESLA
 
 DEFAULT_ANALYSIS = PROJECT_ROOT / "outputs" / "default"
-FE_BASED_MIN_AT_PCT = 50.0   # the models were trained on Fe-based alloys only; below this Fe is not the base
+FE_BASED_MIN_AT_PCT = 50.0  # the models were trained on Fe-based alloys only; below this Fe is not the base
 PREDICTED_COLUMNS = [f"bs_{key}" for key in SELECTED_MODELS.values()] + ["bs_ensemble"]
 INTERVAL_COLUMNS = ["bs_lower", "bs_upper"]
-OUTPUT_COLUMNS = ["source_row", "composition", "anneal_temp_K", "anneal_time_s", *PREDICTED_COLUMNS, "ensemble_std",
-                  *INTERVAL_COLUMNS, "interval_level", "in_domain", "domain_notes", "difficulty", "status"]
+OUTPUT_COLUMNS = [
+    "source_row",
+    "composition",
+    "anneal_temp_K",
+    "anneal_time_s",
+    *PREDICTED_COLUMNS,
+    "ensemble_std",
+    *INTERVAL_COLUMNS,
+    "interval_level",
+    "in_domain",
+    "domain_notes",
+    "difficulty",
+    "status",
+]
 ENSEMBLE_LABEL = "all training runs"
 ROUNDED = dict.fromkeys([*PREDICTED_COLUMNS, "ensemble_std", *INTERVAL_COLUMNS, "difficulty"], 4)
 EXIT_BAD_ROWS, EXIT_ERROR, EXIT_REFUSED, EXIT_INTERRUPTED = 1, 2, 3, 130
@@ -40,8 +53,9 @@ class PredictionError(RuntimeError):
     """An input that cannot be predicted; the message says why."""
 
 
-def predict_table(table: pd.DataFrame, analysis: str | Path | None = None, saved=None,
-                  level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+def predict_table(
+    table: pd.DataFrame, analysis: str | Path | None = None, saved=None, level: float = DEFAULT_LEVEL
+) -> pd.DataFrame:
     """Predictions, ensemble spread, interval at ``level``, domain flag and status per row of a tidy table."""
     from helpers.features import build_features
     from helpers.saved_models import load_saved_models
@@ -61,49 +75,66 @@ def predict_table(table: pd.DataFrame, analysis: str | Path | None = None, saved
     out["in_domain"], out["domain_notes"], out["difficulty"] = flags["in_domain"], flags["domain_notes"], difficulty
     out["status"] = [_refusal(row, table.loc[i, "fe_at_pct"]) for i, row in out.iterrows()]
     refused = out["status"] != "ok"
-    out.loc[refused, [*PREDICTED_COLUMNS, "ensemble_std", *INTERVAL_COLUMNS]] = np.nan   # never shown as a result
+    out.loc[refused, [*PREDICTED_COLUMNS, "ensemble_std", *INTERVAL_COLUMNS]] = np.nan  # never shown as a result
     return out[OUTPUT_COLUMNS]
 
 
 def _refusal(row: pd.Series, fe_at_pct: float) -> str:
     """'ok', or 'refused: <reason>' for a row the models cannot speak for or whose prediction is impossible."""
     if fe_at_pct < FE_BASED_MIN_AT_PCT:
-        return (f"refused: not an Fe-based alloy (Fe {fe_at_pct:g} at.% < {FE_BASED_MIN_AT_PCT:g}); the models were "
-                "trained on Fe-based alloys only")
+        return (
+            f"refused: not an Fe-based alloy (Fe {fe_at_pct:g} at.% < {FE_BASED_MIN_AT_PCT:g}); the models were "
+            "trained on Fe-based alloys only"
+        )
     impossible = [(c, row[c]) for c in PREDICTED_COLUMNS if not (0 < row[c] <= BS_MAX_TESLA)]
     if impossible:
         shown = ", ".join(f"{c} = {v:.2f} T" for c, v in impossible)
-        return (f"refused: physically impossible prediction ({shown}; Bs lies in 0 to {BS_MAX_TESLA:g} T): the "
-                "alloy is far outside what the models learned")
+        return (
+            f"refused: physically impossible prediction ({shown}; Bs lies in 0 to {BS_MAX_TESLA:g} T): the "
+            "alloy is far outside what the models learned"
+        )
     return "ok"
 
 
 def ignored_annealing_note(table: pd.DataFrame, feature_set: str) -> str | None:
     """A note when annealing conditions were given to models trained on composition alone."""
     if feature_set == "composition" and table["annealed"].any():
-        return ("note: these models were trained on composition features only (feature_set 'composition'); the "
-                "annealing temperature and time given are ignored")
+        return (
+            "note: these models were trained on composition features only (feature_set 'composition'); the "
+            "annealing temperature and time given are ignored"
+        )
     return None
 
 
 def _single(formula: str, temp: float | None, time: float | None) -> pd.DataFrame:
-    frame = pd.DataFrame({"composition": [formula],
-                          "anneal_temp_K": ["" if temp is None else repr(temp)],
-                          "anneal_time_s": ["" if time is None else repr(time)]}, dtype=str)
+    frame = pd.DataFrame(
+        {
+            "composition": [formula],
+            "anneal_temp_K": ["" if temp is None else repr(temp)],
+            "anneal_time_s": ["" if time is None else repr(time)],
+        },
+        dtype=str,
+    )
     return frame_to_dataset(frame, Path("<command line>"), strict=True, with_target=False).table
 
 
 def _show(row: pd.Series, folder: Path) -> str:
-    treatment = ("as-quenched" if pd.isna(row["anneal_temp_K"]) else
-                 f"annealed at {row['anneal_temp_K']:g} K for {row['anneal_time_s']:g} s")
-    return "\n".join([
-        f"{row['composition']} ({treatment}); models from {folder}",
-        f"Bs = {row['bs_ensemble']:.3f} T (ensemble of {ENSEMBLE_LABEL}), {row['interval_level']:.0%} interval "
-        f"{row['bs_lower']:.3f} to {row['bs_upper']:.3f} T; ensemble std {row['ensemble_std']:.3f} T",
-        f"single networks: R2 best {row['bs_r2_best']:.3f} T, F1 best {row['bs_f1_best']:.3f} T (on new alloys the "
-        "ensemble is the one to trust: notebook 06)",
-        f"domain: {'inside' if row['in_domain'] else 'OUTSIDE'}"
-        + ("" if row["in_domain"] else f" ({row['domain_notes']}): treat the number as a guess")])
+    treatment = (
+        "as-quenched"
+        if pd.isna(row["anneal_temp_K"])
+        else f"annealed at {row['anneal_temp_K']:g} K for {row['anneal_time_s']:g} s"
+    )
+    return "\n".join(
+        [
+            f"{row['composition']} ({treatment}); models from {folder}",
+            f"Bs = {row['bs_ensemble']:.3f} T (ensemble of {ENSEMBLE_LABEL}), {row['interval_level']:.0%} interval "
+            f"{row['bs_lower']:.3f} to {row['bs_upper']:.3f} T; ensemble std {row['ensemble_std']:.3f} T",
+            f"single networks: R2 best {row['bs_r2_best']:.3f} T, F1 best {row['bs_f1_best']:.3f} T (on new alloys the "
+            "ensemble is the one to trust: notebook 06)",
+            f"domain: {'inside' if row['in_domain'] else 'OUTSIDE'}"
+            + ("" if row["in_domain"] else f" ({row['domain_notes']}): treat the number as a guess"),
+        ]
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -114,10 +145,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--csv", help="CSV or .xlsx with composition[,anneal_temp_K,anneal_time_s] columns")
     parser.add_argument("--out", help="with --csv: write predictions to this new file instead of standard output")
     parser.add_argument("--force", action="store_true", help="with --out: replace the file if it exists")
-    parser.add_argument("--level", type=float, default=DEFAULT_LEVEL,
-                        help=f"level of the prediction interval (default {DEFAULT_LEVEL}, i.e. 90 %%)")
-    parser.add_argument("--analysis", help=f"output folder of an analysis (./run_all.sh --out); default "
-                                           f"{DEFAULT_ANALYSIS}")
+    parser.add_argument(
+        "--level",
+        type=float,
+        default=DEFAULT_LEVEL,
+        help=f"level of the prediction interval (default {DEFAULT_LEVEL}, i.e. 90 %%)",
+    )
+    parser.add_argument(
+        "--analysis", help=f"output folder of an analysis (./run_all.sh --out); default {DEFAULT_ANALYSIS}"
+    )
     return parser
 
 
@@ -133,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     except (DataValidationError, PredictionError, FileProblem, ValueError) as exc:
         print(f"error: {str(exc).replace('<command line>, row 2: ', '')}", file=sys.stderr)
         return EXIT_ERROR
-    except RuntimeError as exc:           # ModelFolderError and the like: a one-line message, never a traceback
+    except RuntimeError as exc:  # ModelFolderError and the like: a one-line message, never a traceback
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -169,8 +205,9 @@ def _predict_csv(args: argparse.Namespace, folder: Path) -> int:
         check_output_path(out, [source], force=args.force)
     ds = read_user_csv(source, with_target=False)
     for bad in ds.report.itertuples():
-        print(f"{bad.action}: {source}, row {bad.source_row}: {bad.column} = {bad.value!r}: {bad.reason}",
-              file=sys.stderr)
+        print(
+            f"{bad.action}: {source}, row {bad.source_row}: {bad.column} = {bad.value!r}: {bad.reason}", file=sys.stderr
+        )
     if ds.table.empty:
         raise PredictionError(f"{source}: no row can be predicted")
     saved = load_saved_models(folder)
@@ -184,6 +221,7 @@ def _predict_csv(args: argparse.Namespace, folder: Path) -> int:
         print(f"{len(result)} rows written to {out}", file=sys.stderr)
     else:
         from helpers.files import safe_for_spreadsheet
+
         safe_for_spreadsheet(result).to_csv(sys.stdout, index=False)
     if (result["status"] != "ok").any():
         return EXIT_REFUSED

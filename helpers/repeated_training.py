@@ -5,6 +5,7 @@ resumed runs are identical to those of an uninterrupted training. A rerun with a
 first removes everything derived from the old runs (their tables and the chosen R2/F1-best networks), so a folder
 never mixes two trainings.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,13 +21,24 @@ from helpers.metrics import scores
 from helpers.network import Scaler, TrainConfig, predict_scaled
 from helpers.training import RunResult, fit_networks
 
-
 SELECTED_FOLDERS = ("r2_best", "f1_best")
 
 
-def repeated_training(X_train: pd.DataFrame, y_train: pd.Series, groups: np.ndarray, X_test: pd.DataFrame,
-                      y_test: pd.Series, spec, config: TrainConfig, n_runs: int, base_seed: int,
-                      threshold: float, models_dir: Path, tables_dir: Path, progress: bool = True) -> pd.DataFrame:
+def repeated_training(
+    X_train: pd.DataFrame,
+    y_train: pd.Series,
+    groups: np.ndarray,
+    X_test: pd.DataFrame,
+    y_test: pd.Series,
+    spec,
+    config: TrainConfig,
+    n_runs: int,
+    base_seed: int,
+    threshold: float,
+    models_dir: Path,
+    tables_dir: Path,
+    progress: bool = True,
+) -> pd.DataFrame:
     """Train n_runs networks, score each on the test set, save as each finishes; resume finished runs on rerun.
 
     Writes models_dir/runs/run_NNN.npz, models_dir/{scaler,feature_spec}.json, models_dir/training.json,
@@ -46,9 +58,19 @@ def repeated_training(X_train: pd.DataFrame, y_train: pd.Series, groups: np.ndar
     scaler = Scaler.fit(X_train, y_train.to_numpy())
     scaler.to_json(models_dir / "scaler.json")
     spec.to_json(models_dir / "feature_spec.json")
-    _write_text(models_dir / "training.json", json.dumps({
-        "fingerprint": fingerprint, "config": asdict(config), "n_runs": n_runs, "base_seed": base_seed,
-        "threshold": threshold}, indent=1))
+    _write_text(
+        models_dir / "training.json",
+        json.dumps(
+            {
+                "fingerprint": fingerprint,
+                "config": asdict(config),
+                "n_runs": n_runs,
+                "base_seed": base_seed,
+                "threshold": threshold,
+            },
+            indent=1,
+        ),
+    )
     print(f"{len(rows)} of {n_runs} runs already finished with these parameters; training {len(todo)}.")
     X_eval = scaler.x(X_test)
 
@@ -56,29 +78,52 @@ def repeated_training(X_train: pd.DataFrame, y_train: pd.Series, groups: np.ndar
         nonlocal rows, preds
         _save_npz(runs_dir / f"run_{res.run:03d}.npz", res.weights)
         predicted = scaler.y_back(predict_scaled([res.weights], X_eval, config.activation)[0])
-        row = {"run": res.run, "seed": res.seed, **scores(y_test.to_numpy(), predicted, threshold),
-               "epochs_trained": res.epochs_trained, "best_epoch": res.best_epoch}
+        row = {
+            "run": res.run,
+            "seed": res.seed,
+            **scores(y_test.to_numpy(), predicted, threshold),
+            "epochs_trained": res.epochs_trained,
+            "best_epoch": res.best_epoch,
+        }
         rows = pd.concat([rows, pd.DataFrame([row])], ignore_index=True)
-        preds = pd.concat([preds, pd.DataFrame({"run": res.run, "row_id": X_test.index, "measured": y_test.to_numpy(),
-                                                "predicted": predicted})], ignore_index=True)
+        preds = pd.concat(
+            [
+                preds,
+                pd.DataFrame(
+                    {"run": res.run, "row_id": X_test.index, "measured": y_test.to_numpy(), "predicted": predicted}
+                ),
+            ],
+            ignore_index=True,
+        )
         _write_csv(preds, preds_csv)
-        _write_csv(rows, runs_csv)   # last: a run counts as finished once it is in runs.csv
+        _write_csv(rows, runs_csv)  # last: a run counts as finished once it is in runs.csv
 
     if todo:
-        fit_networks(X_train, y_train.to_numpy(), groups, config, todo, base_seed, n_total_runs=n_runs,
-                     on_finish=record, progress=progress, scaler=scaler)
+        fit_networks(
+            X_train,
+            y_train.to_numpy(),
+            groups,
+            config,
+            todo,
+            base_seed,
+            n_total_runs=n_runs,
+            on_finish=record,
+            progress=progress,
+            scaler=scaler,
+        )
     return pd.read_csv(runs_csv).sort_values("run").reset_index(drop=True)
 
 
-def _finished_runs(models_dir: Path, runs_csv: Path, preds_csv: Path, fingerprint: str
-                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _finished_runs(
+    models_dir: Path, runs_csv: Path, preds_csv: Path, fingerprint: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows of runs.csv and test_predictions.csv of runs finished with this fingerprint; remove everything else."""
     state_file, runs_dir = models_dir / "training.json", models_dir / "runs"
     same = state_file.is_file() and runs_csv.is_file() and _read_json(state_file).get("fingerprint") == fingerprint
     rows = pd.read_csv(runs_csv) if same else pd.DataFrame()
     preds = pd.read_csv(preds_csv) if same and preds_csv.is_file() else pd.DataFrame()
     finished = {int(r) for r in rows.get("run", []) if (runs_dir / f"run_{int(r):03d}.npz").is_file()}
-    for path in runs_dir.glob("run_*.npz"):       # weights of runs that never made it into runs.csv
+    for path in runs_dir.glob("run_*.npz"):  # weights of runs that never made it into runs.csv
         if not same or int(path.stem.split("_")[1]) not in finished:
             path.unlink()
     if not same:

@@ -6,6 +6,7 @@ domain. ``load_saved_models`` reads each file once, checks that they belong toge
 weight shapes that match the feature list and the layers, finite numbers, the runs of runs.csv and no others, the
 selected networks equal to their runs, the calibration of the intervals) and names what is wrong and how to fix it.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,9 +23,14 @@ from helpers.features import FeatureSpec
 from helpers.intervals import Calibration
 from helpers.network import Ensemble, Network, Scaler, TrainConfig, read_weights, weight_shapes
 
-REQUIRED_FILES = ["training.json", "scaler.json", "feature_spec.json", "domain.json", "calibration.npz",
-                  *[f"{folder}/{name}" for folder in SELECTED_MODELS.values()
-                    for name in ("params.json", "weights.npz")]]
+REQUIRED_FILES = [
+    "training.json",
+    "scaler.json",
+    "feature_spec.json",
+    "domain.json",
+    "calibration.npz",
+    *[f"{folder}/{name}" for folder in SELECTED_MODELS.values() for name in ("params.json", "weights.npz")],
+]
 
 
 class ModelFolderError(RuntimeError):
@@ -61,8 +67,9 @@ def load_saved_models(output_dir: str | Path) -> SavedModels:
     shapes = weight_shapes(len(spec.columns), config.hidden)
     weights = {r: _weights(models / "runs" / f"run_{r:03d}.npz", shapes, folder) for r in run_ids}
     ensemble = Ensemble([weights[r] for r in run_ids], scaler, spec, config, {"runs": run_ids, **training})
-    selected = {name: _selected(models / key, weights, scaler, spec, config, folder)
-                for name, key in SELECTED_MODELS.items()}
+    selected = {
+        name: _selected(models / key, weights, scaler, spec, config, folder) for name, key in SELECTED_MODELS.items()
+    }
     try:
         domain = Domain.load(models)
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -77,21 +84,28 @@ def load_saved_models(output_dir: str | Path) -> SavedModels:
 
 
 def _broken(folder: Path, what: str) -> ModelFolderError:
-    return ModelFolderError(f"{what}; the saved models in {folder} are unusable: rerun notebook 03 and the ones after "
-                            f"it (./run_all.sh --only 03 04 05 06 --out {folder})")
+    return ModelFolderError(
+        f"{what}; the saved models in {folder} are unusable: rerun notebook 03 and the ones after "
+        f"it (./run_all.sh --only 03 04 05 06 --out {folder})"
+    )
 
 
 def _check_present(folder: Path, models: Path) -> None:
     if not folder.is_dir():
-        raise ModelFolderError(f"{folder}: no such folder; pass the output folder of an analysis "
-                               "(./run_all.sh writes outputs/default)")
+        raise ModelFolderError(
+            f"{folder}: no such folder; pass the output folder of an analysis (./run_all.sh writes outputs/default)"
+        )
     if not (models / "training.json").is_file():
-        raise ModelFolderError(f"no trained models in {folder} (missing {models / 'training.json'}); run "
-                               "./run_all.sh first, or pass the output folder of an analysis that has run")
+        raise ModelFolderError(
+            f"no trained models in {folder} (missing {models / 'training.json'}); run "
+            "./run_all.sh first, or pass the output folder of an analysis that has run"
+        )
     missing = [name for name in REQUIRED_FILES if not (models / name).is_file()]
     if missing:
-        raise _broken(folder, f"{models / missing[0]} is missing" + (f" (and {len(missing) - 1} more)"
-                                                                      if len(missing) > 1 else ""))
+        raise _broken(
+            folder,
+            f"{models / missing[0]} is missing" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+        )
 
 
 def _json(path: Path, folder: Path) -> dict:
@@ -134,13 +148,18 @@ def _run_ids(folder: Path, n_runs: int) -> list[int]:
     on_disk = sorted(int(p.stem.split("_")[1]) for p in (folder / "models" / "runs").glob("run_*.npz"))
     if listed != on_disk:
         extra, absent = sorted(set(on_disk) - set(listed)), sorted(set(listed) - set(on_disk))
-        raise _broken(folder, f"models/runs/ does not hold the runs listed in {runs_csv}"
-                      + (f" (weights of runs {extra} are not listed)" if extra else "")
-                      + (f" (listed runs {absent} have no weights)" if absent else ""))
+        raise _broken(
+            folder,
+            f"models/runs/ does not hold the runs listed in {runs_csv}"
+            + (f" (weights of runs {extra} are not listed)" if extra else "")
+            + (f" (listed runs {absent} have no weights)" if absent else ""),
+        )
     if len(listed) != n_runs or listed != list(range(n_runs)):
-        raise ModelFolderError(f"{folder}: the training is incomplete ({len(listed)} of {n_runs} runs finished); "
-                               f"rerun notebook 03 to finish it (it resumes): ./run_all.sh --only 03 04 05 06 "
-                               f"--out {folder}")
+        raise ModelFolderError(
+            f"{folder}: the training is incomplete ({len(listed)} of {n_runs} runs finished); "
+            f"rerun notebook 03 to finish it (it resumes): ./run_all.sh --only 03 04 05 06 "
+            f"--out {folder}"
+        )
     return listed
 
 
@@ -157,8 +176,9 @@ def _weights(path: Path, shapes: list[tuple[int, ...]], folder: Path) -> list[np
     return weights
 
 
-def _selected(path: Path, runs: dict[int, list[np.ndarray]], scaler: Scaler, spec: FeatureSpec,
-              config: TrainConfig, folder: Path) -> Network:
+def _selected(
+    path: Path, runs: dict[int, list[np.ndarray]], scaler: Scaler, spec: FeatureSpec, config: TrainConfig, folder: Path
+) -> Network:
     meta = _json(path / "params.json", folder)
     run = meta.get("run")
     if run not in runs:
@@ -170,8 +190,9 @@ def _selected(path: Path, runs: dict[int, list[np.ndarray]], scaler: Scaler, spe
     return Network([weights], scaler, spec, config, meta)
 
 
-def save_uncertainty(models_dir: Path, train: pd.DataFrame, X_train: pd.DataFrame, config: TrainConfig,
-                     base_seed: int) -> tuple[Calibration, Domain]:
+def save_uncertainty(
+    models_dir: Path, train: pd.DataFrame, X_train: pd.DataFrame, config: TrainConfig, base_seed: int
+) -> tuple[Calibration, Domain]:
     """Calibrate the intervals on the training rows (out of bag) and fit the domain; save both beside the runs."""
     from helpers.intervals import calibrate
     from helpers.network import predict_scaled
@@ -182,8 +203,14 @@ def save_uncertainty(models_dir: Path, train: pd.DataFrame, X_train: pd.DataFram
     files = sorted((models_dir / "runs").glob("run_*.npz"))
     runs = [int(p.stem.split("_")[1]) for p in files]
     per_run = scaler.y_back(predict_scaled([read_weights(p) for p in files], scaler.x(X_train), config.activation))
-    calibration = calibrate(per_run, train["composition"].to_numpy(), config.val_fraction,
-                            [run_seed(base_seed, r) for r in runs], train["bs_tesla"].to_numpy(), scaler.x(X_train))
+    calibration = calibrate(
+        per_run,
+        train["composition"].to_numpy(),
+        config.val_fraction,
+        [run_seed(base_seed, r) for r in runs],
+        train["bs_tesla"].to_numpy(),
+        scaler.x(X_train),
+    )
     calibration.save(models_dir / "calibration.npz")
     domain = Domain.fit(train, calibration.calibration_difficulty())
     domain.save(models_dir)

@@ -22,6 +22,7 @@ matminer's featurizers slow down sharply with the number of decimals of the amou
 composition at 0.1 at.% resolution, 19 ms at 0.01, 180 ms at 0.001, 750 ms for 12-decimal amounts), so user
 candidates are rounded to ``ROUND_AT_PCT`` and every changed row is reported.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,25 +30,47 @@ import math
 import os
 import time
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
 
 METALLOIDS = ("B", "Si", "P", "C")
-DEFAULT_GRID = {"Fe": [78, 86], "Si": [0, 10], "B": [4, 14], "P": [0, 8], "C": [0, 4], "Cu": [0, 1.5],
-                "Nb": [0, 3], "step": 0.5, "balance": "Fe"}
-ROUND_AT_PCT = 0.1            # user candidates are rounded to this resolution (featurizing stays fast)
-HIGH_BS_T = 1.7               # the retrospective counts measured Bs at or above this as high
+DEFAULT_GRID = {
+    "Fe": [78, 86],
+    "Si": [0, 10],
+    "B": [4, 14],
+    "P": [0, 8],
+    "C": [0, 4],
+    "Cu": [0, 1.5],
+    "Nb": [0, 3],
+    "step": 0.5,
+    "balance": "Fe",
+}
+ROUND_AT_PCT = 0.1  # user candidates are rounded to this resolution (featurizing stays fast)
+HIGH_BS_T = 1.7  # the retrospective counts measured Bs at or above this as high
 BS_EDGES = np.round(np.arange(0.0, 2.5 + 1e-9, 0.02), 4)
 ROUNDED = dict.fromkeys(["bs_ensemble", "bs_lower", "bs_upper", "bs_r2_best", "bs_f1_best", "ensemble_std"], 4)
-BLOCK = 1 << 17               # grid points decoded per numpy block while enumerating
+BLOCK = 1 << 17  # grid points decoded per numpy block while enumerating
 SAMPLE_SEED = 0
-TOP_COLUMNS = ["composition", "fe_at_pct", "metalloid_at_pct", "anneal_temp_K", "anneal_time_s", "bs_ensemble",
-               "bs_lower", "bs_upper", "bs_r2_best", "bs_f1_best", "ensemble_std", "interval_level", "in_domain",
-               "domain_notes"]
+TOP_COLUMNS = [
+    "composition",
+    "fe_at_pct",
+    "metalloid_at_pct",
+    "anneal_temp_K",
+    "anneal_time_s",
+    "bs_ensemble",
+    "bs_lower",
+    "bs_upper",
+    "bs_r2_best",
+    "bs_f1_best",
+    "ensemble_std",
+    "interval_level",
+    "in_domain",
+    "domain_notes",
+]
 
 
 class ScreenError(ValueError):
@@ -55,6 +78,7 @@ class ScreenError(ValueError):
 
 
 # --------------------------------------------------------------------------- the grid
+
 
 @dataclass
 class Grid:
@@ -137,8 +161,8 @@ class Grid:
                 seen += len(block)
                 block = block[chosen[lo_i:hi_i] - (seen - len(block))]
             while len(block):
-                take = block[:chunk_size - held]
-                block = block[len(take):]
+                take = block[: chunk_size - held]
+                block = block[len(take) :]
                 buffer.append(take)
                 held += len(take)
                 if held == chunk_size:
@@ -149,24 +173,36 @@ class Grid:
 
     def describe(self) -> str:
         """One line: the ranges, the step and the balance."""
-        parts = [f"{el} {lo:g}-{hi:g}" + (" (balance)" if el == self.balance else "")
-                 for el, (lo, hi) in self.ranges.items()]
+        parts = [
+            f"{el} {lo:g}-{hi:g}" + (" (balance)" if el == self.balance else "") for el, (lo, hi) in self.ranges.items()
+        ]
         return f"{', '.join(parts)} at.%, step {self.step:g}"
 
 
-def amounts_table(elements: list[str], amounts: np.ndarray, anneal_temp_K: float | None = None,
-                  anneal_time_s: float | None = None, first_row: int = 0) -> pd.DataFrame:
+def amounts_table(
+    elements: list[str],
+    amounts: np.ndarray,
+    anneal_temp_K: float | None = None,
+    anneal_time_s: float | None = None,
+    first_row: int = 0,
+) -> pd.DataFrame:
     """A tidy candidate table (the columns predict and the featurizer read) from an amounts array (at.%)."""
     from helpers.validation import canonical_formula
 
     amounts = np.asarray(amounts, float)
-    formulas = [canonical_formula(dict(zip(elements, row))) for row in amounts]
+    formulas = [canonical_formula(dict(zip(elements, row, strict=False))) for row in amounts]
     fe = amounts[:, elements.index("Fe")] if "Fe" in elements else np.zeros(len(amounts))
     annealed = anneal_temp_K is not None
-    return pd.DataFrame({"composition": formulas, "anneal_temp_K": float(anneal_temp_K) if annealed else np.nan,
-                         "anneal_time_s": float(anneal_time_s) if annealed and anneal_time_s is not None else np.nan,
-                         "annealed": annealed, "fe_at_pct": np.round(fe, 3),
-                         "source_row": np.arange(first_row, first_row + len(amounts))})
+    return pd.DataFrame(
+        {
+            "composition": formulas,
+            "anneal_temp_K": float(anneal_temp_K) if annealed else np.nan,
+            "anneal_time_s": float(anneal_time_s) if annealed and anneal_time_s is not None else np.nan,
+            "annealed": annealed,
+            "fe_at_pct": np.round(fe, 3),
+            "source_row": np.arange(first_row, first_row + len(amounts)),
+        }
+    )
 
 
 def round_candidates(table: pd.DataFrame, at_pct: float = ROUND_AT_PCT) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -186,11 +222,19 @@ def round_candidates(table: pd.DataFrame, at_pct: float = ROUND_AT_PCT) -> tuple
     out["composition"] = formulas
     if "Fe" in rounded:
         out["fe_at_pct"] = rounded["Fe"].round(3)
-    report = pd.DataFrame({"file": "", "source_row": table.loc[changed, "source_row"], "column": "composition",
-                           "value": table.loc[changed, "composition"],
-                           "reason": [f"amounts rounded to {at_pct:g} at.% (featurizing long decimals is slow): "
-                                      f"scored as {f}" for f in formulas[changed]],
-                           "action": "normalized"})
+    report = pd.DataFrame(
+        {
+            "file": "",
+            "source_row": table.loc[changed, "source_row"],
+            "column": "composition",
+            "value": table.loc[changed, "composition"],
+            "reason": [
+                f"amounts rounded to {at_pct:g} at.% (featurizing long decimals is slow): scored as {f}"
+                for f in formulas[changed]
+            ],
+            "action": "normalized",
+        }
+    )
     return out, report.reset_index(drop=True)
 
 
@@ -202,6 +246,7 @@ _MODELS: dict[str, object] = {}
 def _in_dask_worker() -> bool:
     try:
         from distributed import get_worker
+
         get_worker()
         return True
     except (ImportError, ValueError):
@@ -219,16 +264,16 @@ def models(out_dir: str | Path, worker: bool = False):
         from helpers.saved_models import load_saved_models
 
         tf = tensorflow()
-        if worker or _in_dask_worker():   # one thread per worker process: n workers on n cores scale
+        if worker or _in_dask_worker():  # one thread per worker process: n workers on n cores scale
             # joblib and scikit-learn say, for every chunk, that they run one job in a daemon process: they should
             warnings.filterwarnings("ignore", message=".*(Loky-backed|daemon=True|daemonic).*")
             try:
                 tf.config.threading.set_intra_op_parallelism_threads(1)
                 tf.config.threading.set_inter_op_parallelism_threads(1)
-            except RuntimeError:     # TensorFlow already started in this process
+            except RuntimeError:  # TensorFlow already started in this process
                 pass
         saved = load_saved_models(key)
-        saved.calibration.difficulty(saved.calibration.X[:1], np.zeros(1))   # fit the neighbour search once
+        saved.calibration.difficulty(saved.calibration.X[:1], np.zeros(1))  # fit the neighbour search once
         _MODELS[key] = saved
     return _MODELS[key]
 
@@ -245,8 +290,9 @@ def preload(client, out_dir: str | Path) -> dict:
     return client.run(_preload, str(Path(out_dir).expanduser().resolve()))
 
 
-def score_table(table: pd.DataFrame, out_dir: str | Path, level: float = 0.9, worker: bool = False
-                ) -> tuple[pd.DataFrame, dict]:
+def score_table(
+    table: pd.DataFrame, out_dir: str | Path, level: float = 0.9, worker: bool = False
+) -> tuple[pd.DataFrame, dict]:
     """Predictions, interval, domain flag and status per candidate (as predict_table), and the seconds spent."""
     from helpers.evaluation import SELECTED_MODELS
     from helpers.features import build_features
@@ -256,7 +302,7 @@ def score_table(table: pd.DataFrame, out_dir: str | Path, level: float = 0.9, wo
     fresh = str(Path(out_dir).expanduser().resolve()) not in _MODELS
     saved = models(out_dir, worker)
     t1 = time.perf_counter()
-    with warnings.catch_warnings():   # joblib warns, in daemon worker processes, that it runs one job: it should
+    with warnings.catch_warnings():  # joblib warns, in daemon worker processes, that it runs one job: it should
         warnings.simplefilter("ignore")
         X, _, _ = build_features(table, spec=saved.spec, cache_dir=None, progress=False)
     t2 = time.perf_counter()
@@ -270,7 +316,7 @@ def score_table(table: pd.DataFrame, out_dir: str | Path, level: float = 0.9, wo
     out["bs_lower"], out["bs_upper"], out["interval_level"] = bounds[:, 0], bounds[:, 1], level
     flags = saved.domain.check(table, difficulty)
     out["in_domain"], out["domain_notes"], out["difficulty"] = flags["in_domain"], flags["domain_notes"], difficulty
-    out["status"] = [_refusal(row, fe) for (_, row), fe in zip(out.iterrows(), table["fe_at_pct"])]
+    out["status"] = [_refusal(row, fe) for (_, row), fe in zip(out.iterrows(), table["fe_at_pct"], strict=False)]
     out.loc[out["status"] != "ok", [*PREDICTED_COLUMNS, "ensemble_std", *INTERVAL_COLUMNS]] = np.nan
     out = out[OUTPUT_COLUMNS].assign(fe_at_pct=table["fe_at_pct"].to_numpy())
     t3 = time.perf_counter()
@@ -306,7 +352,9 @@ class Axes:
         spread = amounts.drop(columns="Fe", errors="ignore").agg(lambda c: c.max() - c.min()).sort_values()
         a, b = (list(spread.index[::-1]) + ["Fe", "Fe"])[:2]
         lo = tuple(math.floor(amounts[e].min() / step) * step if e in amounts else 0.0 for e in (a, b))
-        shape = tuple(int((amounts[e].max() - l) // step) + 1 if e in amounts else 1 for e, l in zip((a, b), lo))
+        shape = tuple(
+            int((amounts[e].max() - low) // step) + 1 if e in amounts else 1 for e, low in zip((a, b), lo, strict=True)
+        )
         return cls(fe_edges, (a, b), lo, step, shape)
 
 
@@ -320,8 +368,9 @@ def metalloid_total(compositions: pd.Series) -> pd.Series:
 
 def rank(rows: pd.DataFrame) -> pd.DataFrame:
     """Best first: by the interval's lower bound, then the ensemble, then the formula (deterministic ties)."""
-    return rows.sort_values(["bs_lower", "bs_ensemble", "composition"], ascending=[False, False, True],
-                            kind="mergesort")
+    return rows.sort_values(
+        ["bs_lower", "bs_ensemble", "composition"], ascending=[False, False, True], kind="mergesort"
+    )
 
 
 def pareto(rows: pd.DataFrame) -> pd.DataFrame:
@@ -341,23 +390,46 @@ def summarize_chunk(scored: pd.DataFrame, table: pd.DataFrame, axes: Axes, top_k
     ok["metalloid_at_pct"] = metalloid_total(ok["composition"]).to_numpy()
     hist, _, _ = np.histogram2d(ok["fe_at_pct"], ok["bs_ensemble"], bins=[axes.fe_edges, axes.bs_edges])
     amounts = element_amounts(table.loc[ok.index, "composition"]) if len(ok) else pd.DataFrame()
-    idx = [np.clip(np.round((amounts.get(e, pd.Series(0.0, index=ok.index)).to_numpy() - lo) / axes.map_step)
-                   .astype(int), 0, n - 1) for e, lo, n in zip(axes.map_elements, axes.map_lo, axes.map_shape)]
+    idx = [
+        np.clip(
+            np.round((amounts.get(e, pd.Series(0.0, index=ok.index)).to_numpy() - lo) / axes.map_step).astype(int),
+            0,
+            n - 1,
+        )
+        for e, lo, n in zip(axes.map_elements, axes.map_lo, axes.map_shape, strict=False)
+    ]
     map_sum, map_count = np.zeros(axes.map_shape), np.zeros(axes.map_shape)
     np.add.at(map_sum, tuple(idx), ok["bs_ensemble"].to_numpy())
     np.add.at(map_count, tuple(idx), 1)
     inside = ok["in_domain"].astype(bool)
-    return {"n": len(scored), "n_refused": int((scored["status"] != "ok").sum()), "n_in_domain": int(inside.sum()),
-            "n_above_threshold": int((ok["bs_ensemble"] >= threshold).sum()),
-            "n_in_domain_above_threshold": int((inside & (ok["bs_ensemble"] >= threshold)).sum()),
-            "n_in_domain_lower_above_threshold": int((inside & (ok["bs_lower"] >= threshold)).sum()),
-            "top": rank(ok)[TOP_COLUMNS].head(top_k), "pareto": pareto(ok)[TOP_COLUMNS],
-            "hist": hist, "map_sum": map_sum, "map_count": map_count}
+    return {
+        "n": len(scored),
+        "n_refused": int((scored["status"] != "ok").sum()),
+        "n_in_domain": int(inside.sum()),
+        "n_above_threshold": int((ok["bs_ensemble"] >= threshold).sum()),
+        "n_in_domain_above_threshold": int((inside & (ok["bs_ensemble"] >= threshold)).sum()),
+        "n_in_domain_lower_above_threshold": int((inside & (ok["bs_lower"] >= threshold)).sum()),
+        "top": rank(ok)[TOP_COLUMNS].head(top_k),
+        "pareto": pareto(ok)[TOP_COLUMNS],
+        "hist": hist,
+        "map_sum": map_sum,
+        "map_count": map_count,
+    }
 
 
-def screen_chunk(elements: list[str] | None, chunk, out_dir: str, axes: Axes, top_k: int, threshold: float,
-                 level: float = 0.9, anneal_temp_K: float | None = None, anneal_time_s: float | None = None,
-                 first_row: int = 0, worker: bool = False) -> dict:
+def screen_chunk(
+    elements: list[str] | None,
+    chunk,
+    out_dir: str,
+    axes: Axes,
+    top_k: int,
+    threshold: float,
+    level: float = 0.9,
+    anneal_temp_K: float | None = None,
+    anneal_time_s: float | None = None,
+    first_row: int = 0,
+    worker: bool = False,
+) -> dict:
     """One task: amounts (with elements) or a tidy table -> scored -> summarized, with timings and the worker."""
     t0 = time.perf_counter()
     table = chunk if elements is None else amounts_table(elements, chunk, anneal_temp_K, anneal_time_s, first_row)
@@ -368,6 +440,7 @@ def screen_chunk(elements: list[str] | None, chunk, out_dir: str, axes: Axes, to
 
 
 # --------------------------------------------------------------------------- merging
+
 
 @dataclass
 class ScreenResult:
@@ -386,8 +459,14 @@ class ScreenResult:
 
 def merge(parts: list[dict], axes: Axes, top_k: int, seconds: float, n_workers: int) -> ScreenResult:
     """Combine chunk summaries: the global top_k and Pareto set, summed counts and maps."""
-    keys = ["n", "n_refused", "n_in_domain", "n_above_threshold", "n_in_domain_above_threshold",
-            "n_in_domain_lower_above_threshold"]
+    keys = [
+        "n",
+        "n_refused",
+        "n_in_domain",
+        "n_above_threshold",
+        "n_in_domain_above_threshold",
+        "n_in_domain_lower_above_threshold",
+    ]
     counts = {k: int(sum(p[k] for p in parts)) for k in keys}
     tops = [p["top"] for p in parts if len(p["top"])]
     top = rank(pd.concat(tops)).head(top_k).reset_index(drop=True) if tops else pd.DataFrame(columns=TOP_COLUMNS)
@@ -406,6 +485,7 @@ def merge(parts: list[dict], axes: Axes, top_k: int, seconds: float, n_workers: 
 
 # --------------------------------------------------------------------------- running on Dask
 
+
 def quiet_dask_logs() -> None:
     """Keep distributed's (and the dashboard's) info and warning lines off the notebook."""
     for name in ("distributed", "tornado", "bokeh", "asyncio"):
@@ -418,12 +498,18 @@ def open_client(dask_scheduler: str = "local", n_workers: int = 2):
 
     quiet_dask_logs()
     if dask_scheduler == "local":
-        cluster = LocalCluster(n_workers=int(n_workers), threads_per_worker=1, processes=True,
-                               dashboard_address=":0", silence_logs=logging.ERROR)
+        cluster = LocalCluster(
+            n_workers=int(n_workers),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        )
         return Client(cluster)
     if not isinstance(dask_scheduler, str) or "://" not in dask_scheduler:
-        raise ScreenError(f"dask_scheduler must be 'local' or an address such as tcp://host:8786, not "
-                          f"{dask_scheduler!r}")
+        raise ScreenError(
+            f"dask_scheduler must be 'local' or an address such as tcp://host:8786, not {dask_scheduler!r}"
+        )
     client = Client(dask_scheduler, timeout="30s")
     return client
 
@@ -441,15 +527,26 @@ def n_workers_of(client) -> int:
 
 
 def _progress(total: int | None):
-    from tqdm import tqdm      # the text bar (tqdm.auto warns when ipywidgets is absent)
+    from tqdm import tqdm  # the text bar (tqdm.auto warns when ipywidgets is absent)
 
     return tqdm(total=total, unit="chunk", desc="screening", disable=os.environ.get("BS_ANN_PROGRESS") == "0")
 
 
-def run_screen(chunks: Iterator, out_dir: str | Path, axes: Axes, client=None, elements: list[str] | None = None,
-               top_k: int = 20, threshold: float = 1.4, level: float = 0.9, anneal_temp_K: float | None = None,
-               anneal_time_s: float | None = None, n_chunks: int | None = None, window: int | None = None,
-               progress: bool = True) -> ScreenResult:
+def run_screen(
+    chunks: Iterator,
+    out_dir: str | Path,
+    axes: Axes,
+    client=None,
+    elements: list[str] | None = None,
+    top_k: int = 20,
+    threshold: float = 1.4,
+    level: float = 0.9,
+    anneal_temp_K: float | None = None,
+    anneal_time_s: float | None = None,
+    n_chunks: int | None = None,
+    window: int | None = None,
+    progress: bool = True,
+) -> ScreenResult:
     """Score every chunk (amount arrays with ``elements``, or tidy tables) on the client's workers and merge.
 
     At most ``window`` chunks are in flight (default: 2 per worker + 2), so the candidates are never all in memory.
@@ -457,8 +554,15 @@ def run_screen(chunks: Iterator, out_dir: str | Path, axes: Axes, client=None, e
     """
     out_dir = str(Path(out_dir).expanduser().resolve())
     task: Callable = screen_chunk
-    kw = dict(out_dir=out_dir, axes=axes, top_k=top_k, threshold=threshold, level=level,
-              anneal_temp_K=anneal_temp_K, anneal_time_s=anneal_time_s)
+    kw = dict(
+        out_dir=out_dir,
+        axes=axes,
+        top_k=top_k,
+        threshold=threshold,
+        level=level,
+        anneal_temp_K=anneal_temp_K,
+        anneal_time_s=anneal_time_s,
+    )
     parts: dict[int, dict] = {}
     bar = _progress(n_chunks) if progress else None
     start = time.perf_counter()
@@ -506,38 +610,59 @@ def run_screen(chunks: Iterator, out_dir: str | Path, axes: Axes, client=None, e
 def table_chunks(table: pd.DataFrame, chunk_size: int) -> Iterator[pd.DataFrame]:
     """A tidy table in chunks of chunk_size rows."""
     for start in range(0, len(table), chunk_size):
-        yield table.iloc[start:start + chunk_size]
+        yield table.iloc[start : start + chunk_size]
 
 
 def summary_row(result: ScreenResult, threshold: float, source: str, extra: dict | None = None) -> pd.DataFrame:
     """tables/screen_summary.csv: one row of counts, time and throughput."""
     c = result.counts
     t = result.timings
-    return pd.DataFrame([{
-        "candidates": source, "n_candidates": c["n"], "seconds": round(result.seconds, 2),
-        "n_workers": result.n_workers, "candidates_per_s": round(c["n"] / result.seconds, 1) if result.seconds else np.nan,
-        "n_refused": c["n_refused"], "n_in_domain": c["n_in_domain"], "threshold_T": threshold,
-        "n_above_threshold": c["n_above_threshold"], "n_in_domain_above_threshold": c["n_in_domain_above_threshold"],
-        "n_in_domain_lower_above_threshold": c["n_in_domain_lower_above_threshold"],
-        "featurize_s": round(t["featurize_s"].sum(), 2), "predict_s": round(t["predict_s"].sum(), 2),
-        "model_load_s": round(t["load_s"].sum(), 2), **(extra or {})}])
+    return pd.DataFrame(
+        [
+            {
+                "candidates": source,
+                "n_candidates": c["n"],
+                "seconds": round(result.seconds, 2),
+                "n_workers": result.n_workers,
+                "candidates_per_s": round(c["n"] / result.seconds, 1) if result.seconds else np.nan,
+                "n_refused": c["n_refused"],
+                "n_in_domain": c["n_in_domain"],
+                "threshold_T": threshold,
+                "n_above_threshold": c["n_above_threshold"],
+                "n_in_domain_above_threshold": c["n_in_domain_above_threshold"],
+                "n_in_domain_lower_above_threshold": c["n_in_domain_lower_above_threshold"],
+                "featurize_s": round(t["featurize_s"].sum(), 2),
+                "predict_s": round(t["predict_s"].sum(), 2),
+                "model_load_s": round(t["load_s"].sum(), 2),
+                **(extra or {}),
+            }
+        ]
+    )
 
 
 # --------------------------------------------------------------------------- the retrospective check
+
 
 def case_study_candidates(case_study_csv: str | Path) -> tuple[pd.DataFrame, pd.Series]:
     """Notebook 05's case-study rows as a tidy candidate table, and their measured Bs."""
     cases = pd.read_csv(case_study_csv)
     measured = cases["measured"] if "measured" in cases else cases["bs_tesla"]
-    table = pd.DataFrame({"composition": cases["composition"], "anneal_temp_K": cases["anneal_temp_K"].astype(float),
-                          "anneal_time_s": cases["anneal_time_s"].astype(float),
-                          "annealed": cases["anneal_temp_K"].notna(), "fe_at_pct": cases["fe_at_pct"],
-                          "source_row": np.arange(len(cases))})
+    table = pd.DataFrame(
+        {
+            "composition": cases["composition"],
+            "anneal_temp_K": cases["anneal_temp_K"].astype(float),
+            "anneal_time_s": cases["anneal_time_s"].astype(float),
+            "annealed": cases["anneal_temp_K"].notna(),
+            "fe_at_pct": cases["fe_at_pct"],
+            "source_row": np.arange(len(cases)),
+        }
+    )
     return table, measured.astype(float).reset_index(drop=True)
 
 
-def retrospective(scored: pd.DataFrame, measured: pd.Series, high: float = HIGH_BS_T,
-                  top_share: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
+def retrospective(
+    scored: pd.DataFrame, measured: pd.Series, high: float = HIGH_BS_T, top_share: float = 0.2
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Enrichment of measured-high alloys in the top share by lower bound, against random ranking; rank correlation.
 
     Returns the one-row summary and the ranked rows.
@@ -555,17 +680,30 @@ def retrospective(scored: pd.DataFrame, measured: pd.Series, high: float = HIGH_
     rho_ens = spearmanr(rows["bs_ensemble"], rows["measured"]).statistic if n > 2 else np.nan
     rho_low = spearmanr(rows["bs_lower"], rows["measured"]).statistic if n > 2 else np.nan
     inside = rows["in_domain"].astype(bool)
-    summary = pd.DataFrame([{
-        "rows": n, "alloys": rows["composition"].nunique(), "high_bs_T": high, "n_high": int(is_high.sum()),
-        "top_share": top_share, "n_top": n_top, "high_in_top": hits, "expected_random": round(expected, 2),
-        "enrichment": round(hits / expected, 2) if expected else np.nan,
-        "max_enrichment": round(min(n_top, is_high.sum()) / expected, 2) if expected else np.nan,
-        "spearman_ensemble": round(float(rho_ens), 3), "spearman_lower": round(float(rho_low), 3),
-        "rows_in_domain": int(inside.sum())}])
+    summary = pd.DataFrame(
+        [
+            {
+                "rows": n,
+                "alloys": rows["composition"].nunique(),
+                "high_bs_T": high,
+                "n_high": int(is_high.sum()),
+                "top_share": top_share,
+                "n_top": n_top,
+                "high_in_top": hits,
+                "expected_random": round(expected, 2),
+                "enrichment": round(hits / expected, 2) if expected else np.nan,
+                "max_enrichment": round(min(n_top, is_high.sum()) / expected, 2) if expected else np.nan,
+                "spearman_ensemble": round(float(rho_ens), 3),
+                "spearman_lower": round(float(rho_low), 3),
+                "rows_in_domain": int(inside.sum()),
+            }
+        ]
+    )
     return summary, rows
 
 
 # --------------------------------------------------------------------------- figures
+
 
 def plot_density(result: ScreenResult, training: pd.DataFrame, threshold: float):
     """Predicted Bs (ensemble) against Fe content for all candidates (density), the training data on top."""
@@ -574,16 +712,34 @@ def plot_density(result: ScreenResult, training: pd.DataFrame, threshold: float)
 
     fig, ax = plt.subplots(figsize=(7.5, 4.6))
     hist = np.where(result.hist > 0, result.hist, np.nan)
-    mesh = ax.pcolormesh(result.axes.fe_edges, result.axes.bs_edges, hist.T, cmap="viridis",
-                         norm=LogNorm(vmin=1, vmax=max(np.nanmax(result.hist), 2)), shading="flat")
+    mesh = ax.pcolormesh(
+        result.axes.fe_edges,
+        result.axes.bs_edges,
+        hist.T,
+        cmap="viridis",
+        norm=LogNorm(vmin=1, vmax=max(np.nanmax(result.hist), 2)),
+        shading="flat",
+    )
     fig.colorbar(mesh, ax=ax, label="candidates per bin")
-    ax.scatter(training["fe_at_pct"], training["bs_tesla"], s=14, facecolor="white", edgecolor="crimson", lw=0.9,
-               label=f"training data (measured, {len(training)} rows)", zorder=3)
+    ax.scatter(
+        training["fe_at_pct"],
+        training["bs_tesla"],
+        s=14,
+        facecolor="white",
+        edgecolor="crimson",
+        lw=0.9,
+        label=f"training data (measured, {len(training)} rows)",
+        zorder=3,
+    )
     ax.axhline(threshold, color="0.3", ls="--", lw=1, label=f"threshold {threshold:g} T")
     fe_lo, fe_hi = result.axes.fe_edges[0], result.axes.fe_edges[-1]
-    ax.set(xlim=(min(fe_lo, training["fe_at_pct"].min()) - 1, max(fe_hi, training["fe_at_pct"].max()) + 1),
-           ylim=(0.8, 2.1), xlabel="Fe (at.%)", ylabel="Bs (T)",
-           title=f"{result.counts['n'] - result.counts['n_refused']:,} candidates: predicted Bs (ensemble)")
+    ax.set(
+        xlim=(min(fe_lo, training["fe_at_pct"].min()) - 1, max(fe_hi, training["fe_at_pct"].max()) + 1),
+        ylim=(0.8, 2.1),
+        xlabel="Fe (at.%)",
+        ylabel="Bs (T)",
+        title=f"{result.counts['n'] - result.counts['n_refused']:,} candidates: predicted Bs (ensemble)",
+    )
     ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
     return fig
 
@@ -598,13 +754,30 @@ def plot_pareto(result: ScreenResult, threshold: float):
     if len(front):
         ax.step(front["metalloid_at_pct"], front["bs_lower"], where="post", color="#1f77b4", lw=1.2)
         inside = front["in_domain"].astype(bool)
-        ax.scatter(front.loc[inside, "metalloid_at_pct"], front.loc[inside, "bs_lower"], s=36, color="#1f77b4",
-                   zorder=3, label="Pareto front, inside the domain")
-        ax.scatter(front.loc[~inside, "metalloid_at_pct"], front.loc[~inside, "bs_lower"], s=36, facecolor="white",
-                   edgecolor="#d62728", lw=1.2, zorder=3, label="Pareto front, outside the domain (a guess)")
+        ax.scatter(
+            front.loc[inside, "metalloid_at_pct"],
+            front.loc[inside, "bs_lower"],
+            s=36,
+            color="#1f77b4",
+            zorder=3,
+            label="Pareto front, inside the domain",
+        )
+        ax.scatter(
+            front.loc[~inside, "metalloid_at_pct"],
+            front.loc[~inside, "bs_lower"],
+            s=36,
+            facecolor="white",
+            edgecolor="#d62728",
+            lw=1.2,
+            zorder=3,
+            label="Pareto front, outside the domain (a guess)",
+        )
     ax.axhline(threshold, color="0.3", ls="--", lw=1, label=f"threshold {threshold:g} T")
-    ax.set(xlabel="B + Si + P + C (at.%): more usually means easier glass formation",
-           ylabel="lower bound of Bs (T)", title="Highest lower bound of Bs (prediction interval) for each metalloid content")
+    ax.set(
+        xlabel="B + Si + P + C (at.%): more usually means easier glass formation",
+        ylabel="lower bound of Bs (T)",
+        title="Highest lower bound of Bs (prediction interval) for each metalloid content",
+    )
     ax.legend(fontsize=8, loc="best", framealpha=0.9)
     return fig
 
@@ -617,8 +790,13 @@ def plot_map(result: ScreenResult):
     (a, b), (lo_a, lo_b), step = ax_.map_elements, ax_.map_lo, ax_.map_step
     n_a, n_b = ax_.map_shape
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
-    image = ax.imshow(result.map_mean.T, origin="lower", aspect="auto", cmap="magma",
-                      extent=(lo_a - step / 2, lo_a + (n_a - 0.5) * step, lo_b - step / 2, lo_b + (n_b - 0.5) * step))
+    image = ax.imshow(
+        result.map_mean.T,
+        origin="lower",
+        aspect="auto",
+        cmap="magma",
+        extent=(lo_a - step / 2, lo_a + (n_a - 0.5) * step, lo_b - step / 2, lo_b + (n_b - 0.5) * step),
+    )
     fig.colorbar(image, ax=ax, label="mean predicted Bs (T)")
     ax.set(xlabel=f"{a} (at.%)", ylabel=f"{b} (at.%)", title=f"Predicted Bs over {a} and {b} (mean over the rest)")
     ax.grid(False)
@@ -626,6 +804,7 @@ def plot_map(result: ScreenResult):
 
 
 # --------------------------------------------------------------------------- what notebook 07 screens
+
 
 @dataclass
 class Plan:
@@ -645,12 +824,21 @@ class Plan:
 
 def as_quenched(anneal_temp_K) -> bool:
     """Empty, None, 0 or NaN mean as-quenched."""
-    return anneal_temp_K is None or anneal_temp_K == "" or (isinstance(anneal_temp_K, (int, float)) and
-                                                            (math.isnan(anneal_temp_K) or anneal_temp_K <= 0))
+    return (
+        anneal_temp_K is None
+        or anneal_temp_K == ""
+        or (isinstance(anneal_temp_K, (int, float)) and (math.isnan(anneal_temp_K) or anneal_temp_K <= 0))
+    )
 
 
-def plan(candidates: str, grid: dict, anneal_temp_K=None, anneal_time_s=None, max_candidates: int = 20000,
-         chunk_size: int = 250) -> Plan:
+def plan(
+    candidates: str,
+    grid: dict,
+    anneal_temp_K=None,
+    anneal_time_s=None,
+    max_candidates: int = 20000,
+    chunk_size: int = 250,
+) -> Plan:
     """What to screen: "grid" (the grid parameter, sampled down to max_candidates) or a CSV of compositions."""
     if int(chunk_size) < 1 or int(max_candidates) < 1:
         raise ScreenError("chunk_size and max_candidates must be at least 1")
@@ -664,11 +852,23 @@ def plan(candidates: str, grid: dict, anneal_temp_K=None, anneal_time_s=None, ma
         temp = None if as_quenched(anneal_temp_K) else float(anneal_temp_K)
         time_s = None if temp is None or anneal_time_s in (None, "") else float(anneal_time_s)
         treatment = "as-quenched" if temp is None else f"annealed at {temp:g} K for {time_s:g} s"
-        sampled = (f"a seeded uniform sample of {n:,} of its {n_valid:,} points (max_candidates)" if n < n_valid
-                   else f"all {n_valid:,} points")
-        return Plan("grid", f"grid {g.describe()}: {sampled}; {treatment}", g.elements, Axes.for_grid(g), n,
-                    math.ceil(n / chunk_size), lambda: g.chunks(chunk_size, max_candidates), temp, time_s,
-                    pd.DataFrame(columns=["file", "source_row", "column", "value", "reason", "action"]))
+        sampled = (
+            f"a seeded uniform sample of {n:,} of its {n_valid:,} points (max_candidates)"
+            if n < n_valid
+            else f"all {n_valid:,} points"
+        )
+        return Plan(
+            "grid",
+            f"grid {g.describe()}: {sampled}; {treatment}",
+            g.elements,
+            Axes.for_grid(g),
+            n,
+            math.ceil(n / chunk_size),
+            lambda: g.chunks(chunk_size, max_candidates),
+            temp,
+            time_s,
+            pd.DataFrame(columns=["file", "source_row", "column", "value", "reason", "action"]),
+        )
     from helpers.data import read_user_csv
     from helpers.paths import resolve
 
@@ -680,17 +880,45 @@ def plan(candidates: str, grid: dict, anneal_temp_K=None, anneal_time_s=None, ma
     rounded["file"] = str(path)
     report = pd.concat([ds.report, rounded], ignore_index=True)
     table = table.head(max_candidates)
-    return Plan("csv", f"{path.name}: {len(table):,} candidates ({len(ds.report)} rows excluded or changed on "
-                f"reading, {len(rounded)} rounded to {ROUND_AT_PCT:g} at.%)", None, Axes.for_table(table), len(table),
-                math.ceil(len(table) / chunk_size), lambda: table_chunks(table, chunk_size), None, None, report)
+    return Plan(
+        "csv",
+        f"{path.name}: {len(table):,} candidates ({len(ds.report)} rows excluded or changed on "
+        f"reading, {len(rounded)} rounded to {ROUND_AT_PCT:g} at.%)",
+        None,
+        Axes.for_table(table),
+        len(table),
+        math.ceil(len(table) / chunk_size),
+        lambda: table_chunks(table, chunk_size),
+        None,
+        None,
+        report,
+    )
 
 
-def screen(p: Plan, out_dir: str | Path, client=None, top_k: int = 50, threshold: float = 1.4, level: float = 0.9,
-           progress: bool = True) -> ScreenResult:
+def screen(
+    p: Plan,
+    out_dir: str | Path,
+    client=None,
+    top_k: int = 50,
+    threshold: float = 1.4,
+    level: float = 0.9,
+    progress: bool = True,
+) -> ScreenResult:
     """Run a plan (see run_screen)."""
-    return run_screen(p.make_chunks(), out_dir, p.axes, client=client, elements=p.elements, top_k=top_k,
-                      threshold=threshold, level=level, anneal_temp_K=p.anneal_temp_K, anneal_time_s=p.anneal_time_s,
-                      n_chunks=p.n_chunks, progress=progress)
+    return run_screen(
+        p.make_chunks(),
+        out_dir,
+        p.axes,
+        client=client,
+        elements=p.elements,
+        top_k=top_k,
+        threshold=threshold,
+        level=level,
+        anneal_temp_K=p.anneal_temp_K,
+        anneal_time_s=p.anneal_time_s,
+        n_chunks=p.n_chunks,
+        progress=progress,
+    )
 
 
 def score_on(client, table: pd.DataFrame, out_dir: str | Path, level: float = 0.9) -> pd.DataFrame:

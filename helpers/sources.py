@@ -3,6 +3,7 @@
 A source file is looked for in the project's cache (data/raw/), then in the folder named by $BMG_DATA_MIRROR, then
 downloaded from its pinned URL; a copy is used only when its sha256 matches the manifest, and is never edited.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,7 +25,6 @@ MANIFEST = DATA_DIR / "sources.json"
 
 class DataFetchError(RuntimeError):
     """A source file could not be found anywhere with the pinned sha256."""
-
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,18 @@ def load_manifest(path: Path = MANIFEST) -> dict[str, Source]:
 
 def sources_table() -> pd.DataFrame:
     """The manifest as a table for display: role, license, citation, pinned URL."""
-    rows = [{"source": s.name, "role": s.role, "file": s.file, "license": s.license, "citation": s.citation,
-             "sha256": s.sha256[:12] + "...", "url": s.url} for s in load_manifest().values()]
+    rows = [
+        {
+            "source": s.name,
+            "role": s.role,
+            "file": s.file,
+            "license": s.license,
+            "citation": s.citation,
+            "sha256": s.sha256[:12] + "...",
+            "url": s.url,
+        }
+        for s in load_manifest().values()
+    ]
     return pd.DataFrame(rows).set_index("source")
 
 
@@ -64,8 +74,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def fetch(name: str, cache_dir: Path = DOWNLOAD_CACHE, mirror: str | Path | None = None,
-          download: bool = True) -> Path:
+def fetch(name: str, cache_dir: Path = DOWNLOAD_CACHE, mirror: str | Path | None = None, download: bool = True) -> Path:
     """Return a verified local copy of a source: project cache, then the mirror folder, then the pinned URL."""
     src = load_manifest()[name]
     cached = Path(cache_dir) / src.mirror_dir / src.file
@@ -103,8 +112,9 @@ def fetch(name: str, cache_dir: Path = DOWNLOAD_CACHE, mirror: str | Path | None
             looked.append(f"pinned URL {src.url}: {exc}")
     else:
         looked.append("pinned URL: not tried (download=False)")
-    raise DataFetchError(f"{src.file} (source '{name}'): no copy with sha256 {src.sha256}. Looked in:\n  - "
-                         + "\n  - ".join(looked))
+    raise DataFetchError(
+        f"{src.file} (source '{name}'): no copy with sha256 {src.sha256}. Looked in:\n  - " + "\n  - ".join(looked)
+    )
 
 
 def _copy_into_cache(found: Path, cached: Path) -> Path:

@@ -1,4 +1,5 @@
 """Train/test splits: grouped by alloy (default) or row-level as in the paper, and the validation carve."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,8 +18,10 @@ def bs_strata(table: pd.DataFrame, n_bins: int = 5) -> np.ndarray:
 def grouped_folds(table: pd.DataFrame, n_folds: int, seed: int) -> list[tuple[pd.Index, pd.Index]]:
     """(train index, test index) per fold: StratifiedGroupKFold on Bs quintiles, every alloy in one fold only."""
     splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    return [(table.index[tr], table.index[te])
-            for tr, te in splitter.split(table, bs_strata(table), groups=table["composition"])]
+    return [
+        (table.index[tr], table.index[te])
+        for tr, te in splitter.split(table, bs_strata(table), groups=table["composition"])
+    ]
 
 
 def split_rows(table: pd.DataFrame, test_fraction: float = 0.2, seed: int = 42, mode: str = "grouped") -> pd.Series:

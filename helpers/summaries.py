@@ -2,6 +2,7 @@
 
 Each function returns a DataFrame (no printed prose, no if/else sentences); the notebook's markdown says how to read it.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,8 +15,10 @@ def featurizer_table(stack=None) -> pd.DataFrame:
     """One row per featurizer of the stack (default: ``features.composition_featurizer()``): how many features it
     gives and what they describe, and a last row with the total."""
     stack = stack if stack is not None else features.composition_featurizer()
-    described = {label.split()[0]: (label, text.split(": ", 1)[-1])          # "132: min, max, ..." -> "min, max, ..."
-                 for label, text in features.FEATURE_FAMILIES.items()}
+    described = {
+        label.split()[0]: (label, text.split(": ", 1)[-1])  # "132: min, max, ..." -> "min, max, ..."
+        for label, text in features.FEATURE_FAMILIES.items()
+    }
     rows = []
     for featurizer in stack.featurizers:
         name = type(featurizer).__name__
@@ -28,12 +31,15 @@ def featurizer_table(stack=None) -> pd.DataFrame:
 def split_counts(table: pd.DataFrame, side: pd.Series, threshold: float) -> pd.DataFrame:
     """Rows, alloys, rows at or above the threshold and mean Bs of the full, training and test sets."""
     parts = {"full": table, "training": table[side == "train"], "test": table[side == "test"]}
-    return pd.DataFrame({
-        "rows": [len(d) for d in parts.values()],
-        "alloys": [d["composition"].nunique() for d in parts.values()],
-        f"Bs >= {threshold:g} T": [int((d["bs_tesla"] >= threshold).sum()) for d in parts.values()],
-        "mean Bs (T)": [round(float(d["bs_tesla"].mean()), 3) for d in parts.values()],
-    }, index=list(parts))
+    return pd.DataFrame(
+        {
+            "rows": [len(d) for d in parts.values()],
+            "alloys": [d["composition"].nunique() for d in parts.values()],
+            f"Bs >= {threshold:g} T": [int((d["bs_tesla"] >= threshold).sum()) for d in parts.values()],
+            "mean Bs (T)": [round(float(d["bs_tesla"].mean()), 3) for d in parts.values()],
+        },
+        index=list(parts),
+    )
 
 
 def case_study_subsets(result: pd.DataFrame, training: pd.DataFrame) -> dict[tuple[str, str], pd.Series]:
@@ -46,9 +52,12 @@ def case_study_subsets(result: pd.DataFrame, training: pd.DataFrame) -> dict[tup
     fe_range = f"Fe range of training ({lo:g} to {hi:g} at.%)"
     return {
         ("all rows", ""): pd.Series(True, index=result.index),
-        ("applicability domain", "inside"): in_domain, ("applicability domain", "outside"): ~in_domain,
-        (fe_range, "inside"): in_range, (fe_range, "outside"): ~in_range,
-        ("Fe content occurs in training", "yes"): seen, ("Fe content occurs in training", "no"): ~seen,
+        ("applicability domain", "inside"): in_domain,
+        ("applicability domain", "outside"): ~in_domain,
+        (fe_range, "inside"): in_range,
+        (fe_range, "outside"): ~in_range,
+        ("Fe content occurs in training", "yes"): seen,
+        ("Fe content occurs in training", "no"): ~seen,
     }
 
 
@@ -85,15 +94,28 @@ def ann_against_baselines(baselines: pd.DataFrame, metrics: tuple[str, ...] = ("
     ranked = baselines.sort_values("r2_mean", ascending=False)
     is_ann = ranked["model"].str.startswith("ANN")
     ann, other = ranked[is_ann].iloc[0], ranked[~is_ann].iloc[0]
-    labels = {"r2": "R2", "rmse": "RMSE (T)", "mae": "MAE (T)", "f1": "F1", "precision": "precision",
-              "recall": "recall"}
+    labels = {
+        "r2": "R2",
+        "rmse": "RMSE (T)",
+        "mae": "MAE (T)",
+        "f1": "F1",
+        "precision": "precision",
+        "recall": "recall",
+    }
     rows = []
     for m in metrics:
         gap = ann[f"{m}_mean"] - other[f"{m}_mean"]
         spread = max(ann[f"{m}_std"], other[f"{m}_std"])
-        rows.append({"metric": labels.get(m, m), ann["model"]: ann[f"{m}_mean"], other["model"]: other[f"{m}_mean"],
-                     "ANN minus other": gap,
-                     "fold-to-fold spread": spread, "gap larger than spread": bool(abs(gap) > spread)})
+        rows.append(
+            {
+                "metric": labels.get(m, m),
+                ann["model"]: ann[f"{m}_mean"],
+                other["model"]: other[f"{m}_mean"],
+                "ANN minus other": gap,
+                "fold-to-fold spread": spread,
+                "gap larger than spread": bool(abs(gap) > spread),
+            }
+        )
     return pd.DataFrame(rows).set_index("metric")
 
 
@@ -106,8 +128,16 @@ def case_study_table(cases: pd.DataFrame, predicted: pd.DataFrame) -> pd.DataFra
     for key in MODEL_KEYS.values():
         result[f"pred_{key}"] = predicted[f"bs_{key}"]
         result[f"pct_error_{key}"] = percentage_error(result["measured"], result[f"pred_{key}"])
-    keep = ["ensemble_std", "bs_lower", "bs_upper", "interval_level", "in_domain", "domain_notes", "difficulty",
-            "status"]
+    keep = [
+        "ensemble_std",
+        "bs_lower",
+        "bs_upper",
+        "interval_level",
+        "in_domain",
+        "domain_notes",
+        "difficulty",
+        "status",
+    ]
     result[keep] = predicted[keep]
     return result.sort_values(["fe_at_pct", "composition", "anneal_temp_K"])
 
@@ -115,17 +145,28 @@ def case_study_table(cases: pd.DataFrame, predicted: pd.DataFrame) -> pd.DataFra
 def interval_check(result: pd.DataFrame) -> pd.DataFrame:
     """Share of measured values inside their prediction intervals, the promised level and the mean width (T)."""
     inside = (result["measured"] >= result["bs_lower"]) & (result["measured"] <= result["bs_upper"])
-    return pd.DataFrame([{"rows": len(result), "promised": float(result["interval_level"].iloc[0]),
-                          "observed": float(inside.mean()),
-                          "mean width (T)": float((result["bs_upper"] - result["bs_lower"]).mean())}])
+    return pd.DataFrame(
+        [
+            {
+                "rows": len(result),
+                "promised": float(result["interval_level"].iloc[0]),
+                "observed": float(inside.mean()),
+                "mean width (T)": float((result["bs_upper"] - result["bs_lower"]).mean()),
+            }
+        ]
+    )
 
 
 def outside_domain(result: pd.DataFrame) -> pd.DataFrame:
     """The alloys outside the applicability domain with their reasons (one row per alloy and reason text)."""
     out = result[~result["in_domain"].astype(bool)]
-    return (out.groupby(["composition", "domain_notes"]).agg(fe_at_pct=("fe_at_pct", "first"),
-                                                             rows=("measured", "size"))
-            .reset_index().sort_values("fe_at_pct").reset_index(drop=True))
+    return (
+        out.groupby(["composition", "domain_notes"])
+        .agg(fe_at_pct=("fe_at_pct", "first"), rows=("measured", "size"))
+        .reset_index()
+        .sort_values("fe_at_pct")
+        .reset_index(drop=True)
+    )
 
 
 def interval_coverage(pooled: pd.DataFrame) -> pd.DataFrame:
@@ -134,8 +175,14 @@ def interval_coverage(pooled: pd.DataFrame) -> pd.DataFrame:
 
     state = pooled["annealed"].map({True: "annealed", False: "as-quenched"})
     domain = pooled["in_domain"].map({True: "inside the domain", False: "outside the domain"})
-    return pd.concat([coverage_table(pooled), coverage_table(pooled.assign(category=state), by="category"),
-                      coverage_table(pooled.assign(category=domain), by="category")], ignore_index=True)
+    return pd.concat(
+        [
+            coverage_table(pooled),
+            coverage_table(pooled.assign(category=state), by="category"),
+            coverage_table(pooled.assign(category=domain), by="category"),
+        ],
+        ignore_index=True,
+    )
 
 
 def domain_error_table(pooled: pd.DataFrame, case_rows: pd.DataFrame | None) -> pd.DataFrame:
@@ -144,8 +191,9 @@ def domain_error_table(pooled: pd.DataFrame, case_rows: pd.DataFrame | None) -> 
 
     parts = [domain_errors(pooled).assign(set="outer test folds (06)")]
     if case_rows is not None:
-        parts.append(domain_errors(case_rows.rename(columns={"pred_ensemble": "mean"})).assign(
-            set="case-study alloys (05)"))
+        parts.append(
+            domain_errors(case_rows.rename(columns={"pred_ensemble": "mean"})).assign(set="case-study alloys (05)")
+        )
     table = pd.concat(parts, ignore_index=True)
     return table[["set", *[c for c in table.columns if c != "set"]]]
 
@@ -165,7 +213,8 @@ def models_on_new_alloys(baselines: pd.DataFrame, case_rows: pd.DataFrame | None
         if case_rows is not None:
             ok = case_rows[f"pred_{key}"].notna()
             row["case study: R2"] = r2_score(case_rows.loc[ok, "measured"], case_rows.loc[ok, f"pred_{key}"])
-            row["case study: MAE (T)"] = mean_absolute_error(case_rows.loc[ok, "measured"],
-                                                             case_rows.loc[ok, f"pred_{key}"])
+            row["case study: MAE (T)"] = mean_absolute_error(
+                case_rows.loc[ok, "measured"], case_rows.loc[ok, f"pred_{key}"]
+            )
         rows.append(row)
     return pd.DataFrame(rows).set_index("model")

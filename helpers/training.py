@@ -18,6 +18,7 @@ proves the two trainers give the same weights to 1e-4.
 Run r's randomness depends only on (base seed, r), never on which other runs share the computation, so a resumed
 training reproduces the runs an uninterrupted one would have made.
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,8 +29,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers.network import (Scaler, TrainConfig, activation, forward, glorot_init, keras_module, keras_network,
-                             tensorflow)
+from helpers.network import (
+    Scaler,
+    TrainConfig,
+    activation,
+    forward,
+    glorot_init,
+    keras_module,
+    keras_network,
+    tensorflow,
+)
 from helpers.split import validation_carve
 
 ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-7  # Keras' defaults
@@ -57,8 +66,14 @@ def validation_carves(groups: np.ndarray, fraction: float, seeds: list[int]) -> 
     return [validation_carve(groups, fraction, seed) for seed in seeds]
 
 
-def train_sequential(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray, np.ndarray]], runs: list[int],
-                     base_seed: int, config: TrainConfig) -> list[RunResult]:
+def train_sequential(
+    X: np.ndarray,
+    y: np.ndarray,
+    carves: list[tuple[np.ndarray, np.ndarray]],
+    runs: list[int],
+    base_seed: int,
+    config: TrainConfig,
+) -> list[RunResult]:
     """Train the runs one Keras ``model.fit`` after another (the reference the vectorized trainer is checked by)."""
     keras = keras_module()
 
@@ -70,12 +85,28 @@ def train_sequential(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray
         net.set_weights(glorot_init(X.shape[1], config.hidden, seed))
         net.compile(optimizer=keras.optimizers.Adam(config.learning_rate, epsilon=ADAM_EPSILON), loss="mse")
         stop = keras.callbacks.EarlyStopping(patience=config.patience, restore_best_weights=True)
-        history = net.fit(X[fit], y[fit], validation_data=(X[val], y[val]), epochs=config.epochs,
-                          batch_size=config.batch_size, shuffle=True, callbacks=[stop], verbose=0)
+        history = net.fit(
+            X[fit],
+            y[fit],
+            validation_data=(X[val], y[val]),
+            epochs=config.epochs,
+            batch_size=config.batch_size,
+            shuffle=True,
+            callbacks=[stop],
+            verbose=0,
+        )
         val_loss = history.history["val_loss"]
         best = int(np.argmin(val_loss))
-        results.append(RunResult(run, seed, [w.astype(np.float32) for w in net.get_weights()], len(val_loss),
-                                 best + 1, float(val_loss[best])))
+        results.append(
+            RunResult(
+                run,
+                seed,
+                [w.astype(np.float32) for w in net.get_weights()],
+                len(val_loss),
+                best + 1,
+                float(val_loss[best]),
+            )
+        )
     return results
 
 
@@ -166,11 +197,20 @@ def adam_step(params, m, v, grads, t, learning_rate) -> None:
     tf = tensorflow()
 
     t = tf.cast(t, tf.float32)
-    beta_1_power, beta_2_power = ADAM_BETA_1 ** t, ADAM_BETA_2 ** t
+    beta_1_power, beta_2_power = ADAM_BETA_1**t, ADAM_BETA_2**t
     for p, g, mi, vi in zip(params, grads, m, v, strict=True):
-        tf.raw_ops.ResourceApplyAdam(var=p.handle, m=mi.handle, v=vi.handle, beta1_power=beta_1_power,
-                                     beta2_power=beta_2_power, lr=learning_rate, beta1=ADAM_BETA_1,
-                                     beta2=ADAM_BETA_2, epsilon=ADAM_EPSILON, grad=g)
+        tf.raw_ops.ResourceApplyAdam(
+            var=p.handle,
+            m=mi.handle,
+            v=vi.handle,
+            beta1_power=beta_1_power,
+            beta2_power=beta_2_power,
+            lr=learning_rate,
+            beta1=ADAM_BETA_1,
+            beta2=ADAM_BETA_2,
+            epsilon=ADAM_EPSILON,
+            grad=g,
+        )
 
 
 def early_stopping(val_loss, params, best, best_loss, best_epoch, wait, epoch, patience: int):
@@ -181,8 +221,9 @@ def early_stopping(val_loss, params, best, best_loss, best_epoch, wait, epoch, p
     tf = tensorflow()
 
     improved = val_loss < best_loss
-    best = [tf.where(tf.reshape(improved, [-1] + [1] * (b.shape.rank - 1)), p, b)
-            for p, b in zip(params, best, strict=True)]
+    best = [
+        tf.where(tf.reshape(improved, [-1] + [1] * (b.shape.rank - 1)), p, b) for p, b in zip(params, best, strict=True)
+    ]
     best_loss = tf.where(improved, val_loss, best_loss)
     best_epoch = tf.where(improved, epoch, best_epoch)
     wait = tf.where(improved, 0, wait + 1)
@@ -199,8 +240,8 @@ def batches(shufflers, fit_sets, slot_runs, steps: int, batch: int) -> tuple[np.
     wts = np.zeros((len(slot_runs), steps * batch), np.float32)
     for i, pos in enumerate(slot_runs):
         order = shufflers[pos].permutation(fit_sets[pos])
-        idx[i, :len(order)] = order
-        wts[i, :len(order)] = 1.0
+        idx[i, : len(order)] = order
+        wts[i, : len(order)] = 1.0
     return idx.reshape(-1, steps, batch), wts.reshape(-1, steps, batch)
 
 
@@ -216,8 +257,9 @@ def _epoch_function(batch: int, widths: tuple[int, ...], activation_name: str, r
     act = activation(activation_name)
 
     @tf.function(reduce_retracing=True)
-    def epoch_fn(X, y, params, m, v, t0, best, best_loss, best_epoch, wait, keys, idx, wts, vidx, vw, epoch,
-                 learning_rate):
+    def epoch_fn(
+        X, y, params, m, v, t0, best, best_loss, best_epoch, wait, keys, idx, wts, vidx, vw, epoch, learning_rate
+    ):
         n_steps = tf.shape(idx)[1]
         if rate > 0:  # the epoch's masks at once: fewer, larger operations
             epoch_masks = dropout_masks(keys, epoch, tf.range(n_steps), batch, widths, rate)
@@ -232,9 +274,11 @@ def _epoch_function(batch: int, widths: tuple[int, ...], activation_name: str, r
             adam_step(params, m, v, tape.gradient(loss, params), t0 + s + 1, learning_rate)
         pred = forward(params, tf.gather(X, vidx), act)
         val_loss = tf.reduce_sum(vw * tf.square(pred - tf.gather(y, vidx)), axis=1) / tf.maximum(
-            tf.reduce_sum(vw, axis=1), 1.0)
-        return early_stopping(val_loss, [tf.identity(p) for p in params], best, best_loss, best_epoch, wait, epoch,
-                              patience)
+            tf.reduce_sum(vw, axis=1), 1.0
+        )
+        return early_stopping(
+            val_loss, [tf.identity(p) for p in params], best, best_loss, best_epoch, wait, epoch, patience
+        )
 
     return epoch_fn
 
@@ -246,8 +290,15 @@ class _Group:
     validation rows are tensors. ``keep`` drops the slots of finished runs (compacts the group).
     """
 
-    def __init__(self, positions: np.ndarray, steps: int, init: list[np.ndarray], keys: np.ndarray,
-                 val_idx: np.ndarray, val_w: np.ndarray):
+    def __init__(
+        self,
+        positions: np.ndarray,
+        steps: int,
+        init: list[np.ndarray],
+        keys: np.ndarray,
+        val_idx: np.ndarray,
+        val_w: np.ndarray,
+    ):
         tf = tensorflow()
 
         def variable(value):
@@ -275,10 +326,17 @@ class _Group:
         self.runs = self.runs[alive]
 
 
-def train_vectorized(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray, np.ndarray]], runs: list[int],
-                     base_seed: int, config: TrainConfig, n_total_runs: int | None = None,
-                     on_finish: Callable[[RunResult], None] | None = None, progress: bool = False
-                     ) -> list[RunResult]:
+def train_vectorized(
+    X: np.ndarray,
+    y: np.ndarray,
+    carves: list[tuple[np.ndarray, np.ndarray]],
+    runs: list[int],
+    base_seed: int,
+    config: TrainConfig,
+    n_total_runs: int | None = None,
+    on_finish: Callable[[RunResult], None] | None = None,
+    progress: bool = False,
+) -> list[RunResult]:
     """Train every run in one batched TensorFlow computation; call ``on_finish`` as each run stops.
 
     ``n_total_runs`` is accepted for callers that train a subset of a larger set of runs; a run's result depends
@@ -289,8 +347,9 @@ def train_vectorized(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray
     del n_total_runs  # each run's randomness is keyed by its own seed
     n_in = X.shape[1]
     batch = int(config.batch_size)
-    epoch_fn = _epoch_function(batch, tuple(config.hidden), config.activation, float(config.dropout),
-                               int(config.patience))
+    epoch_fn = _epoch_function(
+        batch, tuple(config.hidden), config.activation, float(config.dropout), int(config.patience)
+    )
     lr = tf.constant(float(config.learning_rate), tf.float32)
     X_tf, y_tf = tf.constant(X, tf.float32), tf.constant(y, tf.float32)
 
@@ -301,22 +360,36 @@ def train_vectorized(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray
     val_idx = np.zeros((len(runs), n_val), np.int32)
     val_w = np.zeros((len(runs), n_val), np.float32)
     for i, (_, val) in enumerate(carves):
-        val_idx[i, :len(val)] = val
-        val_w[i, :len(val)] = 1.0
+        val_idx[i, : len(val)] = val
+        val_w[i, : len(val)] = 1.0
     keys = np.array([run_key(s) for s in seeds], np.uint32)
     init = [glorot_init(n_in, config.hidden, s) for s in seeds]
     steps = np.array([math.ceil(len(f) / batch) for f in fit_sets])
     groups = []
     for n_steps in sorted(set(steps)):
         pos = np.flatnonzero(steps == n_steps)
-        groups.append(_Group(pos, int(n_steps), [np.stack([init[p][k] for p in pos]) for k in range(len(init[0]))],
-                             keys[pos], val_idx[pos], val_w[pos]))
+        groups.append(
+            _Group(
+                pos,
+                int(n_steps),
+                [np.stack([init[p][k] for p in pos]) for k in range(len(init[0]))],
+                keys[pos],
+                val_idx[pos],
+                val_w[pos],
+            )
+        )
     results: dict[int, RunResult] = {}
 
     def finish(group: _Group, slot: int, epochs_trained: int, best_loss: np.ndarray, best_epoch: np.ndarray):
         pos = int(group.runs[slot])
-        res = RunResult(runs[pos], seeds[pos], [b[slot].numpy() for b in group.best], epochs_trained,
-                        int(best_epoch[slot]) + 1, float(best_loss[slot]))
+        res = RunResult(
+            runs[pos],
+            seeds[pos],
+            [b[slot].numpy() for b in group.best],
+            epochs_trained,
+            int(best_epoch[slot]) + 1,
+            float(best_loss[slot]),
+        )
         results[runs[pos]] = res
         if on_finish is not None:
             on_finish(res)
@@ -326,14 +399,30 @@ def train_vectorized(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray
     bar = None
     if progress:
         from tqdm import tqdm
+
         bar = tqdm(total=len(runs), desc="runs finished", unit="run", mininterval=2.0)
     for ep in range(config.epochs):
         for group in groups:
             idx, wts = batches(shufflers, fit_sets, group.runs, group.steps, batch)
             group.best, group.best_loss, group.best_epoch, group.wait, stopped = epoch_fn(
-                X_tf, y_tf, group.params, group.m, group.v, tf.constant(ep * group.steps, tf.int32), group.best,
-                group.best_loss, group.best_epoch, group.wait, group.keys, idx, wts, group.val_idx, group.val_w,
-                tf.constant(ep, tf.int32), lr)
+                X_tf,
+                y_tf,
+                group.params,
+                group.m,
+                group.v,
+                tf.constant(ep * group.steps, tf.int32),
+                group.best,
+                group.best_loss,
+                group.best_epoch,
+                group.wait,
+                group.keys,
+                idx,
+                wts,
+                group.val_idx,
+                group.val_w,
+                tf.constant(ep, tf.int32),
+                lr,
+            )
             stopped = stopped.numpy()
             last = ep + 1 == config.epochs
             if stopped.any() or last:
@@ -353,16 +442,33 @@ def train_vectorized(X: np.ndarray, y: np.ndarray, carves: list[tuple[np.ndarray
     return [results[r] for r in runs]
 
 
-def fit_networks(X: pd.DataFrame, y: np.ndarray, groups: np.ndarray, config: TrainConfig, runs: list[int],
-                 base_seed: int, n_total_runs: int | None = None,
-                 on_finish: Callable[[RunResult], None] | None = None, progress: bool = False,
-                 scaler: Scaler | None = None) -> tuple[Scaler, list[RunResult]]:
+def fit_networks(
+    X: pd.DataFrame,
+    y: np.ndarray,
+    groups: np.ndarray,
+    config: TrainConfig,
+    runs: list[int],
+    base_seed: int,
+    n_total_runs: int | None = None,
+    on_finish: Callable[[RunResult], None] | None = None,
+    progress: bool = False,
+    scaler: Scaler | None = None,
+) -> tuple[Scaler, list[RunResult]]:
     """Scale the fitting rows, carve each run's validation alloys, train every run; return the scaler and the runs.
 
     The scaler is fitted on X and y unless one (fitted on the same rows) is given.
     """
     scaler = scaler or Scaler.fit(X, np.asarray(y))
     carves = validation_carves(groups, config.val_fraction, [run_seed(base_seed, r) for r in runs])
-    results = train_vectorized(scaler.x(X), scaler.y(np.asarray(y)), carves, runs, base_seed, config,
-                               n_total_runs=n_total_runs, on_finish=on_finish, progress=progress)
+    results = train_vectorized(
+        scaler.x(X),
+        scaler.y(np.asarray(y)),
+        carves,
+        runs,
+        base_seed,
+        config,
+        n_total_runs=n_total_runs,
+        on_finish=on_finish,
+        progress=progress,
+    )
     return scaler, results

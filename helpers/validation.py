@@ -5,6 +5,7 @@ found: a row with an ``excluded`` problem leaves the table (or, in strict mode, 
 problem is a change made to a kept row (rescaled amounts, rounding), reported like any other. Every problem names
 the file, the row as a spreadsheet numbers it, the column, the value and the reason.
 """
+
 from __future__ import annotations
 
 import math
@@ -19,8 +20,17 @@ from pymatgen.core import Composition, Element
 
 from helpers.files import FileProblem
 
-TIDY_COLUMNS = ["composition", "bs_tesla", "anneal_temp_K", "anneal_time_s", "annealed", "fe_at_pct",
-                "source", "reference", "source_row"]
+TIDY_COLUMNS = [
+    "composition",
+    "bs_tesla",
+    "anneal_temp_K",
+    "anneal_time_s",
+    "annealed",
+    "fe_at_pct",
+    "source",
+    "reference",
+    "source_row",
+]
 REPORT_COLUMNS = ["file", "source_row", "column", "value", "reason", "action"]
 # Physical bounds (../shared/paper/DOMAIN_NOTES.md): no bulk material exceeds about 2.45 T (Fe65Co35); alloys of
 # this kind melt near 1400-1500 K, so a higher annealing temperature is not an anneal, nor is one below room
@@ -29,7 +39,7 @@ BS_MAX_TESLA = 2.5
 ANNEAL_TEMP_RANGE_K = (290.0, 1500.0)
 ANNEAL_TIME_RANGE_S = (0.0, 30 * 24 * 3600.0)
 SUM_TOLERANCE_AT_PCT = 1.0
-DECIMALS = 3                                   # amounts are written to 0.001 at.%
+DECIMALS = 3  # amounts are written to 0.001 at.%
 ISOTOPES = {"D": "deuterium", "T": "tritium"}  # pymatgen reads these as hydrogen
 
 
@@ -37,16 +47,16 @@ class BadRowError(FileProblem):
     """Strict mode: a row is unusable; the message names the file, the row, the column and the value."""
 
 
-Problems = pd.DataFrame   # index: row labels of the work table; columns: column, value, reason, action
+Problems = pd.DataFrame  # index: row labels of the work table; columns: column, value, reason, action
 
 
 def problems(index, column: str | pd.Series, value, reason: str | pd.Series, action: str = "excluded") -> Problems:
     """A problem table for the given rows."""
-    return pd.DataFrame({"column": column, "value": value, "reason": reason, "action": action},
-                        index=pd.Index(index))
+    return pd.DataFrame({"column": column, "value": value, "reason": reason, "action": action}, index=pd.Index(index))
 
 
 # --------------------------------------------------------------------------- the checks
+
 
 def exact_duplicates(work: pd.DataFrame) -> Problems:
     """A row identical in every source column to an earlier one is excluded, pointing at the first."""
@@ -60,8 +70,9 @@ def formula_parses(work: pd.DataFrame) -> Problems:
     if "formula" not in work:
         return problems([], "", "", "")
     found = [(i, reason) for i, text in work["formula"].items() if (reason := _formula_problem(text))]
-    return problems([i for i, _ in found], "composition", [work.at[i, "formula"] for i, _ in found],
-                    [r for _, r in found])
+    return problems(
+        [i for i, _ in found], "composition", [work.at[i, "formula"] for i, _ in found], [r for _, r in found]
+    )
 
 
 def _formula_problem(text: object) -> str | None:
@@ -112,16 +123,22 @@ def elements_have_data(work: pd.DataFrame) -> Problems:
     """Every element needs the elemental data the features are computed from (pymatgen has none past U)."""
     found = [(i, sorted(set(a) & no_data_elements())) for i, a in work["amounts"].items()]
     found = [(i, els) for i, els in found if els]
-    return problems([i for i, _ in found], "composition", [_written(work.loc[i]) for i, _ in found],
-                    [f"element(s) {', '.join(els)} have no elemental data (atomic orbitals) in pymatgen, so the "
-                     "156 features cannot be computed; such alloys are outside what this model can describe"
-                     for _, els in found])
+    return problems(
+        [i for i, _ in found],
+        "composition",
+        [_written(work.loc[i]) for i, _ in found],
+        [
+            f"element(s) {', '.join(els)} have no elemental data (atomic orbitals) in pymatgen, so the "
+            "156 features cannot be computed; such alloys are outside what this model can describe"
+            for _, els in found
+        ],
+    )
 
 
 @cache
 def no_data_elements() -> frozenset[str]:
     """Elements for which pymatgen lacks the atomic-orbital data that matminer's AtomicOrbitals needs."""
-    with warnings.catch_warnings():   # pymatgen warns once per element it has no data for: that is the point here
+    with warnings.catch_warnings():  # pymatgen warns once per element it has no data for: that is the point here
         warnings.simplefilter("ignore")
         return frozenset(Element.from_Z(z).symbol for z in range(1, 119) if not Element.from_Z(z).atomic_orbitals)
 
@@ -132,11 +149,26 @@ def amounts_sum_to_100(work: pd.DataFrame) -> Problems:
     far = total.sub(100).abs() > SUM_TOLERANCE_AT_PCT
     near = ~far & (total.sub(100).abs() > 1e-6)
     written = work.apply(_written, axis=1) if len(work) else pd.Series(dtype=object)
-    return pd.concat([
-        problems(work.index[far], "composition", written[far],
-                 [f"element amounts sum to {t:.6g} at.%, more than {SUM_TOLERANCE_AT_PCT:g} from 100" for t in total[far]]),
-        problems(work.index[near], "composition", written[near],
-                 [f"element amounts sum to {t:.6g} at.%; rescaled to 100" for t in total[near]], "normalized")])
+    return pd.concat(
+        [
+            problems(
+                work.index[far],
+                "composition",
+                written[far],
+                [
+                    f"element amounts sum to {t:.6g} at.%, more than {SUM_TOLERANCE_AT_PCT:g} from 100"
+                    for t in total[far]
+                ],
+            ),
+            problems(
+                work.index[near],
+                "composition",
+                written[near],
+                [f"element amounts sum to {t:.6g} at.%; rescaled to 100" for t in total[near]],
+                "normalized",
+            ),
+        ]
+    )
 
 
 def amounts_resolvable(work: pd.DataFrame) -> Problems:
@@ -146,20 +178,36 @@ def amounts_resolvable(work: pd.DataFrame) -> Problems:
         pct = _percent(amounts)
         lost = [el for el, v in pct.items() if 0 < v and round(v, DECIMALS) == 0]
         written = re.findall(r"[A-Z][a-z]*", work.at[i, "formula"]) if "formula" in work else []
-        zero = sorted(set(written) - {el for el, v in amounts.items() if v > 0})   # pymatgen drops 'Cu0' quietly
-        rescaled = abs(sum(amounts.values()) - 100) > 1e-6     # reported by amounts_sum_to_100 already
+        zero = sorted(set(written) - {el for el, v in amounts.items() if v > 0})  # pymatgen drops 'Cu0' quietly
+        rescaled = abs(sum(amounts.values()) - 100) > 1e-6  # reported by amounts_sum_to_100 already
         if lost:
-            found.append((i, f"{', '.join(lost)} below {10 ** -DECIMALS:g} at.% (the resolution of this project); "
-                             "remove it or give at least 0.001", "excluded"))
+            found.append(
+                (
+                    i,
+                    f"{', '.join(lost)} below {10**-DECIMALS:g} at.% (the resolution of this project); "
+                    "remove it or give at least 0.001",
+                    "excluded",
+                )
+            )
             continue
         changed = {el: v for el, v in pct.items() if abs(round(v, DECIMALS) - v) > 1e-9}
         if changed and not rescaled:
-            found.append((i, "amounts rounded to 0.001 at.%: " + ", ".join(f"{el} {v:.6g}" for el, v in changed.items()),
-                          "normalized"))
+            found.append(
+                (
+                    i,
+                    "amounts rounded to 0.001 at.%: " + ", ".join(f"{el} {v:.6g}" for el, v in changed.items()),
+                    "normalized",
+                )
+            )
         if zero:
             found.append((i, f"element(s) {', '.join(zero)} with amount 0 left out", "normalized"))
-    return problems([f[0] for f in found], "composition", [_written(work.loc[f[0]]) for f in found],
-                    [f[1] for f in found], [f[2] for f in found])
+    return problems(
+        [f[0] for f in found],
+        "composition",
+        [_written(work.loc[f[0]]) for f in found],
+        [f[1] for f in found],
+        [f[2] for f in found],
+    )
 
 
 def bs_in_range(work: pd.DataFrame) -> Problems:
@@ -168,10 +216,20 @@ def bs_in_range(work: pd.DataFrame) -> Problems:
         return problems([], "", "", "")
     bs = pd.to_numeric(work["bs"], errors="coerce")
     empty = work["bs"].map(_is_empty)
-    reason = pd.Series(np.select(
-        [empty, bs.isna(), ~np.isfinite(bs.fillna(0)), bs <= 0, bs > BS_MAX_TESLA],
-        ["missing Bs", "non-numeric Bs", "non-finite Bs", "non-positive Bs",
-         f"Bs above {BS_MAX_TESLA:g} T (no bulk material reaches that)"], ""), index=work.index)
+    reason = pd.Series(
+        np.select(
+            [empty, bs.isna(), ~np.isfinite(bs.fillna(0)), bs <= 0, bs > BS_MAX_TESLA],
+            [
+                "missing Bs",
+                "non-numeric Bs",
+                "non-finite Bs",
+                "non-positive Bs",
+                f"Bs above {BS_MAX_TESLA:g} T (no bulk material reaches that)",
+            ],
+            "",
+        ),
+        index=work.index,
+    )
     bad = reason != ""
     return problems(work.index[bad], "bs_tesla", work.loc[bad, "bs"], reason[bad])
 
@@ -187,8 +245,10 @@ def annealing_plausible(work: pd.DataFrame) -> Problems:
 
 
 def _anneal_problem(row: pd.Series) -> tuple[str, object, str] | None:
-    for key, label, (lo, hi), unit in (("anneal_temp", "anneal_temp_K", ANNEAL_TEMP_RANGE_K, "K"),
-                                       ("anneal_time", "anneal_time_s", ANNEAL_TIME_RANGE_S, "s")):
+    for key, label, (lo, hi), unit in (
+        ("anneal_temp", "anneal_temp_K", ANNEAL_TEMP_RANGE_K, "K"),
+        ("anneal_time", "anneal_time_s", ANNEAL_TIME_RANGE_S, "s"),
+    ):
         value = row[key]
         if _is_empty(value):
             continue
@@ -200,23 +260,44 @@ def _anneal_problem(row: pd.Series) -> tuple[str, object, str] | None:
         if number < 0:
             return label, value, "negative annealing value"
         if not lo <= number <= hi:
-            return label, value, (f"annealing value outside the plausible range {lo:g} to {hi:g} {unit} "
-                                  "(below room temperature or above melting is not an anneal)" if unit == "K" else
-                                  f"annealing value outside the plausible range {lo:g} to {hi:g} {unit} (30 days)")
+            return (
+                label,
+                value,
+                (
+                    f"annealing value outside the plausible range {lo:g} to {hi:g} {unit} "
+                    "(below room temperature or above melting is not an anneal)"
+                    if unit == "K"
+                    else f"annealing value outside the plausible range {lo:g} to {hi:g} {unit} (30 days)"
+                ),
+            )
     if _is_empty(row["anneal_temp"]) and not _is_empty(row["anneal_time"]):
         return "anneal_temp_K", row["anneal_temp"], "annealing time given without a temperature"
     return None
 
 
 CHECKS: list[Callable[[pd.DataFrame], Problems]] = [
-    exact_duplicates, formula_parses, amounts_read, elements_have_data, amounts_sum_to_100, amounts_resolvable,
-    bs_in_range, annealing_plausible]
+    exact_duplicates,
+    formula_parses,
+    amounts_read,
+    elements_have_data,
+    amounts_sum_to_100,
+    amounts_resolvable,
+    bs_in_range,
+    annealing_plausible,
+]
 
 
 # --------------------------------------------------------------------------- running them
 
-def validate(raw: pd.DataFrame, file: str, source: str, strict: bool = False,
-             element_columns: list[str] | None = None, with_target: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+
+def validate(
+    raw: pd.DataFrame,
+    file: str,
+    source: str,
+    strict: bool = False,
+    element_columns: list[str] | None = None,
+    with_target: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run every check in CHECKS; return the tidy table and the report of excluded and changed rows."""
     work = raw.copy()
     work["amounts"] = None
@@ -234,8 +315,9 @@ def validate(raw: pd.DataFrame, file: str, source: str, strict: bool = False,
     excluded = report[report["action"] == "excluded"]
     if strict and len(excluded):
         first = excluded.iloc[0]
-        raise BadRowError(f"{file}, row {first['source_row']}: column '{first['column']}' = {first['value']!r}: "
-                          f"{first['reason']}")
+        raise BadRowError(
+            f"{file}, row {first['source_row']}: column '{first['column']}' = {first['value']!r}: {first['reason']}"
+        )
     return _tidy(work, source), report
 
 
@@ -244,11 +326,20 @@ def _tidy(work: pd.DataFrame, source: str) -> pd.DataFrame:
     temp = pd.to_numeric(work["anneal_temp"].where(~work["anneal_temp"].map(_is_empty)), errors="coerce")
     time = pd.to_numeric(work["anneal_time"].where(~work["anneal_time"].map(_is_empty)), errors="coerce")
     bs = pd.to_numeric(work["bs"], errors="coerce") if work.attrs.get("with_target", True) else np.nan
-    table = pd.DataFrame({
-        "composition": pct.map(canonical_formula), "bs_tesla": bs, "anneal_temp_K": temp.astype(float),
-        "anneal_time_s": time.astype(float), "annealed": temp.notna(),
-        "fe_at_pct": pct.map(lambda p: round(p.get("Fe", 0.0), DECIMALS)), "source": source,
-        "reference": work["reference"], "source_row": work["source_row"].astype(int)}, columns=TIDY_COLUMNS)
+    table = pd.DataFrame(
+        {
+            "composition": pct.map(canonical_formula),
+            "bs_tesla": bs,
+            "anneal_temp_K": temp.astype(float),
+            "anneal_time_s": time.astype(float),
+            "annealed": temp.notna(),
+            "fe_at_pct": pct.map(lambda p: round(p.get("Fe", 0.0), DECIMALS)),
+            "source": source,
+            "reference": work["reference"],
+            "source_row": work["source_row"].astype(int),
+        },
+        columns=TIDY_COLUMNS,
+    )
     table["annealed"] = table["annealed"].astype(bool)
     table = table.reset_index(drop=True)
     table.index.name = "row_id"
@@ -275,5 +366,8 @@ def _written(row: pd.Series) -> str:
 
 
 def _is_empty(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or (
-        isinstance(value, str) and not value.strip())
+    return (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or (isinstance(value, str) and not value.strip())
+    )

@@ -24,11 +24,11 @@ from helpers.paths import OutputDir
 plots.setup_style()
 
 # %% tags=["parameters"]
-dataset = "default"        # "default" (Wang et al. database) or a path to your CSV: composition,bs_tesla[,anneal_temp_K,anneal_time_s]
-strict = False             # True: stop at the first bad row instead of excluding and reporting it
-feature_set = "auto"       # "auto", "composition" (the paper's 156 features) or "composition+process" (+ annealing)
-threshold = 1.4            # Bs threshold (T) of the paper's F1 score; saved for notebooks 02 to 04
-out_dir = "../outputs/default"  # the output folder of an analysis, relative to notebooks/ (where JupyterLab starts the kernel)
+dataset = "default"  # "default" (Wang et al. database) or your CSV: composition,bs_tesla[,anneal_temp_K,anneal_time_s]
+strict = False  # True: stop at the first bad row instead of excluding and reporting it
+feature_set = "auto"  # "auto", "composition" (the paper's 156 features) or "composition+process" (+ annealing)
+threshold = 1.4  # Bs threshold (T) of the paper's F1 score; saved for notebooks 02 to 04
+out_dir = "../outputs/default"  # output folder of an analysis, relative to notebooks/ (JupyterLab runs there)
 
 # %% [markdown]
 # ## Where the data come from
@@ -109,14 +109,17 @@ pd.Series(features.CATEGORICAL_ENCODING, name="encoded as").to_frame()
 
 # %%
 X, spec, filled = features.build_features(table, feature_set)
-print(f"feature set: {spec.feature_set}; feature matrix: {X.shape[0]} rows x {X.shape[1]} columns "
-      f"({len(features.composition_feature_labels())} composition features)")
+print(
+    f"feature set: {spec.feature_set}; feature matrix: {X.shape[0]} rows x {X.shape[1]} columns "
+    f"({len(features.composition_feature_labels())} composition features)"
+)
 print("features read from cache" if X.attrs.get("from_cache") else "features computed and cached")
 constant = X.columns[X.nunique() == 1]
 print(f"{len(constant)} features are constant on this data (they carry no information here, and are harmless)")
 if len(filled):
-    print(f"{len(filled)} annealed rows give no annealing time; their time is set to the median, "
-          f"{spec.time_fill_s:g} s:")
+    print(
+        f"{len(filled)} annealed rows give no annealing time; their time is set to the median, {spec.time_fill_s:g} s:"
+    )
     display(filled[["composition", "anneal_temp_K", "anneal_time_s", "reference", "source_row"]])
 
 # %% [markdown]

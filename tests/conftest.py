@@ -1,4 +1,5 @@
 """Shared fixtures: the data mirror, small CSV writers, and a papermill runner."""
+
 from __future__ import annotations
 
 import os
@@ -6,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.sources import MIRROR_ENV
 from helpers.paths import PROJECT_ROOT
+from helpers.sources import MIRROR_ENV
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 _SHARED_MIRROR = PROJECT_ROOT.parent / "shared" / "data" / "raw"
@@ -18,10 +19,12 @@ if MIRROR_ENV not in os.environ and _SHARED_MIRROR.is_dir():
 @pytest.fixture
 def write_csv(tmp_path: Path):
     """Write text to a CSV file in a temporary folder and return its path."""
+
     def _write(text: str, name: str = "alloys.csv") -> Path:
         path = tmp_path / name
         path.write_text(text)
         return path
+
     return _write
 
 

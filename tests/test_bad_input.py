@@ -1,5 +1,6 @@
 """Every class of bad input gets a one-line error or a reported exclusion: files, formulas, annealing, outputs,
 saved models, interruptions. Nothing is overwritten, changed silently, or presented as an impossible result."""
+
 from __future__ import annotations
 
 import json
@@ -21,6 +22,7 @@ HEADER = "composition,bs_tesla,anneal_temp_K,anneal_time_s\n"
 
 # ----------------------------------------------------------------- files a spreadsheet exports
 
+
 def test_a_trailing_comma_on_every_row_is_accepted(write_csv):
     ds = read_user_csv(write_csv("composition,bs_tesla,\nFe80B20,1.6,\nFe75Si15B10,1.45,\n"))
     assert ds.table["composition"].tolist() == ["Fe80B20", "Fe75Si15B10"] and ds.report.empty
@@ -33,13 +35,16 @@ def test_a_row_with_an_extra_field_is_reported_by_its_line_and_the_rest_kept(wri
     assert bad["source_row"] == 3 and bad["action"] == "excluded" and "decimal comma" in bad["reason"]
 
 
-@pytest.mark.parametrize("content, message", [
-    ("composition;bs_tesla\nFe80B20;1,6\n".encode(), "separator looks like ';'"),
-    ("composition\tbs_tesla\nFe80B20\t1.6\n".encode(), "separator looks like tab"),
-    ("composition,bs_tesla,reference\nFe80B20,1.6,Müller\n".encode("latin-1"), "is not UTF-8"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "old Excel .xls workbook"),
-    (b"composition,bs_tesla\x00\x00\x00", "not a text file"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"composition;bs_tesla\nFe80B20;1,6\n", "separator looks like ';'"),
+        (b"composition\tbs_tesla\nFe80B20\t1.6\n", "separator looks like tab"),
+        ("composition,bs_tesla,reference\nFe80B20,1.6,Müller\n".encode("latin-1"), "is not UTF-8"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "old Excel .xls workbook"),
+        (b"composition,bs_tesla\x00\x00\x00", "not a text file"),
+    ],
+)
 def test_unreadable_formats_say_what_the_file_looks_like_and_what_to_do(tmp_path, content, message):
     path = tmp_path / "alloys.csv"
     path.write_bytes(content)
@@ -54,7 +59,8 @@ def test_utf16_text_and_an_xlsx_named_csv_are_read(tmp_path):
     assert read_user_csv(utf16).table["composition"].tolist() == ["Fe80B20"]
     workbook = tmp_path / "workbook.csv"
     pd.DataFrame({"composition": ["Fe80B20", "Fe75Si15B10"], "bs_tesla": [1.6, 1.45]}).to_excel(
-        workbook, index=False, engine="openpyxl")
+        workbook, index=False, engine="openpyxl"
+    )
     ds = read_user_csv(workbook)
     assert ds.table["composition"].tolist() == ["Fe80B20", "Fe75Si15B10"]
     assert any("Excel workbook" in n for n in ds.notes)
@@ -68,6 +74,7 @@ def test_a_folder_and_an_unreadable_file_are_named_as_such(tmp_path, monkeypatch
 
     def denied(self):
         raise PermissionError(13, "Permission denied")
+
     monkeypatch.setattr(Path, "read_bytes", denied)
     with pytest.raises(DataValidationError, match="permission denied"):
         read_user_csv(locked)
@@ -75,8 +82,14 @@ def test_a_folder_and_an_unreadable_file_are_named_as_such(tmp_path, monkeypatch
 
 def test_check_piped_into_head_exits_quietly(write_csv):
     path = write_csv(HEADER + "".join(f"Fe{80 - i * 0.1:.1f}B{20 + i * 0.1:.1f},1.5,,\n" for i in range(200)))
-    done = subprocess.run(f"{sys.executable} -m helpers.data check {path} | head -1", shell=True,
-                          capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+    done = subprocess.run(
+        f"{sys.executable} -m helpers.data check {path} | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=120,
+    )
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
 
 
@@ -89,14 +102,18 @@ def test_relative_paths_resolve_against_the_callers_folder(tmp_path, monkeypatch
 
 # ----------------------------------------------------------------- nothing changed without a word
 
-@pytest.mark.parametrize("formula, reason", [
-    ("Fe80D20", "deuterium"),
-    ("Fe80T20", "tritium"),
-    ("Fe80B20Q0", "unknown element(s) Q"),
-    ("Fe80Np20", "no elemental data"),
-    ("Fe80Og20", "no elemental data"),
-    ("Fe80B19.9999Cu0.0001", "below 0.001 at.%"),
-])
+
+@pytest.mark.parametrize(
+    "formula, reason",
+    [
+        ("Fe80D20", "deuterium"),
+        ("Fe80T20", "tritium"),
+        ("Fe80B20Q0", "unknown element(s) Q"),
+        ("Fe80Np20", "no elemental data"),
+        ("Fe80Og20", "no elemental data"),
+        ("Fe80B19.9999Cu0.0001", "below 0.001 at.%"),
+    ],
+)
 def test_formulas_that_would_change_silently_are_refused(write_csv, formula, reason):
     ds = read_user_csv(write_csv(f"composition,bs_tesla\nFe75Si15B10,1.45\n{formula},1.5\n"))
     assert len(ds.table) == 1
@@ -112,13 +129,16 @@ def test_rounding_and_zero_amounts_are_kept_but_reported(write_csv):
     assert (ds.report["action"] == "normalized").all()
 
 
-@pytest.mark.parametrize("temp, time, reason", [
-    ("inf", "600", "non-finite"),
-    ("1e9", "600", "plausible range 290 to 1500 K"),
-    ("100", "600", "plausible range 290 to 1500 K"),
-    ("700", "1e20", "plausible range 0 to 2.592e+06 s"),
-    ("700", "nan", "non-numeric"),
-])
+@pytest.mark.parametrize(
+    "temp, time, reason",
+    [
+        ("inf", "600", "non-finite"),
+        ("1e9", "600", "plausible range 290 to 1500 K"),
+        ("100", "600", "plausible range 290 to 1500 K"),
+        ("700", "1e20", "plausible range 0 to 2.592e+06 s"),
+        ("700", "nan", "non-numeric"),
+    ],
+)
 def test_impossible_annealing_conditions_are_refused(write_csv, temp, time, reason):
     ds = read_user_csv(write_csv(HEADER + f"Fe75Si15B10,1.45,,\nFe80B20,1.5,{temp},{time}\n"))
     assert len(ds.table) == 1 and reason in ds.report.iloc[0]["reason"]
@@ -132,19 +152,24 @@ def test_every_check_has_a_name_a_reader_can_list():
 
 # ----------------------------------------------------------------- outputs
 
+
 def test_text_that_a_spreadsheet_would_run_is_neutralized(tmp_path):
-    frame = pd.DataFrame({"reference": ["=HYPERLINK(\"http://x\")", "+1+1", "@SUM(A1)", "doi:10.1/x", "-1.2"],
-                          "value": [1, 2, 3, 4, 5]})
+    frame = pd.DataFrame(
+        {"reference": ['=HYPERLINK("http://x")', "+1+1", "@SUM(A1)", "doi:10.1/x", "-1.2"], "value": [1, 2, 3, 4, 5]}
+    )
     out = files.write_csv(frame, tmp_path / "t.csv")
     back = pd.read_csv(out, dtype=str)["reference"].tolist()
-    assert back == ["'=HYPERLINK(\"http://x\")", "'+1+1", "'@SUM(A1)", "doi:10.1/x", "-1.2"]
+    assert back == ['\'=HYPERLINK("http://x")', "'+1+1", "'@SUM(A1)", "doi:10.1/x", "-1.2"]
 
 
 def test_an_output_never_replaces_an_input_or_an_existing_file(tmp_path):
     source = tmp_path / "a.csv"
     source.write_text("composition\nFe80B20\n")
-    for out, force, message in ((source, True, "is the input file"), (tmp_path / "." / "a.csv", True, "input"),
-                                (tmp_path / "exists.csv", False, "already exists")):
+    for out, force, message in (
+        (source, True, "is the input file"),
+        (tmp_path / "." / "a.csv", True, "input"),
+        (tmp_path / "exists.csv", False, "already exists"),
+    ):
         (tmp_path / "exists.csv").write_text("keep me")
         with pytest.raises(files.FileProblem, match=message):
             files.check_output_path(out, [source], force=force)
@@ -165,9 +190,14 @@ def test_predict_refuses_to_overwrite_its_input_and_keeps_it(tiny_run, tmp_path,
     assert "bs_ensemble" in other.read_text() and not list(tmp_path.glob(".*.part"))
 
 
-@pytest.mark.parametrize("args", [["--anneal-temp", "1e9", "--anneal-time", "1e20"],
-                                  ["--anneal-temp", "inf", "--anneal-time", "600"],
-                                  ["--anneal-temp", "700"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--anneal-temp", "1e9", "--anneal-time", "1e20"],
+        ["--anneal-temp", "inf", "--anneal-time", "600"],
+        ["--anneal-temp", "700"],
+    ],
+)
 def test_predict_refuses_impossible_annealing(tiny_run, capsys, args):
     assert predict.main(["Fe80B20", *args, "--analysis", str(tiny_run)]) == 2
     err = capsys.readouterr().err.strip()
@@ -195,6 +225,7 @@ def test_composition_only_models_say_they_ignore_annealing():
 
 # ----------------------------------------------------------------- saved models
 
+
 def _copy_analysis(tiny_run: Path, tmp_path: Path) -> Path:
     folder = tmp_path / "analysis"
     for sub in ("models", "tables"):
@@ -212,20 +243,24 @@ def _wrong_shape(path: Path) -> None:
 
 def _nan_run(path: Path) -> None:
     from helpers.network import read_weights
+
     weights = read_weights(path)
     weights[0][0, 0] = np.nan
     np.savez(path, *weights)
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda m: (m / "scaler.json").unlink(), "scaler.json is missing"),
-    (lambda m: _truncate(m / "runs" / "run_001.npz"), "run_001.npz cannot be read"),
-    (lambda m: (m / "training.json").write_text("{not json"), "not valid JSON"),
-    (lambda m: _wrong_shape(m / "runs" / "run_000.npz"), "holds weights of shapes"),
-    (lambda m: shutil.copy(m / "runs" / "run_000.npz", m / "runs" / "run_007.npz"), "runs [7] are not listed"),
-    (lambda m: _nan_run(m / "runs" / "run_002.npz"), "non-finite weights"),
-    (lambda m: _wrong_shape(m / "r2_best" / "weights.npz"), "r2_best/weights.npz holds weights of shapes"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda m: (m / "scaler.json").unlink(), "scaler.json is missing"),
+        (lambda m: _truncate(m / "runs" / "run_001.npz"), "run_001.npz cannot be read"),
+        (lambda m: (m / "training.json").write_text("{not json"), "not valid JSON"),
+        (lambda m: _wrong_shape(m / "runs" / "run_000.npz"), "holds weights of shapes"),
+        (lambda m: shutil.copy(m / "runs" / "run_000.npz", m / "runs" / "run_007.npz"), "runs [7] are not listed"),
+        (lambda m: _nan_run(m / "runs" / "run_002.npz"), "non-finite weights"),
+        (lambda m: _wrong_shape(m / "r2_best" / "weights.npz"), "r2_best/weights.npz holds weights of shapes"),
+    ],
+)
 def test_a_damaged_model_folder_is_named_with_the_fix(tiny_run, tmp_path, capsys, damage, message):
     folder = _copy_analysis(tiny_run, tmp_path)
     damage(folder / "models")
@@ -244,6 +279,7 @@ def test_an_unfinished_training_is_named_with_the_fix(tiny_run, tmp_path, capsys
 
 # ----------------------------------------------------------------- interruptions
 
+
 def test_an_interrupted_training_leaves_a_consistent_folder_that_resumes(tmp_path, monkeypatch):
     from helpers import repeated_training
     from helpers.features import FeatureSpec
@@ -253,9 +289,21 @@ def test_an_interrupted_training_leaves_a_consistent_folder_that_resumes(tmp_pat
     X = pd.DataFrame(rng.normal(size=(120, 4)), columns=list("abcd"))
     y = pd.Series(1.4 + 0.1 * X["a"], name="bs_tesla")
     groups = np.repeat(np.arange(60), 2)
-    args = (X[:100], y[:100], groups[:100], X[100:], y[100:], FeatureSpec("composition", list("abcd"), np.nan),
-            TrainConfig(hidden=(8,), epochs=20, patience=3), 4, 0, 1.4, tmp_path / "models", tmp_path / "tables")
-    (tmp_path / "models" / "r2_best").mkdir(parents=True)     # chosen from an older training
+    args = (
+        X[:100],
+        y[:100],
+        groups[:100],
+        X[100:],
+        y[100:],
+        FeatureSpec("composition", list("abcd"), np.nan),
+        TrainConfig(hidden=(8,), epochs=20, patience=3),
+        4,
+        0,
+        1.4,
+        tmp_path / "models",
+        tmp_path / "tables",
+    )
+    (tmp_path / "models" / "r2_best").mkdir(parents=True)  # chosen from an older training
     calls = {"n": 0}
     real_save = repeated_training._save_npz
 
@@ -264,6 +312,7 @@ def test_an_interrupted_training_leaves_a_consistent_folder_that_resumes(tmp_pat
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt
+
     monkeypatch.setattr(repeated_training, "_save_npz", save_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         repeated_training.repeated_training(*args, progress=False)

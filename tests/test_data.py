@@ -1,4 +1,5 @@
 """The data layer: fetching with sha256, the two real sources, every class of bad input, the check command."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,6 +15,7 @@ GOOD = "composition,bs_tesla,anneal_temp_K,anneal_time_s\nFe73.5Si13.5B9Nb3Cu1,1
 
 
 # ----------------------------------------------------------------- the real files
+
 
 def test_training_database_parses_to_its_measured_counts():
     ds = data.load_source("wang2018")
@@ -49,6 +51,7 @@ def test_canonical_formula_puts_fe_first_and_normalizes_to_100():
 
 
 # ----------------------------------------------------------------- fetching
+
 
 def _fake_mirror(tmp_path: Path, name: str, content: bytes) -> Path:
     src = sources.load_manifest()[name]
@@ -89,23 +92,27 @@ def test_a_corrupted_cache_copy_is_not_used(tmp_path):
 
 # ----------------------------------------------------------------- bad input, one class at a time
 
-@pytest.mark.parametrize("row, column, reason", [
-    ("Fe80(B20,1.5", "composition", "unparsable formula"),
-    ("Fe80Xq20,1.5", "composition", "unknown element(s) Xq"),
-    ("Fe80B20junk,1.5", "composition", "unparsable formula"),
-    ("Fe80Xx20,1.5", "composition", "unknown element"),
-    ("Fe70B20,1.5", "composition", "sum to 90 at.%"),
-    ("Fe0.8B0.2,1.5", "composition", "sum to 1 at.%"),
-    (",1.5", "composition", "missing composition"),
-    ("Fe80B20,", "bs_tesla", "missing Bs"),
-    ("Fe80B20,abc", "bs_tesla", "non-numeric Bs"),
-    ("Fe80B20,0", "bs_tesla", "non-positive Bs"),
-    ("Fe80B20,-1.2", "bs_tesla", "non-positive Bs"),
-    ("Fe80B20,2.7", "bs_tesla", "above 2.5 T"),
-    ("Fe80B20,1.5,-10,60", "anneal_temp_K", "negative annealing value"),
-    ("Fe80B20,1.5,700,-60", "anneal_time_s", "negative annealing value"),
-    ("Fe80B20,1.5,hot,60", "anneal_temp_K", "non-numeric annealing value"),
-])
+
+@pytest.mark.parametrize(
+    "row, column, reason",
+    [
+        ("Fe80(B20,1.5", "composition", "unparsable formula"),
+        ("Fe80Xq20,1.5", "composition", "unknown element(s) Xq"),
+        ("Fe80B20junk,1.5", "composition", "unparsable formula"),
+        ("Fe80Xx20,1.5", "composition", "unknown element"),
+        ("Fe70B20,1.5", "composition", "sum to 90 at.%"),
+        ("Fe0.8B0.2,1.5", "composition", "sum to 1 at.%"),
+        (",1.5", "composition", "missing composition"),
+        ("Fe80B20,", "bs_tesla", "missing Bs"),
+        ("Fe80B20,abc", "bs_tesla", "non-numeric Bs"),
+        ("Fe80B20,0", "bs_tesla", "non-positive Bs"),
+        ("Fe80B20,-1.2", "bs_tesla", "non-positive Bs"),
+        ("Fe80B20,2.7", "bs_tesla", "above 2.5 T"),
+        ("Fe80B20,1.5,-10,60", "anneal_temp_K", "negative annealing value"),
+        ("Fe80B20,1.5,700,-60", "anneal_time_s", "negative annealing value"),
+        ("Fe80B20,1.5,hot,60", "anneal_temp_K", "non-numeric annealing value"),
+    ],
+)
 def test_each_bad_row_is_excluded_and_reported_with_row_column_value_and_reason(write_csv, row, column, reason):
     path = write_csv("composition,bs_tesla,anneal_temp_K,anneal_time_s\nFe75Si15B10,1.45,,\n" + row + "\n")
     ds = read_user_csv(path)
@@ -135,12 +142,15 @@ def test_small_sum_deviations_are_kept_rescaled_and_reported(write_csv):
     assert ds.report["action"].tolist() == ["normalized"]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "the file is empty"),
-    ("composition,bs_tesla\n", "header but no data rows"),
-    ("formula,Bs\nFe80B20,1.6\n", "missing required column(s) composition, bs_tesla"),
-    ("composition\nFe80B20\n", "missing required column(s) bs_tesla"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "the file is empty"),
+        ("composition,bs_tesla\n", "header but no data rows"),
+        ("formula,Bs\nFe80B20,1.6\n", "missing required column(s) composition, bs_tesla"),
+        ("composition\nFe80B20\n", "missing required column(s) bs_tesla"),
+    ],
+)
 def test_unusable_files_raise_a_clear_error_naming_the_file(write_csv, text, message):
     path = write_csv(text)
     with pytest.raises(DataValidationError) as err:
@@ -158,6 +168,7 @@ def test_a_good_user_csv_gives_the_tidy_table(write_csv):
 
 
 # ----------------------------------------------------------------- the check command
+
 
 def test_check_command_prints_the_report_and_exits_zero(write_csv, capsys):
     path = write_csv(GOOD + "Fe80B20,abc\n")

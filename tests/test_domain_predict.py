@@ -1,4 +1,5 @@
 """Applicability domain flags and the predict command on good and bad input."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,8 +8,9 @@ from helpers import predict
 
 
 def test_predict_one_formula_prints_all_three_models(tiny_run, capsys):
-    code = predict.main(["Fe83.3Si4B8P4Cu0.7", "--anneal-temp", "700", "--anneal-time", "600",
-                         "--analysis", str(tiny_run)])
+    code = predict.main(
+        ["Fe83.3Si4B8P4Cu0.7", "--anneal-temp", "700", "--anneal-time", "600", "--analysis", str(tiny_run)]
+    )
     out = capsys.readouterr().out
     assert code == 0
     for label in ("R2 best", "F1 best", "ensemble", "90% interval", "domain:"):
@@ -28,8 +30,9 @@ def test_predict_without_a_run_says_so(tmp_path, capsys):
 
 def test_predict_csv_predicts_the_good_rows_and_reports_the_bad(tiny_run, tmp_path, capsys):
     src = tmp_path / "alloys.csv"
-    src.write_text("composition,anneal_temp_K,anneal_time_s\nFe73.5Si13.5B9Nb3Cu1,813,3600\nFe80(B20,,\n"
-                   "Fe80Co10B10,,\n")
+    src.write_text(
+        "composition,anneal_temp_K,anneal_time_s\nFe73.5Si13.5B9Nb3Cu1,813,3600\nFe80(B20,,\nFe80Co10B10,,\n"
+    )
     out = tmp_path / "pred.csv"
     code = predict.main(["--csv", str(src), "--out", str(out), "--analysis", str(tiny_run)])
     assert code == 1
@@ -37,8 +40,21 @@ def test_predict_csv_predicts_the_good_rows_and_reports_the_bad(tiny_run, tmp_pa
     result = pd.read_csv(out)
     assert result["composition"].tolist() == ["Fe73.5Si13.5B9Nb3Cu1", "Fe80B10Co10"]
     assert list(result.columns) == predict.OUTPUT_COLUMNS
-    required = ["composition", "anneal_temp_K", "anneal_time_s", "bs_r2_best", "bs_f1_best", "bs_ensemble",
-                "ensemble_std", "bs_lower", "bs_upper", "interval_level", "in_domain", "domain_notes", "source_row"]
+    required = [
+        "composition",
+        "anneal_temp_K",
+        "anneal_time_s",
+        "bs_r2_best",
+        "bs_f1_best",
+        "bs_ensemble",
+        "ensemble_std",
+        "bs_lower",
+        "bs_upper",
+        "interval_level",
+        "in_domain",
+        "domain_notes",
+        "source_row",
+    ]
     assert set(required) <= set(result.columns) and (result["interval_level"] == 0.9).all()
     assert (result["bs_lower"] <= result["bs_ensemble"]).all() and (result["bs_ensemble"] <= result["bs_upper"]).all()
     assert result["source_row"].tolist() == [2, 4]
@@ -49,9 +65,15 @@ def test_predict_csv_predicts_the_good_rows_and_reports_the_bad(tiny_run, tmp_pa
 def test_a_users_script_can_predict_a_tidy_table_with_a_saved_model(tiny_run):
     from helpers.network import load_network
 
-    table = pd.DataFrame({"composition": ["Fe73.5Si13.5B9Nb3Cu1", "Fe84B10C6"], "annealed": [True, False],
-                          "anneal_temp_K": [813.0, np.nan], "anneal_time_s": [3600.0, np.nan],
-                          "fe_at_pct": [73.5, 84.0]})
+    table = pd.DataFrame(
+        {
+            "composition": ["Fe73.5Si13.5B9Nb3Cu1", "Fe84B10C6"],
+            "annealed": [True, False],
+            "anneal_temp_K": [813.0, np.nan],
+            "anneal_time_s": [3600.0, np.nan],
+            "fe_at_pct": [73.5, 84.0],
+        }
+    )
     bs = load_network(tiny_run / "models" / "r2_best").predict(table)
     assert bs.shape == (2,) and np.isfinite(bs).all()
     expected = predict.predict_table(table, tiny_run)["bs_r2_best"].to_numpy()
@@ -59,8 +81,15 @@ def test_a_users_script_can_predict_a_tidy_table_with_a_saved_model(tiny_run):
 
 
 def test_a_lower_level_gives_a_narrower_interval_around_the_same_ensemble(tiny_run):
-    table = pd.DataFrame({"composition": ["Fe80Si9B11"], "annealed": [True], "anneal_temp_K": [700.0],
-                          "anneal_time_s": [600.0], "fe_at_pct": [80.0]})
+    table = pd.DataFrame(
+        {
+            "composition": ["Fe80Si9B11"],
+            "annealed": [True],
+            "anneal_temp_K": [700.0],
+            "anneal_time_s": [600.0],
+            "fe_at_pct": [80.0],
+        }
+    )
     wide = predict.predict_table(table, tiny_run, level=0.95).iloc[0]
     narrow = predict.predict_table(table, tiny_run, level=0.8).iloc[0]
     assert narrow["bs_ensemble"] == pytest.approx(wide["bs_ensemble"])

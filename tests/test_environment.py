@@ -1,4 +1,5 @@
 """requirements.txt, environment.yml and the lock file pin the same versions."""
+
 import re
 
 from helpers.paths import PROJECT_ROOT
@@ -22,7 +23,11 @@ def test_environment_yml_has_the_same_pins_as_requirements():
 
 
 def test_every_requirement_is_pinned_and_agrees_with_the_lock():
-    lines = [l for l in (PROJECT_ROOT / "requirements.txt").read_text().splitlines() if l.strip() and not l.startswith("#")]
+    lines = [
+        line
+        for line in (PROJECT_ROOT / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     req = _pins(lines)
     assert len(req) == len(lines), "every requirement needs an exact == pin"
     lock = _pins((PROJECT_ROOT / "requirements-lock.txt").read_text().splitlines())

@@ -1,4 +1,5 @@
 """Honest evaluation: selection never sees test rows; baselines run; calibration numbers are shares."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,8 +13,9 @@ def problem():
     rng = np.random.default_rng(0)
     n_alloys = 60
     Xa = rng.normal(size=(n_alloys, 6))
-    X = pd.DataFrame(np.repeat(Xa, 2, axis=0) + 0.05 * rng.normal(size=(2 * n_alloys, 6)),
-                     columns=[f"f{i}" for i in range(6)])
+    X = pd.DataFrame(
+        np.repeat(Xa, 2, axis=0) + 0.05 * rng.normal(size=(2 * n_alloys, 6)), columns=[f"f{i}" for i in range(6)]
+    )
     bs = 1.4 + 0.2 * np.tanh(X["f0"] + X["f1"] * X["f2"]) + 0.02 * rng.normal(size=len(X))
     alloys = [f"Fe{70 + 0.25 * i:g}B{30 - 0.25 * i:g}" for i in range(n_alloys)]
     table = pd.DataFrame({"composition": np.repeat(alloys, 2), "bs_tesla": bs, "annealed": True})
@@ -36,13 +38,14 @@ def test_selection_uses_validation_rows_only_and_ignores_test_targets(problem):
     assert again.chosen["honest"] == res.chosen["honest"]
     bounds = [c for c in res.ensemble.columns if "lower" in c or "upper" in c] + ["difficulty", "in_domain"]
     assert len(bounds) == 14
-    pd.testing.assert_frame_equal(again.ensemble[bounds], res.ensemble[bounds])   # calibration never saw test rows
+    pd.testing.assert_frame_equal(again.ensemble[bounds], res.ensemble[bounds])  # calibration never saw test rows
     assert not np.allclose(again.ensemble["measured"], res.ensemble["measured"])
 
 
 def test_domain_errors_compare_inside_with_outside():
-    rows = pd.DataFrame({"measured": [1.0, 1.0, 1.0, 1.0], "mean": [1.1, 1.1, 1.3, 1.5],
-                         "in_domain": [True, True, False, False]})
+    rows = pd.DataFrame(
+        {"measured": [1.0, 1.0, 1.0, 1.0], "mean": [1.1, 1.1, 1.3, 1.5], "in_domain": [True, True, False, False]}
+    )
     table = evaluation.domain_errors(rows).iloc[0]
     assert table["rows inside"] == 2 and table["out/in MAE ratio"] == pytest.approx(4.0)
 
@@ -63,7 +66,7 @@ def test_protocol_table_has_both_protocols_and_both_models(problem):
     gap = evaluation.optimism(per_fold)
     assert len(gap) == 2
     # picking the maximum on the test set can only match or beat any other pick on that same test set
-    assert (gap.set_index("model").loc["R2 best", "r2_mean"] >= -1e-12)
+    assert gap.set_index("model").loc["R2 best", "r2_mean"] >= -1e-12
 
 
 def test_pick_breaks_f1_ties_by_r2():

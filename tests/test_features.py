@@ -1,14 +1,19 @@
 """Featurization: the paper's 156 labels, numeric encoding, process features and the parquet cache."""
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from helpers import features
 
-TABLE = pd.DataFrame({
-    "composition": ["Fe73.5Si13.5B9Nb3Cu1", "Fe80B20", "Fe80B20"],
-    "annealed": [True, False, True], "anneal_temp_K": [813.0, np.nan, 700.0], "anneal_time_s": [3600.0, np.nan, np.nan],
-})
+TABLE = pd.DataFrame(
+    {
+        "composition": ["Fe73.5Si13.5B9Nb3Cu1", "Fe80B20", "Fe80B20"],
+        "annealed": [True, False, True],
+        "anneal_temp_K": [813.0, np.nan, 700.0],
+        "anneal_time_s": [3600.0, np.nan, np.nan],
+    }
+)
 
 
 def test_the_featurizer_stack_gives_the_papers_156_labels():
@@ -20,9 +25,9 @@ def test_the_featurizer_stack_gives_the_papers_156_labels():
 def test_features_are_all_numeric_with_categoricals_encoded(tmp_path):
     X = features.featurize_compositions(["Fe73.5Si13.5B9Nb3Cu1", "Fe80B20"], cache_dir=tmp_path, progress=False)
     assert X.shape == (2, 156) and X.notna().all().all()
-    assert all(dtype == float for dtype in X.dtypes)
-    assert X.loc["Fe80B20", "HOMO_element"] == 26.0       # Fe, Z = 26
-    assert X.loc["Fe80B20", "HOMO_character"] == 2.0      # a d orbital, l = 2
+    assert all(dtype == np.float64 for dtype in X.dtypes)
+    assert X.loc["Fe80B20", "HOMO_element"] == 26.0  # Fe, Z = 26
+    assert X.loc["Fe80B20", "HOMO_character"] == 2.0  # a d orbital, l = 2
 
 
 def test_a_second_featurization_of_the_same_input_is_read_from_the_cache(tmp_path, monkeypatch):
@@ -31,6 +36,7 @@ def test_a_second_featurization_of_the_same_input_is_read_from_the_cache(tmp_pat
 
     def fail(*args, **kwargs):
         raise AssertionError("featurized again instead of reading the cache")
+
     monkeypatch.setattr(features, "composition_featurizer", fail)
     second = features.featurize_compositions(["Fe78Si9B13", "Fe80B20", "Fe80B20"], cache_dir=tmp_path, progress=False)
     assert second.attrs["from_cache"] is True

@@ -1,4 +1,5 @@
 """Conformal intervals cover as promised on data with known noise; the domain flag gives readable reasons."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +11,7 @@ from helpers.domain import Domain
 def _noisy(n: int, seed: int):
     rng = np.random.default_rng(seed)
     X = rng.uniform(-1, 1, size=(n, 3)).astype(np.float32)
-    noise_scale = 0.02 + 0.1 * (X[:, 0] > 0)            # half of the space is five times noisier
+    noise_scale = 0.02 + 0.1 * (X[:, 0] > 0)  # half of the space is five times noisier
     return X, rng.normal(0, noise_scale), noise_scale
 
 
@@ -24,9 +25,9 @@ def test_coverage_on_data_with_known_noise_lands_near_nominal(level):
     observed = intervals.coverage(truth, lower, upper)
     assert abs(observed["coverage"] - level) < 0.03
     width = upper - lower
-    assert width[scale > 0.05].mean() > 2.5 * width[scale < 0.05].mean()    # harder rows, wider intervals
+    assert width[scale > 0.05].mean() > 2.5 * width[scale < 0.05].mean()  # harder rows, wider intervals
     plain = cal.plain_interval(np.full(len(truth), 1.5), level)
-    assert observed["mean_width_T"] < np.mean(plain[:, 1] - plain[:, 0])     # and narrower on average than plain
+    assert observed["mean_width_T"] < np.mean(plain[:, 1] - plain[:, 0])  # and narrower on average than plain
 
 
 def test_out_of_bag_uses_only_the_runs_that_held_a_row_out():
@@ -42,15 +43,23 @@ def test_a_level_outside_zero_and_one_is_refused():
 
 
 def _domain(n_as_quenched: int = 2) -> Domain:
-    table = pd.DataFrame({"composition": ["Fe80B20", "Fe75Si10B15", "Fe85B12Nb3", "Fe78Si9B13"],
-                          "annealed": [i >= n_as_quenched for i in range(4)]})
+    table = pd.DataFrame(
+        {
+            "composition": ["Fe80B20", "Fe75Si10B15", "Fe85B12Nb3", "Fe78Si9B13"],
+            "annealed": [i >= n_as_quenched for i in range(4)],
+        }
+    )
     return Domain.fit(table, np.array([0.05, 0.06, 0.07, 0.08]))
 
 
 def test_the_domain_flags_an_unseen_element_an_amount_outside_the_range_and_rare_as_quenched_alloys():
     domain = _domain()
-    new = pd.DataFrame({"composition": ["Fe80Co5B15", "Fe80B13Nb7", "Fe80B20", "Fe80B20", "Fe79Si8B13"],
-                        "annealed": [True, True, False, True, True]})
+    new = pd.DataFrame(
+        {
+            "composition": ["Fe80Co5B15", "Fe80B13Nb7", "Fe80B20", "Fe80B20", "Fe79Si8B13"],
+            "annealed": [True, True, False, True, True],
+        }
+    )
     flags = domain.check(new, np.array([0.05, 0.05, 0.05, 0.05, 0.5]))
     notes = flags["domain_notes"].tolist()
     assert "element(s) Co absent from training" in notes[0]

@@ -1,4 +1,5 @@
 """Every notebook runs top to bottom under papermill (tiny parameters) and writes what it promises."""
+
 import json
 
 import pandas as pd
@@ -39,11 +40,13 @@ def test_02_saves_exactly_the_unseen_fe_rich_rows_of_the_case_study_source(tiny_
     split = pd.read_csv(tiny_run / "data" / "split.csv", index_col="row_id")
     saved = pd.read_csv(tiny_run / "data" / "case_study.csv", index_col="row_id")
     fe_rich = source[source["fe_at_pct"] >= 80]
-    assert fe_rich["composition"].isin(split["composition"]).any()      # the filter has something to remove
+    assert fe_rich["composition"].isin(split["composition"]).any()  # the filter has something to remove
     expected = fe_rich[~fe_rich["composition"].isin(split["composition"])]
     assert sorted(saved["source_row"]) == sorted(expected["source_row"])
-    assert (saved.set_index("source_row").loc[expected["source_row"], ["composition", "bs_tesla"]].to_numpy()
-            == expected[["composition", "bs_tesla"]].to_numpy()).all()
+    assert (
+        saved.set_index("source_row").loc[expected["source_row"], ["composition", "bs_tesla"]].to_numpy()
+        == expected[["composition", "bs_tesla"]].to_numpy()
+    ).all()
     chosen = json.loads((tiny_run / "data" / "split.json").read_text())
     assert chosen["case_min_fe"] == 80 and chosen["case_study_source"] == "weonepiece"
 
@@ -56,8 +59,13 @@ def test_03_writes_runs_csv_figures_and_both_models(tiny_run):
     assert {"r2", "rmse", "mae", "f1", "precision", "recall", "epochs_trained"} <= set(runs.columns)
     for name in ("r2_best", "f1_best"):
         folder = tiny_run / "models" / name
-        assert {p.name for p in folder.iterdir()} >= {"weights.npz", "model.keras", "scaler.json",
-                                                      "feature_spec.json", "params.json"}
+        assert {p.name for p in folder.iterdir()} >= {
+            "weights.npz",
+            "model.keras",
+            "scaler.json",
+            "feature_spec.json",
+            "params.json",
+        }
     for fig in ("fig3a_boxplots", "fig3b_r2_vs_f1"):
         assert (tiny_run / "figures" / f"{fig}.png").is_file()
 
@@ -75,19 +83,35 @@ def test_04_writes_table1_and_figures_4_and_5(tiny_run):
 def test_05_predicts_only_unseen_fe_rich_alloys(tiny_run):
     run_notebook("05_unseen_case_study.ipynb", tiny_run)
     cases = pd.read_csv(tiny_run / "tables" / "case_study.csv")
-    chosen = pd.read_csv(tiny_run / "data" / "case_study.csv")        # the rows notebook 02 set aside
+    chosen = pd.read_csv(tiny_run / "data" / "case_study.csv")  # the rows notebook 02 set aside
     assert len(cases) > 0 and (cases["fe_at_pct"] >= 80).all()
     assert sorted(cases["composition"]) == sorted(chosen["composition"])
     summary = pd.read_csv(tiny_run / "tables" / "case_study_summary.csv", index_col=["subset", "side"])
     assert summary.loc[("all rows", slice(None)), "rows"].item() == len(cases)
     assert {"R2 best: MAE (T)", "F1 best: MAE (T)", "ensemble: MAE (T)"} <= set(summary.columns)
-    expected = {"composition", "fe_at_pct", "anneal_temp_K", "anneal_time_s", "measured", "pred_r2_best",
-                "pred_f1_best", "pct_error_r2_best", "pct_error_f1_best", "pred_ensemble", "bs_lower", "bs_upper",
-                "interval_level", "in_domain", "domain_notes"}
+    expected = {
+        "composition",
+        "fe_at_pct",
+        "anneal_temp_K",
+        "anneal_time_s",
+        "measured",
+        "pred_r2_best",
+        "pred_f1_best",
+        "pct_error_r2_best",
+        "pct_error_f1_best",
+        "pred_ensemble",
+        "bs_lower",
+        "bs_upper",
+        "interval_level",
+        "in_domain",
+        "domain_notes",
+    }
     assert expected <= set(cases.columns)
     ok = cases["status"] == "ok"
-    assert ((cases.loc[ok, "bs_lower"] <= cases.loc[ok, "pred_ensemble"])
-            & (cases.loc[ok, "pred_ensemble"] <= cases.loc[ok, "bs_upper"])).all()
+    assert (
+        (cases.loc[ok, "bs_lower"] <= cases.loc[ok, "pred_ensemble"])
+        & (cases.loc[ok, "pred_ensemble"] <= cases.loc[ok, "bs_upper"])
+    ).all()
     assert (tiny_run / "figures" / "fig6_case_study.png").is_file()
 
 

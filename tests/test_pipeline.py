@@ -1,5 +1,6 @@
 """The pipeline (helpers.pipeline): parameter and --only checks, upstream checks, provenance and stale outputs,
 quiet kernels. Fast unless marked slow."""
+
 from __future__ import annotations
 
 import json
@@ -28,23 +29,41 @@ def test_parameter_values_are_read_as_python_literals():
 
 
 def test_good_parameters_pass_with_their_types(declared):
-    got = check_parameters([("n_runs", "3"), ("hidden", "[32]"), ("learning_rate", "1"), ("strict", "True"),
-                            ("dataset", "2024.csv"), ("split_mode", "random")], declared)
-    assert got == {"n_runs": 3, "hidden": [32], "learning_rate": 1.0, "strict": True, "dataset": "2024.csv",
-                   "split_mode": "random"}
+    got = check_parameters(
+        [
+            ("n_runs", "3"),
+            ("hidden", "[32]"),
+            ("learning_rate", "1"),
+            ("strict", "True"),
+            ("dataset", "2024.csv"),
+            ("split_mode", "random"),
+        ],
+        declared,
+    )
+    assert got == {
+        "n_runs": 3,
+        "hidden": [32],
+        "learning_rate": 1.0,
+        "strict": True,
+        "dataset": "2024.csv",
+        "split_mode": "random",
+    }
     assert isinstance(got["learning_rate"], float)
 
 
-@pytest.mark.parametrize("name, value, expected", [
-    ("n_rnus", "3", "-p n_rnus: no notebook has this parameter; did you mean n_runs? valid names: "),
-    ("n_runs", "abc", "-p n_runs expects an integer like 100, got abc"),
-    ("n_runs", "2.5", "-p n_runs expects an integer like 100, got 2.5"),
-    ("hidden", "32", "-p hidden expects a list like [128, 64], got 32"),
-    ("hidden", "[32.5]", "-p hidden expects a list of integers like [128, 64], got [32.5]"),
-    ("dropout", "high", "-p dropout expects a number like 0.2, got high"),
-    ("strict", "1", "-p strict expects True or False, got 1"),
-    ("out_dir", "x", "use --out DIR"),
-])
+@pytest.mark.parametrize(
+    "name, value, expected",
+    [
+        ("n_rnus", "3", "-p n_rnus: no notebook has this parameter; did you mean n_runs? valid names: "),
+        ("n_runs", "abc", "-p n_runs expects an integer like 100, got abc"),
+        ("n_runs", "2.5", "-p n_runs expects an integer like 100, got 2.5"),
+        ("hidden", "32", "-p hidden expects a list like [128, 64], got 32"),
+        ("hidden", "[32.5]", "-p hidden expects a list of integers like [128, 64], got [32.5]"),
+        ("dropout", "high", "-p dropout expects a number like 0.2, got high"),
+        ("strict", "1", "-p strict expects True or False, got 1"),
+        ("out_dir", "x", "use --out DIR"),
+    ],
+)
 def test_bad_parameters_are_refused_in_one_line(declared, name, value, expected):
     with pytest.raises(PipelineError) as err:
         check_parameters([(name, value)], declared)
@@ -62,15 +81,20 @@ def test_upstream_table_and_unknown_notebooks(tmp_path):
     assert [nb.name[:2] for nb in pipeline.upstream(Path("05_unseen_case_study.ipynb"), nbs)] == ["01", "02", "03"]
     assert [nb.name[:2] for nb in pipeline.upstream(Path("02_x.ipynb"), nbs)] == ["01"]
     assert [nb.name[:2] for nb in pipeline.upstream(Path("07_x.ipynb"), nbs)] == ["01", "02", "03", "05"]
-    assert len(pipeline.upstream(Path("08_future.ipynb"), nbs)) == 7    # unknown: all earlier ones
+    assert len(pipeline.upstream(Path("08_future.ipynb"), nbs)) == 7  # unknown: all earlier ones
 
 
 def test_path_parameters_resolve_against_the_callers_folder(tmp_path):
     (tmp_path / "mine.csv").write_text("composition,bs_tesla\n")
-    got = pipeline.absolute_paths({"dataset": "mine.csv", "case_study_source": "weonepiece", "split_mode": "random",
-                                   "n_runs": 3}, tmp_path)
-    assert got == {"dataset": str(tmp_path / "mine.csv"), "case_study_source": "weonepiece", "split_mode": "random",
-                   "n_runs": 3}
+    got = pipeline.absolute_paths(
+        {"dataset": "mine.csv", "case_study_source": "weonepiece", "split_mode": "random", "n_runs": 3}, tmp_path
+    )
+    assert got == {
+        "dataset": str(tmp_path / "mine.csv"),
+        "case_study_source": "weonepiece",
+        "split_mode": "random",
+        "n_runs": 3,
+    }
     assert pipeline.absolute_paths({"dataset": "default"}, tmp_path) == {"dataset": "default"}
     assert pipeline.absolute_paths({"dataset": "sub/none.csv"}, tmp_path) == {"dataset": str(tmp_path / "sub/none.csv")}
 
@@ -85,17 +109,21 @@ def test_command_line_errors_are_one_line_without_traceback(tmp_path, capsys, mo
     monkeypatch.setenv(pipeline.CALLER_CWD_ENV, str(tmp_path))
     code, _, err = _main(capsys, "--out", "new", "-p", "n_rnus", "3")
     assert code == 2 and err.count("\n") == 1 and "did you mean n_runs?" in err
-    code, _, err = _main(capsys, "--out", "new", "--only", "07")
-    assert code == 2 and err.strip() == ("run_all.sh: --only 07 matches no notebook; available: " +
-                                         ", ".join(nb.stem for nb in notebooks()))
+    code, _, err = _main(capsys, "--out", "new", "--only", "09")
+    assert code == 2 and err.strip() == (
+        "run_all.sh: --only 09 matches no notebook; available: " + ", ".join(nb.stem for nb in notebooks())
+    )
     code, _, err = _main(capsys, "--out", "new", "--only", "01", "03")
-    assert code == 2 and err.strip() == (f"run_all.sh: 03_repeated_training needs the outputs of "
-                                         f"02_split_and_histogram in {tmp_path / 'new'}: run 02 first, or add it "
-                                         "to --only")
-    assert not (tmp_path / "new").exists()                  # nothing ran, nothing was created
+    assert code == 2 and err.strip() == (
+        f"run_all.sh: 03_repeated_training needs the outputs of "
+        f"02_split_and_histogram in {tmp_path / 'new'}: run 02 first, or add it "
+        "to --only"
+    )
+    assert not (tmp_path / "new").exists()  # nothing ran, nothing was created
 
 
 # --------------------------------------------------------------------------- provenance and stale outputs
+
 
 def _produce(out: Path, nb: Path, files: dict[str, bytes], all_nbs: list[Path]) -> dict:
     """Pretend notebook nb ran: write its files and executed copy, then its record, as the pipeline does."""
@@ -104,8 +132,9 @@ def _produce(out: Path, nb: Path, files: dict[str, bytes], all_nbs: list[Path]) 
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / rel).write_bytes(content)
     (out / nb.name).write_text("{}")
-    return pipeline.write_record(out, nb, {"seed": 1}, ["seed"], 0.0, "ok", before, pipeline.read_record(out, nb),
-                                 all_nbs)
+    return pipeline.write_record(
+        out, nb, {"seed": 1}, ["seed"], 0.0, "ok", before, pipeline.read_record(out, nb), all_nbs
+    )
 
 
 def test_a_changed_upstream_makes_downstream_stale_and_removes_its_outputs(tmp_path):
@@ -115,18 +144,21 @@ def test_a_changed_upstream_makes_downstream_stale_and_removes_its_outputs(tmp_p
     rec3 = _produce(tmp_path, nbs[2], {"models/m.txt": b"w", "figures/fig3.png": b"png"}, nbs)
     _produce(tmp_path, nbs[3], {"tables/table1.csv": b"t"}, nbs)
     assert rec3["outputs"] == ["figures/fig3.png", "models/m.txt"]
-    assert rec3["upstream"] == {"01_a": pipeline.read_record(tmp_path, nbs[0])["fingerprint"],
-                                "02_b": pipeline.read_record(tmp_path, nbs[1])["fingerprint"]}
+    assert rec3["upstream"] == {
+        "01_a": pipeline.read_record(tmp_path, nbs[0])["fingerprint"],
+        "02_b": pipeline.read_record(tmp_path, nbs[1])["fingerprint"],
+    }
     assert pipeline.remove_stale(tmp_path, nbs) == []
 
-    _produce(tmp_path, nbs[0], {"data/dataset.csv": b"x"}, nbs)           # rerun, same content: nothing is stale
+    _produce(tmp_path, nbs[0], {"data/dataset.csv": b"x"}, nbs)  # rerun, same content: nothing is stale
     assert pipeline.remove_stale(tmp_path, nbs, {"01_a"}) == []
 
-    _produce(tmp_path, nbs[1], {"data/split.csv": b"other split"}, nbs)   # rerun with another result
+    _produce(tmp_path, nbs[1], {"data/split.csv": b"other split"}, nbs)  # rerun with another result
     messages = pipeline.remove_stale(tmp_path, nbs, {"02_b"})
-    assert messages == ["03_c: its inputs changed (02 reran); its outputs were removed: rerun it with --only 03",
-                        "04_d: its inputs changed (02 reran, 03 was removed); its outputs were removed: "
-                        "rerun it with --only 04"]
+    assert messages == [
+        "03_c: its inputs changed (02 reran); its outputs were removed: rerun it with --only 03",
+        "04_d: its inputs changed (02 reran, 03 was removed); its outputs were removed: rerun it with --only 04",
+    ]
     for gone in ("models/m.txt", "figures/fig3.png", "03_c.ipynb", "provenance/03_c.json", "tables/table1.csv"):
         assert not (tmp_path / gone).exists(), gone
     for kept in ("data/dataset.csv", "data/split.csv", "02_b.ipynb", "provenance/02_b.json"):
@@ -140,7 +172,8 @@ def test_fingerprints_ignore_zip_save_times(tmp_path):
     first = pipeline.fingerprint(tmp_path, ["a.npz"])
     os.utime(tmp_path / "a.npz", (1, 1))
     import time
-    time.sleep(2.1)                                            # zip entries carry a 2-second resolution time stamp
+
+    time.sleep(2.1)  # zip entries carry a 2-second resolution time stamp
     np.savez(tmp_path / "a.npz", w=np.arange(5.0))
     assert pipeline.fingerprint(tmp_path, ["a.npz"]) == first
     np.savez(tmp_path / "a.npz", w=np.arange(6.0))
@@ -151,7 +184,7 @@ def test_a_folder_made_before_records_counts_as_upstream(tmp_path):
     nbs = notebooks()
     (tmp_path / "01_featurize.ipynb").write_text("{}")
     (tmp_path / "02_split_and_histogram.ipynb").write_text("{}")
-    pipeline.check_upstream([nbs[2]], nbs, tmp_path)          # no error
+    pipeline.check_upstream([nbs[2]], nbs, tmp_path)  # no error
     (tmp_path / "provenance").mkdir()
     (tmp_path / "provenance" / "02_split_and_histogram.json").write_text(json.dumps({"status": "failed"}))
     with pytest.raises(PipelineError, match="needs the outputs of 02_split_and_histogram"):
@@ -164,39 +197,50 @@ NOISE = ("Kernel is running over TCP", "absl::InitializeLog", "oneDNN", "it/s]",
 
 
 def test_kernels_are_quiet_and_progress_bars_are_off(tmp_path):
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("out_dir = ''", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("import os\nos.write(2, b'C-level noise\\n')\n"
-                                  f"print(os.environ['{pipeline.PROGRESS_ENV}'])"),
-        nbformat.v4.new_code_cell("from tqdm import tqdm\nfor _ in tqdm(range(3)): pass"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("out_dir = ''", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell(
+                f"import os\nos.write(2, b'C-level noise\\n')\nprint(os.environ['{pipeline.PROGRESS_ENV}'])"
+            ),
+            nbformat.v4.new_code_cell("from tqdm import tqdm\nfor _ in tqdm(range(3)): pass"),
+        ]
+    )
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     source = tmp_path / "99_probe.ipynb"
     nbformat.write(nb, source)
     done = nbformat.read(pipeline.execute(source, tmp_path / "out" / source.name, {}), as_version=4)
     streams = [o for c in done.cells for o in c.get("outputs", []) if o.output_type == "stream"]
-    assert [o.text for o in streams] == ["0\n"]               # no stderr box: no fd noise, no progress bar
+    assert [o.text for o in streams] == ["0\n"]  # no stderr box: no fd noise, no progress bar
     log = (tmp_path / "out" / "provenance" / "99_probe.kernel.log").read_text()
     assert "C-level noise" in log and "without encryption" not in log
 
 
 # --------------------------------------------------------------------------- end to end, small
 
+
 @pytest.mark.slow
 def test_a_rerun_upstream_notebook_removes_stale_downstream_outputs(tiny_run, tmp_path):
     out = tmp_path / "copy"
     shutil.copytree(tiny_run, out)
     run_all = str(PROJECT_ROOT / "run_all.sh")
-    done = subprocess.run([run_all, "--out", str(out), "--only", "03", "-p", "n_runs", "2", "-p", "epochs", "3",
-                           "-p", "hidden", "[8]"], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [run_all, "--out", str(out), "--only", "03", "-p", "n_runs", "2", "-p", "epochs", "3", "-p", "hidden", "[8]"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     owned = json.loads((out / "provenance" / "03_repeated_training.json").read_text())["outputs"]
     assert "tables/runs.csv" in owned and "models/r2_best/weights.npz" in owned
-    done = subprocess.run([run_all, "--out", str(out), "--only", "02", "-p", "seed", "7"],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [run_all, "--out", str(out), "--only", "02", "-p", "seed", "7"], capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr
-    assert ("03_repeated_training: its inputs changed (02 reran); its outputs were removed: rerun it with --only 03"
-            in done.stdout)
+    assert (
+        "03_repeated_training: its inputs changed (02 reran); its outputs were removed: rerun it with --only 03"
+        in done.stdout
+    )
     assert not (out / "tables" / "runs.csv").exists() and not (out / "models" / "r2_best" / "weights.npz").exists()
     assert not (out / "03_repeated_training.ipynb").exists() and (out / "data" / "split.csv").exists()
     index = (out / "report" / "index.html").read_text()
@@ -211,7 +255,11 @@ def test_a_parameter_of_a_notebook_that_is_not_selected_is_refused(tmp_path):
 
     from helpers.paths import PROJECT_ROOT
 
-    done = subprocess.run([str(PROJECT_ROOT / "run_all.sh"), "--out", str(tmp_path / "o"), "--only", "03",
-                           "-p", "threshold", "1.5"], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(PROJECT_ROOT / "run_all.sh"), "--out", str(tmp_path / "o"), "--only", "03", "-p", "threshold", "1.5"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "declared by 01_featurize, which --only does not select; add 01 to --only" in done.stderr

@@ -1,5 +1,6 @@
 """The report (helpers.report): headline numbers, figures in the paper's order, links that resolve offline, and only
 the outputs of notebooks with a valid record."""
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,9 @@ def broken_links(index: Path) -> list[str]:
 
 
 def _notebook(path: Path, title: str) -> None:
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {title}"),
-                                         nbformat.v4.new_code_cell("1 + 1")])
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell(f"# {title}"), nbformat.v4.new_code_cell("1 + 1")]
+    )
     nbformat.write(nb, path)
 
 
@@ -68,41 +70,64 @@ def partial_folder(tmp_path) -> Path:
     out = tmp_path / "analysis"
     (out / "provenance").mkdir(parents=True)
     (out / "tables").mkdir()
-    for stem, figs in {"01_featurize": ["01_bs_distribution"], "02_split_and_histogram": ["fig2_histograms"],
-                       "03_repeated_training": ["fig3b_r2_vs_f1", "fig3a_boxplots"],
-                       "04_model_comparison": ["fig5_threshold_quadrants", "fig4_parity_residuals",
-                                               "zz_extra"]}.items():
+    for stem, figs in {
+        "01_featurize": ["01_bs_distribution"],
+        "02_split_and_histogram": ["fig2_histograms"],
+        "03_repeated_training": ["fig3b_r2_vs_f1", "fig3a_boxplots"],
+        "04_model_comparison": ["fig5_threshold_quadrants", "fig4_parity_residuals", "zz_extra"],
+    }.items():
         _notebook(out / f"{stem}.ipynb", f"{stem[:2]} · title of {stem}")
         for f in figs:
             _figure(out / "figures" / f"{f}.png")
-        record = {"status": "ok", "parameters": {"seed": 7, "threshold": 1.4}, "given": ["seed"],
-                  "started": "2026-01-01T10:00:00", "seconds": 3.0,
-                  "outputs": [f"figures/{f}.png" for f in figs]}
+        record = {
+            "status": "ok",
+            "parameters": {"seed": 7, "threshold": 1.4},
+            "given": ["seed"],
+            "started": "2026-01-01T10:00:00",
+            "seconds": 3.0,
+            "outputs": [f"figures/{f}.png" for f in figs],
+        }
         (out / "provenance" / f"{stem}.json").write_text(json.dumps(record))
     _notebook(out / "05_unseen_case_study.ipynb", "05 · failed")
     _figure(out / "figures" / "fig6_case_study.png")
-    (out / "provenance" / "05_unseen_case_study.json").write_text(json.dumps(
-        {"status": "failed", "outputs": ["figures/fig6_case_study.png"]}))
-    (out / "tables" / "table1.csv").write_text("model,r2,rmse,mae,f1,precision,recall\n"
-                                               "R2 best,0.6123,0.2,0.15,0.9,0.95,0.88\n"
-                                               "F1 best,0.5,0.27,0.16,0.94,1.0,0.88\n")
+    (out / "provenance" / "05_unseen_case_study.json").write_text(
+        json.dumps({"status": "failed", "outputs": ["figures/fig6_case_study.png"]})
+    )
+    (out / "tables" / "table1.csv").write_text(
+        "model,r2,rmse,mae,f1,precision,recall\n"
+        "R2 best,0.6123,0.2,0.15,0.9,0.95,0.88\n"
+        "F1 best,0.5,0.27,0.16,0.94,1.0,0.88\n"
+    )
     (out / "tables" / "runs.csv").write_text("run,r2\n0,0.5\n")
     return out
 
 
 def test_report_of_a_partial_folder(partial_folder):
-    stems = ["01_featurize", "02_split_and_histogram", "03_repeated_training", "04_model_comparison",
-             "05_unseen_case_study", "06_honest_evaluation"]
+    stems = [
+        "01_featurize",
+        "02_split_and_histogram",
+        "03_repeated_training",
+        "04_model_comparison",
+        "05_unseen_case_study",
+        "06_honest_evaluation",
+    ]
     index = build_report(partial_folder, stems)
     page = index.read_text(encoding="utf-8")
     assert broken_links(index) == []
     # headline: our Table 1 beside the paper's; what is missing is said, not a crash
     assert "0.612" in page and "0.876" in page and "0.845" in page
-    assert page.count("is not in this folder") == 2 and "06_honest_evaluation has not run here" in page
+    assert page.count("is not in this folder") == 3 and "06_honest_evaluation has not run here" in page
     # figures in the paper's order, the unknown one last with its file name, the failed notebook's figure hidden
     images = [Path(src).stem for src in links_of(index).images]
-    assert images == ["01_bs_distribution", "fig2_histograms", "fig3a_boxplots", "fig3b_r2_vs_f1",
-                      "fig4_parity_residuals", "fig5_threshold_quadrants", "zz_extra"]
+    assert images == [
+        "01_bs_distribution",
+        "fig2_histograms",
+        "fig3a_boxplots",
+        "fig3b_r2_vs_f1",
+        "fig4_parity_residuals",
+        "fig5_threshold_quadrants",
+        "zz_extra",
+    ]
     assert FIGURES["fig3a_boxplots"][2] in page and "zz_extra.png" in page
     # notebooks: pages for the valid ones only; tables and parameters listed
     links = links_of(index).links
@@ -110,7 +135,7 @@ def test_report_of_a_partial_folder(partial_folder):
         assert f"{stem}.html" in links and f"../{stem}.ipynb" in links
     assert "05_unseen_case_study.html" not in links and not (index.parent / "05_unseen_case_study.html").exists()
     assert "../tables/table1.csv" in links and "../tables/runs.csv" in links
-    assert "<strong>7</strong>" in page                     # a parameter set on the command line is marked
+    assert "<strong>7</strong>" in page  # a parameter set on the command line is marked
     # offline and responsive
     assert "http://" not in page and "https://" not in page
     assert "max-width: 100%" in page and 'width="420"' not in page
@@ -128,5 +153,5 @@ def test_report_drops_pages_of_notebooks_no_longer_valid(partial_folder):
 def test_notebook_pages_load_nothing_from_the_internet(partial_folder):
     index = build_report(partial_folder, ["01_featurize"])
     page = (index.parent / "01_featurize.html").read_text(encoding="utf-8")
-    assert "<script" in page or "<style" in page            # a real nbconvert page
+    assert "<script" in page or "<style" in page  # a real nbconvert page
     assert 'src="https://' not in page and 'src="http://' not in page

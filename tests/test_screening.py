@@ -1,4 +1,5 @@
 """Screening (notebook 07): grid enumeration, chunking, user candidate files, and a real Dask cluster on loopback."""
+
 from __future__ import annotations
 
 import itertools
@@ -23,7 +24,7 @@ def brute_force(grid: dict) -> list[dict]:
     free = [e for e in grid if e not in ("step", "balance", grid["balance"])]
     axes = [np.arange(grid[e][0], grid[e][1] + 1e-9, grid["step"]) for e in free]
     lo, hi = grid[grid["balance"]]
-    return [dict(zip(free, p)) for p in itertools.product(*axes) if lo <= 100 - sum(p) <= hi]
+    return [dict(zip(free, p, strict=False)) for p in itertools.product(*axes) if lo <= 100 - sum(p) <= hi]
 
 
 def test_grid_enumerates_every_valid_point_once_inside_its_ranges():
@@ -42,15 +43,14 @@ def test_grid_sample_is_capped_deterministic_and_lazy():
     grid = screening.Grid.from_parameter(screening.DEFAULT_GRID)
     first = np.concatenate(list(grid.chunks(300, max_candidates=1000)))
     again = np.concatenate(list(grid.chunks(1000, max_candidates=1000)))
-    assert len(first) == 1000 and np.array_equal(first, again)          # chunking does not change the sample
+    assert len(first) == 1000 and np.array_equal(first, again)  # chunking does not change the sample
     np.testing.assert_allclose(first.sum(axis=1), 100.0)
-    assert grid.count() > 100_000                                        # the sample is needed
-    assert isinstance(grid.chunks(10), type(x for x in ()))              # a generator, nothing built up front
+    assert grid.count() > 100_000  # the sample is needed
+    assert isinstance(grid.chunks(10), type(x for x in ()))  # a generator, nothing built up front
 
 
 def test_grid_parameter_mistakes_are_refused_in_one_line():
-    for bad in ({**SMALL, "Xx": [0, 1]}, {**SMALL, "step": 0.3}, {**SMALL, "balance": "Co"},
-                {**SMALL, "Si": [5, 1]}):
+    for bad in ({**SMALL, "Xx": [0, 1]}, {**SMALL, "step": 0.3}, {**SMALL, "balance": "Co"}, {**SMALL, "Si": [5, 1]}):
         with pytest.raises(screening.ScreenError):
             screening.Grid.from_parameter(bad)
 
@@ -78,11 +78,13 @@ def test_chunked_screen_equals_unchunked_and_predict_table(tiny_run):
 
 @pytest.mark.slow
 def test_a_candidate_csv_with_a_bad_row_reports_it_and_scores_the_rest(tiny_run, write_csv):
-    path = write_csv("composition,anneal_temp_K,anneal_time_s\n"
-                     "Fe84Si4B8P4,773,3600\n"
-                     "Fe80Q20,773,3600\n"                                       # unknown element: excluded
-                     "Fe83.314159Si4.123B8.563P4,773,3600\n"                      # long decimals: rounded
-                     "Fe82B12Si6,,\n")
+    path = write_csv(
+        "composition,anneal_temp_K,anneal_time_s\n"
+        "Fe84Si4B8P4,773,3600\n"
+        "Fe80Q20,773,3600\n"  # unknown element: excluded
+        "Fe83.314159Si4.123B8.563P4,773,3600\n"  # long decimals: rounded
+        "Fe82B12Si6,,\n"
+    )
     todo = screening.plan(str(path), screening.DEFAULT_GRID, max_candidates=100, chunk_size=2)
     report = todo.report.set_index("source_row")
     assert report.loc[3, "action"] == "excluded"
@@ -91,7 +93,7 @@ def test_a_candidate_csv_with_a_bad_row_reports_it_and_scores_the_rest(tiny_run,
     result = screening.screen(todo, tiny_run, top_k=5, progress=False)
     assert result.counts["n"] == 3 and len(result.top) == 3
     assert "Fe83.3B8.6Si4.1P4" in set(result.top["composition"])
-    assert not result.top.loc[result.top["composition"] == "Fe82B12Si6", "in_domain"].any()   # as-quenched
+    assert not result.top.loc[result.top["composition"] == "Fe82B12Si6", "in_domain"].any()  # as-quenched
 
 
 def _free_port() -> int:
@@ -110,13 +112,38 @@ def test_a_screen_on_a_real_scheduler_with_two_worker_processes_equals_the_local
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     log = open(tmp_path / "cluster.log", "w")  # noqa: SIM115 (closed below)
-    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                              cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)]
+    procs = [
+        subprocess.Popen(
+            [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+    ]
     try:
         time.sleep(1.0)
-        procs += [subprocess.Popen([dask, "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
-                                    "--host", "127.0.0.1"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
-                  for _ in range(2)]
+        procs += [
+            subprocess.Popen(
+                [
+                    dask,
+                    "worker",
+                    address,
+                    "--nworkers",
+                    "1",
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                ],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=log,
+                stderr=log,
+            )
+            for _ in range(2)
+        ]
         with Client(address, timeout="30s") as probe:
             probe.wait_for_workers(2, timeout=60)
         todo = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=60, chunk_size=15)
@@ -124,7 +151,7 @@ def test_a_screen_on_a_real_scheduler_with_two_worker_processes_equals_the_local
         try:
             assert screening.n_workers_of(remote) == 2
             far = screening.screen(todo, tiny_run, remote, top_k=10, progress=False)
-            assert len(set(far.timings["pid"])) == 2                      # both worker processes took chunks
+            assert len(set(far.timings["pid"])) == 2  # both worker processes took chunks
         finally:
             screening.close_client(remote)
     finally:

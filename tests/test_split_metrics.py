@@ -1,4 +1,5 @@
 """Splits keep alloys apart and train and test Bs alike; metrics agree with their definitions."""
+
 import math
 
 import numpy as np

@@ -1,5 +1,6 @@
 """Style the field uses, kept by the test suite: ruff (lint and format, notebooks included), notebook/script pairs
 in sync (jupytext), notebooks committed without outputs and with one parameters cell."""
+
 import subprocess
 import sys
 
@@ -13,8 +14,9 @@ NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
 def _ruff(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ruff", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ruff", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_ruff_finds_nothing():
@@ -30,10 +32,16 @@ def test_code_is_formatted_as_ruff_formats_it():
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_each_notebook_and_its_script_hold_the_same_cells(notebook):
     script = notebook.with_suffix(".py")
-    assert script.is_file(), f"{script.name} missing: run .venv/bin/jupytext --sync {notebook.relative_to(PROJECT_ROOT)}"
-    pair = [[(c.cell_type, c.source.strip(), c.metadata.get("tags", [])) for c in jupytext.read(p).cells]
-            for p in (notebook, script)]
-    assert pair[0] == pair[1], f"{notebook.name} and {script.name} differ: run .venv/bin/jupytext --sync notebooks/*.ipynb"
+    assert script.is_file(), (
+        f"{script.name} missing: run .venv/bin/jupytext --sync {notebook.relative_to(PROJECT_ROOT)}"
+    )
+    pair = [
+        [(c.cell_type, c.source.strip(), c.metadata.get("tags", [])) for c in jupytext.read(p).cells]
+        for p in (notebook, script)
+    ]
+    assert pair[0] == pair[1], (
+        f"{notebook.name} and {script.name} differ: run .venv/bin/jupytext --sync notebooks/*.ipynb"
+    )
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)

@@ -1,4 +1,5 @@
 """The small tables the notebooks show: counts from the featurizer stack, case-study errors, ANN against baselines."""
+
 import math
 
 import numpy as np
@@ -34,13 +35,15 @@ def test_split_counts_uses_the_given_threshold():
 @pytest.fixture
 def case_result():
     # Training Fe contents 70 and 80 at.%; case rows at 75 (in range, unseen), 80 (seen), 85 (outside range).
-    return pd.DataFrame({
-        "fe_at_pct": [75.0, 80.0, 85.0, 85.0],
-        "measured": [1.5, 1.6, 1.7, 1.8],
-        "pred_r2_best": [1.6, 1.6, 1.5, 1.6],        # errors +0.1, 0, -0.2, -0.2
-        "pred_f1_best": [1.5, 1.7, 1.7, 1.8],        # errors 0, +0.1, 0, 0
-        "in_domain": [True, True, False, False],
-    })
+    return pd.DataFrame(
+        {
+            "fe_at_pct": [75.0, 80.0, 85.0, 85.0],
+            "measured": [1.5, 1.6, 1.7, 1.8],
+            "pred_r2_best": [1.6, 1.6, 1.5, 1.6],  # errors +0.1, 0, -0.2, -0.2
+            "pred_f1_best": [1.5, 1.7, 1.7, 1.8],  # errors 0, +0.1, 0, 0
+            "in_domain": [True, True, False, False],
+        }
+    )
 
 
 def test_case_study_errors_split_each_comparison_into_its_two_sides(case_result):
@@ -58,18 +61,30 @@ def test_case_study_errors_split_each_comparison_into_its_two_sides(case_result)
 
 
 def test_an_empty_side_gives_nan_not_an_error(case_result):
-    training = pd.DataFrame({"fe_at_pct": [60.0, 90.0]})   # every case row is inside the Fe range
+    training = pd.DataFrame({"fe_at_pct": [60.0, 90.0]})  # every case row is inside the Fe range
     errors = summaries.case_study_errors(case_result, training, ["R2 best"])
     outside = errors.loc[("Fe range of training (60 to 90 at.%)", "outside")]
     assert outside["rows"] == 0 and math.isnan(outside["R2 best: MAE (T)"])
 
 
 def _baselines(ann_r2, other_r2, std=0.05):
-    rows = [("ANN R2 best (selected on validation)", ann_r2 - 0.1), ("ANN ensemble (mean of 3 runs)", ann_r2),
-            ("random forest", other_r2), ("predict the mean", -0.01)]
-    return pd.DataFrame({"model": [m for m, _ in rows], "r2_mean": [r for _, r in rows], "r2_std": std,
-                         "rmse_mean": [0.1, 0.09, 0.08, 0.3], "rmse_std": std,
-                         "f1_mean": [0.8, 0.8, 0.9, 0.0], "f1_std": std})
+    rows = [
+        ("ANN R2 best (selected on validation)", ann_r2 - 0.1),
+        ("ANN ensemble (mean of 3 runs)", ann_r2),
+        ("random forest", other_r2),
+        ("predict the mean", -0.01),
+    ]
+    return pd.DataFrame(
+        {
+            "model": [m for m, _ in rows],
+            "r2_mean": [r for _, r in rows],
+            "r2_std": std,
+            "rmse_mean": [0.1, 0.09, 0.08, 0.3],
+            "rmse_std": std,
+            "f1_mean": [0.8, 0.8, 0.9, 0.0],
+            "f1_std": std,
+        }
+    )
 
 
 def test_ann_against_baselines_compares_the_best_of_each_kind():

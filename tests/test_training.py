@@ -1,4 +1,5 @@
 """The vectorized trainer: same maths as Keras, statistically the same results, reproducible, resumable."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,9 +8,9 @@ import pytest
 from scipy.stats import mannwhitneyu
 
 from helpers import network, repeated_training, training
-from helpers.network import TrainConfig
 from helpers.features import FeatureSpec
 from helpers.metrics import scores
+from helpers.network import TrainConfig
 from helpers.split import validation_carve
 
 
@@ -27,8 +28,7 @@ def _carves(n: int, runs: list[int], base_seed: int, fraction: float = 0.2):
 def test_without_dropout_and_with_full_batches_it_reproduces_keras_exactly():
     X, y = _problem(160)
     runs = [0, 1, 2]
-    config = TrainConfig(hidden=(16, 8), dropout=0.0, epochs=50, batch_size=512, patience=8,
-                               learning_rate=1e-2)
+    config = TrainConfig(hidden=(16, 8), dropout=0.0, epochs=50, batch_size=512, patience=8, learning_rate=1e-2)
     fast = training.train_vectorized(X, y, _carves(160, runs, 3), runs, 3, config)
     slow = training.train_sequential(X, y, _carves(160, runs, 3), runs, 3, config)
     for a, b in zip(fast, slow, strict=True):
@@ -51,6 +51,7 @@ def test_with_dropout_and_minibatches_its_test_scores_match_one_by_one_training(
     def r2s(results):
         preds = network.predict_scaled([r.weights for r in results], X_test, "relu")
         return np.array([scores(y_test, p)["r2"] for p in preds])
+
     r2_fast, r2_slow = r2s(fast), r2s(slow)
     assert mannwhitneyu(r2_fast, r2_slow).pvalue > 0.01
     assert abs(np.median(r2_fast) - np.median(r2_slow)) < 0.1
@@ -86,15 +87,34 @@ def small_data():
     target = pd.Series(1.4 + 0.2 * y, name="bs_tesla")
     groups = np.repeat(np.arange(100), 2)
     train, test = frame.index < 160, frame.index >= 160
-    return (frame[train], target[train], groups[:160], frame[test], target[test],
-            FeatureSpec("composition", cols, float("nan")))
+    return (
+        frame[train],
+        target[train],
+        groups[:160],
+        frame[test],
+        target[test],
+        FeatureSpec("composition", cols, float("nan")),
+    )
 
 
 def _train(small_data, folder, n_runs=5, base_seed=7):
     X_tr, y_tr, groups, X_te, y_te, spec = small_data
     config = TrainConfig(hidden=(16, 8), epochs=30, patience=5)
-    return repeated_training.repeated_training(X_tr, y_tr, groups, X_te, y_te, spec, config, n_runs, base_seed, 1.4,
-                                   folder / "models", folder / "tables", progress=False)
+    return repeated_training.repeated_training(
+        X_tr,
+        y_tr,
+        groups,
+        X_te,
+        y_te,
+        spec,
+        config,
+        n_runs,
+        base_seed,
+        1.4,
+        folder / "models",
+        folder / "tables",
+        progress=False,
+    )
 
 
 def test_the_same_base_seed_gives_the_same_runs_csv_twice(small_data, tmp_path):
@@ -110,7 +130,7 @@ def test_the_same_base_seed_gives_the_same_runs_csv_twice(small_data, tmp_path):
 def test_an_interrupted_training_resumes_from_its_finished_runs(small_data, tmp_path, capsys):
     full = _train(small_data, tmp_path)
     runs_csv = tmp_path / "tables" / "runs.csv"
-    partial = full[full["run"].isin([0, 3])]          # as if only runs 0 and 3 had finished
+    partial = full[full["run"].isin([0, 3])]  # as if only runs 0 and 3 had finished
     partial.to_csv(runs_csv, index=False)
     for r in (1, 2, 4):
         (tmp_path / "models" / "runs" / f"run_{r:03d}.npz").unlink()
@@ -128,9 +148,13 @@ def test_a_saved_network_loads_on_its_own_and_predicts_the_same(small_data, tmp_
     X_tr, y_tr, _, X_te, _, spec = small_data
     _train(small_data, tmp_path, n_runs=2)
     runs = sorted((tmp_path / "models" / "runs").glob("run_*.npz"))
-    ensemble = network.Ensemble([network.read_weights(p) for p in runs],
-                                network.Scaler.from_json(tmp_path / "models" / "scaler.json"), spec,
-                                TrainConfig(hidden=(16, 8), epochs=30, patience=5), {})
+    ensemble = network.Ensemble(
+        [network.read_weights(p) for p in runs],
+        network.Scaler.from_json(tmp_path / "models" / "scaler.json"),
+        spec,
+        TrainConfig(hidden=(16, 8), epochs=30, patience=5),
+        {},
+    )
     weights = ensemble.weights[1]
     folder = network.save_network(tmp_path / "best", weights, ensemble.scaler, spec, ensemble.config, {"run": 1})
     net = network.load_network(folder)
