@@ -193,7 +193,7 @@ def caller_cwd() -> Path:
 
 def absolute_paths(params: dict[str, object], cwd: Path) -> dict[str, object]:
     """Path-valued parameters made absolute against the caller's folder (the kernels run in notebooks/)."""
-    from helpers.data import load_manifest
+    from helpers.sources import load_manifest
 
     sources = set(load_manifest())
     result = dict(params)
@@ -499,7 +499,7 @@ def execute_and_record(nb: Path, out: Path, params: dict[str, object], all_noteb
 
 
 def _fetch_data() -> list[str]:
-    from helpers.data import fetch, load_manifest
+    from helpers.sources import fetch, load_manifest
 
     names = []
     for name in load_manifest():
