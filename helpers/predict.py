@@ -23,7 +23,7 @@ from helpers.data import DataValidationError, frame_to_dataset, read_user_csv
 from helpers.evaluation import SELECTED_MODELS
 from helpers.files import FileProblem, check_output_path, write_csv
 from helpers.intervals import DEFAULT_LEVEL, check_level
-from helpers.paths import PROJECT_ROOT, resolve
+from helpers.paths import FEATURE_CACHE, PROJECT_ROOT, resolve
 from helpers.validation import BS_MAX_TESLA
 
 DEFAULT_ANALYSIS = PROJECT_ROOT / "outputs" / "default"
@@ -54,7 +54,11 @@ class PredictionError(RuntimeError):
 
 
 def predict_table(
-    table: pd.DataFrame, analysis: str | Path | None = None, saved=None, level: float = DEFAULT_LEVEL
+    table: pd.DataFrame,
+    analysis: str | Path | None = None,
+    saved=None,
+    level: float = DEFAULT_LEVEL,
+    cache_dir: Path | None = FEATURE_CACHE,
 ) -> pd.DataFrame:
     """Predictions, ensemble spread, interval at ``level``, domain flag and status per row of a tidy table."""
     from helpers.features import build_features
@@ -62,7 +66,12 @@ def predict_table(
 
     check_level(level)
     saved = saved or load_saved_models(resolve(analysis or DEFAULT_ANALYSIS))
-    X, _, _ = build_features(table, spec=saved.spec, progress=False)
+    X, _, _ = build_features(table, spec=saved.spec, cache_dir=cache_dir, progress=False)
+    return predictions(table, X, saved, level)
+
+
+def predictions(table: pd.DataFrame, X: pd.DataFrame, saved, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+    """The output table of predict_table for rows whose features X are already built (the screen uses this)."""
     out = table.reindex(columns=["source_row", "composition", "anneal_temp_K", "anneal_time_s"])
     for name, net in saved.selected.items():
         out[f"bs_{SELECTED_MODELS[name]}"] = net.predict_features(X)
@@ -73,7 +82,7 @@ def predict_table(
     out["bs_lower"], out["bs_upper"], out["interval_level"] = bounds[:, 0], bounds[:, 1], level
     flags = saved.domain.check(table, difficulty)
     out["in_domain"], out["domain_notes"], out["difficulty"] = flags["in_domain"], flags["domain_notes"], difficulty
-    out["status"] = [_refusal(row, table.loc[i, "fe_at_pct"]) for i, row in out.iterrows()]
+    out["status"] = [_refusal(row, fe) for (_, row), fe in zip(out.iterrows(), table["fe_at_pct"], strict=True)]
     refused = out["status"] != "ok"
     out.loc[refused, [*PREDICTED_COLUMNS, "ensemble_std", *INTERVAL_COLUMNS]] = np.nan  # never shown as a result
     return out[OUTPUT_COLUMNS]

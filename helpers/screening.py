@@ -294,9 +294,8 @@ def score_table(
     table: pd.DataFrame, out_dir: str | Path, level: float = 0.9, worker: bool = False
 ) -> tuple[pd.DataFrame, dict]:
     """Predictions, interval, domain flag and status per candidate (as predict_table), and the seconds spent."""
-    from helpers.evaluation import SELECTED_MODELS
     from helpers.features import build_features
-    from helpers.predict import INTERVAL_COLUMNS, OUTPUT_COLUMNS, PREDICTED_COLUMNS, _refusal
+    from helpers.predict import OUTPUT_COLUMNS, predictions
 
     t0 = time.perf_counter()
     fresh = str(Path(out_dir).expanduser().resolve()) not in _MODELS
@@ -306,18 +305,7 @@ def score_table(
         warnings.simplefilter("ignore")
         X, _, _ = build_features(table, spec=saved.spec, cache_dir=None, progress=False)
     t2 = time.perf_counter()
-    out = table.reindex(columns=["source_row", "composition", "anneal_temp_K", "anneal_time_s"])
-    for name, net in saved.selected.items():
-        out[f"bs_{SELECTED_MODELS[name]}"] = net.predict_features(X)
-    per_run = saved.ensemble.predict_features(X)
-    out["bs_ensemble"], out["ensemble_std"] = per_run.mean(axis=0), per_run.std(axis=0)
-    difficulty = saved.calibration.difficulty(saved.ensemble.scaler.x(X), out["ensemble_std"].to_numpy())
-    bounds = saved.calibration.interval(out["bs_ensemble"].to_numpy(), difficulty, level)
-    out["bs_lower"], out["bs_upper"], out["interval_level"] = bounds[:, 0], bounds[:, 1], level
-    flags = saved.domain.check(table, difficulty)
-    out["in_domain"], out["domain_notes"], out["difficulty"] = flags["in_domain"], flags["domain_notes"], difficulty
-    out["status"] = [_refusal(row, fe) for (_, row), fe in zip(out.iterrows(), table["fe_at_pct"], strict=False)]
-    out.loc[out["status"] != "ok", [*PREDICTED_COLUMNS, "ensemble_std", *INTERVAL_COLUMNS]] = np.nan
+    out = predictions(table, X, saved, level)
     out = out[OUTPUT_COLUMNS].assign(fe_at_pct=table["fe_at_pct"].to_numpy())
     t3 = time.perf_counter()
     return out, {"load_s": t1 - t0 if fresh else 0.0, "featurize_s": t2 - t1, "predict_s": t3 - t2}
