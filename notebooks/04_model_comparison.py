@@ -80,7 +80,7 @@ table1.index.name = "model"
 table1[metrics.METRIC_COLUMNS].to_csv(out.tables / "table1.csv")
 paper = pd.DataFrame(metrics.PAPER_TABLE1).T
 side_by_side = pd.concat(
-    {"this run (our data)": table1[metrics.METRIC_COLUMNS], "paper (its own data)": paper[metrics.METRIC_COLUMNS]},
+    {"this analysis (our data)": table1[metrics.METRIC_COLUMNS], "paper (its own data)": paper[metrics.METRIC_COLUMNS]},
     axis=1,
 )
 display(side_by_side.round(3))
