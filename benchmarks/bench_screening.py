@@ -26,7 +26,7 @@ from helpers.paths import PROJECT_ROOT, resolve  # noqa: E402
 
 
 def bench(analysis: str, n_workers: int, candidates: int, chunk_size: int) -> dict:
-    grid = screening.Grid.from_parameter(screening.DEFAULT_GRID)
+    grid = screening.Grid.from_parameter(screening.default_grid())
     axes = screening.Axes.for_grid(grid)
     t0 = time.perf_counter()
     client = screening.open_client("local", n_workers)
