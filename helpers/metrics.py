@@ -53,14 +53,16 @@ def percentage_error(measured: np.ndarray, predicted: np.ndarray) -> np.ndarray:
     return 100.0 * (np.asarray(predicted, float) - measured) / measured
 
 
+def share_within(measured: np.ndarray, mean: np.ndarray, std: np.ndarray, ks: np.ndarray) -> np.ndarray:
+    """Per k: the share of rows whose measured value lies within k ensemble standard deviations of the mean."""
+    z = np.abs(np.asarray(measured, float) - np.asarray(mean, float)) / np.maximum(np.asarray(std, float), 1e-12)
+    return np.array([np.mean(z <= k) for k in np.atleast_1d(ks)])
+
+
 def coverage(measured: np.ndarray, mean: np.ndarray, std: np.ndarray) -> dict[str, float]:
     """Share of rows whose measured value lies within 1 and 2 ensemble standard deviations of the mean."""
-    z = np.abs(np.asarray(measured, float) - np.asarray(mean, float)) / np.maximum(np.asarray(std, float), 1e-12)
-    return {
-        "within_1_std": float(np.mean(z <= 1)),
-        "within_2_std": float(np.mean(z <= 2)),
-        "mean_std_T": float(np.mean(std)),
-    }
+    within_1, within_2 = share_within(measured, mean, std, np.array([1.0, 2.0]))
+    return {"within_1_std": float(within_1), "within_2_std": float(within_2), "mean_std_T": float(np.mean(std))}
 
 
 def threshold_sweep(measured: np.ndarray, predicted: np.ndarray, thresholds: np.ndarray) -> pd.DataFrame:

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from helpers.metrics import share_within
+
 BS_LABEL = "Bs (T)"
 MODEL_COLORS = {"R2 best": "#1f77b4", "F1 best": "#d62728", "ensemble": "#2ca02c", "measured": "black"}
 
@@ -294,11 +296,10 @@ def calibration(measured: np.ndarray, mean: np.ndarray, std: np.ndarray) -> plt.
         title="(a) error against predicted uncertainty",
     )
     a.legend()
-    z = np.abs(np.asarray(measured) - np.asarray(mean)) / np.maximum(np.asarray(std), 1e-12)
     ks = np.linspace(0, 4, 81)
     from scipy.stats import norm
 
-    b.plot(ks, [np.mean(z <= k) for k in ks], color=MODEL_COLORS["ensemble"], label="observed")
+    b.plot(ks, share_within(measured, mean, std, ks), color=MODEL_COLORS["ensemble"], label="observed")
     b.plot(ks, 2 * norm.cdf(ks) - 1, color="0.4", ls="--", label="if errors were Gaussian with that std")
     b.set(
         xlabel="interval half-width (ensemble standard deviations)",
