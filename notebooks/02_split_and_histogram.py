@@ -14,13 +14,11 @@
 #   and saves their rows, so that notebook 05 predicts exactly these.
 
 # %%
-import json
-
 import numpy as np
 import pandas as pd
 
-from helpers import data, files, plots, split, summaries
-from helpers.paths import OutputDir
+from helpers import data, plots, split, summaries
+from helpers.outputs import OutputDir
 
 plots.setup_style()
 
@@ -34,8 +32,8 @@ out_dir = "../outputs/default"  # output folder of an analysis, relative to note
 
 # %%
 out = OutputDir(out_dir)
-table = pd.read_csv(out.data / "dataset.csv", index_col="row_id")
-threshold = json.loads((out.data / "analysis.json").read_text())["threshold"]  # declared in notebook 01
+table = out.read_table("dataset", index_col="row_id")
+threshold = out.threshold  # declared in notebook 01
 print(f"{len(table)} rows, {table['composition'].nunique()} alloys from notebook 01; threshold {threshold:g} T")
 
 # %% [markdown]
@@ -54,8 +52,8 @@ if case_study_source:
 else:
     case_rows = pd.DataFrame(columns=data.TIDY_COLUMNS).rename_axis("row_id")
     case_report, case_file = pd.DataFrame(columns=data.REPORT_COLUMNS), ""
-files.write_csv(case_rows, out.data / "case_study.csv", index=True)
-files.write_csv(case_report, out.tables / "case_study_bad_rows.csv")
+out.write_table("case_study_rows", case_rows, index=True)
+out.write_table("case_study_bad_rows", case_report)
 print(
     f"case study: {len(case_rows)} rows, {case_rows['composition'].nunique()} alloys with Fe >= {case_min_fe:g} at.% "
     f"from {case_file or 'no source'}; {len(case_report)} rows of that file excluded or changed:"
@@ -89,7 +87,7 @@ fig.suptitle(
     f"(p = {similarity['ks_pvalue']:.2f})",
     y=1.03,
 )
-plots.save_fig(fig, "fig2_histograms", out.figures)
+out.save_figure("fig2", fig)
 
 # %% [markdown]
 # ## Saved for notebooks 03 to 06
@@ -97,8 +95,8 @@ plots.save_fig(fig, "fig2_histograms", out.figures)
 
 # %%
 saved = table[["composition"]].assign(set=side)
-saved.to_csv(out.data / "split.csv")
-pd.concat([counts, pd.DataFrame(similarity, index=["training vs test"])]).to_csv(out.tables / "split_summary.csv")
+out.write_table("split", saved, index=True)
+out.write_table("split_summary", pd.concat([counts, pd.DataFrame(similarity, index=["training vs test"])]), index=True)
 chosen = {
     "test_fraction": test_fraction,
     "seed": seed,
@@ -107,5 +105,5 @@ chosen = {
     "case_study_file": case_file,
     "case_min_fe": case_min_fe,
 }
-(out.data / "split.json").write_text(json.dumps(chosen, indent=1))
+out.write_json("split_parameters", chosen)
 chosen

@@ -9,14 +9,12 @@
 # many tries, not an unbiased estimate for new alloys; notebook 06 gives that estimate.
 
 # %%
-import json
-
 import numpy as np
 import pandas as pd
 from IPython.display import display
 
 from helpers import metrics, plots
-from helpers.paths import OutputDir
+from helpers.outputs import OutputDir
 from helpers.saved_models import load_saved_models
 
 plots.setup_style()
@@ -26,10 +24,10 @@ out_dir = "../outputs/default"  # output folder of an analysis, relative to note
 
 # %%
 out = OutputDir(out_dir)
-threshold = json.loads((out.data / "analysis.json").read_text())["threshold"]  # declared in notebook 01
-table = pd.read_csv(out.data / "dataset.csv", index_col="row_id")
-X = pd.read_parquet(out.data / "features.parquet")
-side = pd.read_csv(out.data / "split.csv", index_col="row_id")["set"]
+threshold = out.threshold  # declared in notebook 01
+table = out.read_table("dataset", index_col="row_id")
+X = out.read_parquet("features")
+side = out.read_table("split", index_col="row_id")["set"]
 test_ids = side.index[side == "test"]
 measured = table.loc[test_ids, "bs_tesla"].to_numpy()
 networks = load_saved_models(out.root).selected
@@ -49,7 +47,7 @@ print(
 
 # %%
 fig = plots.model_comparison(measured, predictions)
-plots.save_fig(fig, "fig4_parity_residuals", out.figures)
+out.save_figure("fig4", fig)
 for name, pred in predictions.items():
     res = pred - measured
     print(
@@ -66,7 +64,7 @@ for name, pred in predictions.items():
 counts = {name: metrics.confusion_counts(measured, pred, threshold) for name, pred in predictions.items()}
 display(pd.DataFrame(counts).T)
 fig = plots.threshold_quadrants(measured, predictions, threshold, counts)
-plots.save_fig(fig, "fig5_threshold_quadrants", out.figures)
+out.save_figure("fig5", fig)
 
 # %% [markdown]
 # ## Table 1
@@ -77,7 +75,7 @@ plots.save_fig(fig, "fig5_threshold_quadrants", out.figures)
 # %%
 table1 = pd.DataFrame({name: metrics.scores(measured, pred, threshold) for name, pred in predictions.items()}).T
 table1.index.name = "model"
-table1[metrics.METRIC_COLUMNS].to_csv(out.tables / "table1.csv")
+out.write_table("table1", table1[metrics.METRIC_COLUMNS], index=True)
 paper = pd.DataFrame(metrics.PAPER_TABLE1).T
 side_by_side = pd.concat(
     {"this analysis (our data)": table1[metrics.METRIC_COLUMNS], "paper (its own data)": paper[metrics.METRIC_COLUMNS]},
@@ -95,9 +93,9 @@ display(side_by_side.round(3))
 thresholds = np.round(np.arange(1.0, 1.8001, 0.05), 2)
 sweeps = {name: metrics.threshold_sweep(measured, pred, thresholds) for name, pred in predictions.items()}
 fig = plots.threshold_sweep(sweeps, threshold)
-plots.save_fig(fig, "04_threshold_sweep", out.figures)
+out.save_figure("threshold_sweep_figure", fig)
 sweep_table = pd.concat(sweeps, names=["model"]).reset_index(level=0)
-sweep_table.to_csv(out.tables / "threshold_sweep.csv", index=False)
+out.write_table("threshold_sweep", sweep_table)
 display(
     sweep_table.pivot(index="threshold", columns="model", values="f1")
     .join(sweeps["R2 best"].set_index("threshold")["n_high"])

@@ -19,12 +19,10 @@
 # ensemble; the tables below show by how much.
 
 # %%
-import json
-
 import pandas as pd
 
-from helpers import evaluation, files, plots, predict, summaries
-from helpers.paths import OutputDir
+from helpers import evaluation, plots, predict, summaries
+from helpers.outputs import OutputDir
 
 plots.setup_style()
 
@@ -33,9 +31,9 @@ out_dir = "../outputs/default"  # output folder of an analysis, relative to note
 
 # %%
 out = OutputDir(out_dir)
-training = pd.read_csv(out.data / "dataset.csv", index_col="row_id")
-cases = pd.read_csv(out.data / "case_study.csv", index_col="row_id")  # chosen by notebook 02
-chosen = json.loads((out.data / "split.json").read_text())
+training = out.read_table("dataset", index_col="row_id")
+cases = out.read_table("case_study_rows", index_col="row_id")  # chosen by notebook 02
+chosen = out.read_json("split_parameters")
 print(
     f"case study from {chosen['case_study_file']} ({chosen['case_study_source']}), Fe >= {chosen['case_min_fe']:g} "
     f"at.%: {len(cases)} rows, {cases['composition'].nunique()} alloys, Fe {cases['fe_at_pct'].min():g} to "
@@ -49,7 +47,7 @@ print(
 models = list(evaluation.MODEL_KEYS)  # ensemble, R2 best, F1 best
 predicted = predict.predict_table(cases, out.root)  # the same code as `python -m helpers.predict`
 result = summaries.case_study_table(cases, predicted)
-files.write_csv(result, out.tables / "case_study.csv")
+out.write_table("case_study", result)
 result.head(10).round(3)
 
 # %% [markdown]
@@ -83,7 +81,7 @@ summaries.outside_domain(result)
 
 # %%
 fig = plots.case_study(result, training, models)
-plots.save_fig(fig, "fig6_case_study", out.figures)
+out.save_figure("fig6", fig)
 
 # %% [markdown]
 # ## What the numbers say
@@ -97,5 +95,5 @@ plots.save_fig(fig, "fig6_case_study", out.figures)
 
 # %%
 errors = summaries.case_study_errors(result, training, models)
-errors.to_csv(out.tables / "case_study_summary.csv")
+out.write_table("case_study_summary", errors, index=True)
 errors.round(3)
