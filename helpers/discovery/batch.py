@@ -1,0 +1,70 @@
+"""The batch to make next: the best candidates by a rule, kept apart in composition, each beside its nearest
+measured alloy.
+
+Composition distance: half the L1 distance between at.% vectors, ``d(a, b) = sum_e |a_e - b_e| / 2`` in at.%. It is
+the amount of material (at.%) that must change element to turn one alloy into the other: 0 for the same composition,
+100 for alloys with no element in common; Fe84B16 to Fe83B16Cu1 is 1 at.%. The batch is greedy: take the best
+candidate, drop every candidate closer than ``min_distance`` to it (the same composition under another annealing
+treatment included), repeat until the batch is full or no candidate is left.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.spatial.distance import cdist
+
+from helpers.discovery.rules import ranking
+from helpers.domain import element_amounts
+
+MIN_DISTANCE_AT_PCT = 2.0
+NEAREST_COLUMNS = {
+    "composition": "nearest_composition",
+    "anneal_temp_K": "nearest_anneal_temp_K",
+    "anneal_time_s": "nearest_anneal_time_s",
+    "bs_tesla": "nearest_bs_tesla",
+}
+
+
+def composition_distance(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """(len(a) x len(b)) distances in at.%: half the L1 distance between the at.% vectors of the formulas."""
+    amounts = element_amounts(pd.concat([a, b], ignore_index=True))
+    vectors = amounts.to_numpy(float)
+    return cdist(vectors[: len(a)], vectors[len(a) :], metric="cityblock") / 2
+
+
+def diverse_batch(
+    rows: pd.DataFrame, scores: np.ndarray, batch_size: int = 10, min_distance: float = MIN_DISTANCE_AT_PCT
+) -> pd.DataFrame:
+    """The batch_size rows chosen greedily by score, no two closer than min_distance at.%; adds score and pick."""
+    if batch_size < 1 or min_distance < 0:
+        raise ValueError(f"batch_size must be at least 1 and min_distance at least 0, got {batch_size}, {min_distance}")
+    rows = rows.reset_index(drop=True)
+    order = ranking(scores)
+    unique = rows["composition"].drop_duplicates()
+    distance = pd.DataFrame(composition_distance(unique, unique), index=unique, columns=unique)
+    chosen: list[int] = []
+    for i in order:
+        formula = rows.at[i, "composition"]
+        if all(distance.at[formula, rows.at[j, "composition"]] >= min_distance for j in chosen):
+            chosen.append(int(i))
+        if len(chosen) == batch_size:
+            break
+    picked = rows.loc[chosen].assign(score=np.asarray(scores, float)[chosen], pick=np.arange(1, len(chosen) + 1))
+    return picked.reset_index(drop=True)
+
+
+def nearest_measured(batch: pd.DataFrame, training: pd.DataFrame) -> pd.DataFrame:
+    """The batch with its nearest training alloy: composition, treatment, measured Bs and distance (at.%).
+
+    Of the nearest composition's rows (its treatments), the one with the highest measured Bs is shown.
+    """
+    formulas = training["composition"].drop_duplicates().reset_index(drop=True)
+    distance = composition_distance(batch["composition"], formulas)
+    nearest = formulas.to_numpy()[distance.argmin(axis=1)]
+    best_rows = training.sort_values("bs_tesla", ascending=False).drop_duplicates("composition")
+    shown = best_rows.set_index("composition").reindex(nearest).reset_index()
+    shown = shown.reindex(columns=list(NEAREST_COLUMNS)).rename(columns=NEAREST_COLUMNS)
+    return pd.concat(
+        [batch.reset_index(drop=True), shown.assign(nearest_distance_at_pct=distance.min(axis=1).round(3))], axis=1
+    )

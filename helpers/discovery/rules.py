@@ -1,0 +1,90 @@
+"""Acquisition rules: one score per candidate row of a prediction table, higher = make it sooner.
+
+A prediction table has the columns the predict command and the screen write: ``bs_ensemble`` (ensemble mean, T),
+``ensemble_std``, ``bs_lower`` and ``bs_upper`` (the conformal interval) and ``interval_level`` (e.g. 0.9).
+
+Expected improvement and the probability of exceeding a target need a predictive distribution. Here it is a normal
+centred on ``bs_ensemble`` whose central ``interval_level`` interval is the conformal interval: its scale is the
+interval's half-width divided by the normal quantile ``z = norm.ppf(0.5 + level / 2)``. The larger of the two
+half-widths is used, because crepes clips the (otherwise symmetric) normalized interval to 0-2.5 T. A row whose
+interval is not finite (too few calibration rows for its level) gets no score (NaN), and ranks last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+PREDICTION_COLUMNS = ("bs_ensemble", "bs_lower", "bs_upper", "interval_level")
+RULES = ("random", "mean", "lower", "upper", "ei", "probability")
+
+
+def predictive_normal(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and scale (T) of the normal whose central interval_level interval is [bs_lower, bs_upper]."""
+    check_columns(rows)
+    mean = rows["bs_ensemble"].to_numpy(float)
+    half = np.maximum(rows["bs_upper"].to_numpy(float) - mean, mean - rows["bs_lower"].to_numpy(float))
+    z = norm.ppf(0.5 + rows["interval_level"].to_numpy(float) / 2)
+    scale = np.where(np.isfinite(half) & (half > 0), half / z, np.nan)
+    return mean, scale
+
+
+def expected_improvement(rows: pd.DataFrame, best: float | np.ndarray) -> np.ndarray:
+    """E[max(Bs - best, 0)] under the predictive normal (T); best (one or per row) is the best measured training Bs."""
+    mean, scale = predictive_normal(rows)
+    z = (mean - best) / scale
+    return scale * (z * norm.cdf(z) + norm.pdf(z))
+
+
+def exceed_probability(rows: pd.DataFrame, target: float | np.ndarray) -> np.ndarray:
+    """P(Bs >= target) under the predictive normal."""
+    mean, scale = predictive_normal(rows)
+    return norm.sf(target, loc=mean, scale=scale)
+
+
+def score(
+    rows: pd.DataFrame,
+    rule: str,
+    best: float | np.ndarray | None = None,
+    target: float | np.ndarray | None = None,
+    seed: int = 0,
+) -> np.ndarray:
+    """Scores (higher = better) of every row by a rule of RULES; ei needs best, probability needs target (T)."""
+    scorers: dict[str, Callable[[], np.ndarray]] = {
+        "random": lambda: np.random.default_rng(seed).random(len(rows)),
+        "mean": lambda: rows["bs_ensemble"].to_numpy(float),
+        "lower": lambda: rows["bs_lower"].to_numpy(float),
+        "upper": lambda: rows["bs_upper"].to_numpy(float),
+        "ei": lambda: expected_improvement(rows, _needed(best, "ei", "best")),
+        "probability": lambda: exceed_probability(rows, _needed(target, "probability", "target")),
+    }
+    if rule not in scorers:
+        raise ValueError(f"unknown rule {rule!r}: use one of {', '.join(RULES)}")
+    if rule != "random":
+        check_columns(rows)
+    return np.asarray(scorers[rule](), float)
+
+
+def ranking(scores: np.ndarray) -> np.ndarray:
+    """Row positions best first: highest score first, NaN last, ties in table order."""
+    scores = np.asarray(scores, float)
+    return np.lexsort((np.arange(len(scores)), -np.nan_to_num(scores, nan=-np.inf)))
+
+
+def check_columns(rows: pd.DataFrame) -> None:
+    """A prediction table needs PREDICTION_COLUMNS; say which are missing."""
+    missing = [c for c in PREDICTION_COLUMNS if c not in rows.columns]
+    if missing:
+        raise ValueError(
+            f"prediction table lacks column(s) {', '.join(missing)}: give the table the predict command or the "
+            "screen writes (bs_ensemble, bs_lower, bs_upper, interval_level)"
+        )
+
+
+def _needed(value: float | np.ndarray | None, rule: str, name: str) -> float | np.ndarray:
+    if value is None or not np.all(np.isfinite(value)):
+        raise ValueError(f"rule {rule!r} needs {name} (a finite Bs in T, one or one per row), got {value}")
+    return value

@@ -1,0 +1,222 @@
+"""Which alloy next (helpers.discovery): rules, the benchmark, simulated campaigns and the diverse batch."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import norm
+
+from helpers.discovery import batch, benchmark, campaign, ensemble, outcomes, real, rules
+
+
+def _predictions(mean, half, level=0.9):
+    mean, half = np.asarray(mean, float), np.asarray(half, float)
+    return pd.DataFrame(
+        {"bs_ensemble": mean, "ensemble_std": half / 2, "bs_lower": mean - half, "bs_upper": mean + half}
+    ).assign(interval_level=level)
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def test_the_predictive_normal_has_the_conformal_interval_as_its_central_interval():
+    rows = _predictions([1.5, 1.7], [0.2, 0.4], level=0.8)
+    mean, scale = rules.predictive_normal(rows)
+    low, high = norm.interval(0.8, loc=mean, scale=scale)
+    assert np.allclose(low, rows["bs_lower"]) and np.allclose(high, rows["bs_upper"])
+
+
+def test_expected_improvement_equals_the_expectation_of_the_gain():
+    rows = _predictions([1.6, 1.75, 1.9], [0.3, 0.1, 0.5])
+    mean, scale = rules.predictive_normal(rows)
+    integrated = [norm(m, s).expect(lambda x: max(x - 1.8, 0.0)) for m, s in zip(mean, scale, strict=True)]
+    assert np.allclose(rules.expected_improvement(rows, 1.8), integrated, atol=1e-6)
+
+
+def test_rules_order_as_their_names_say_and_bad_calls_are_refused():
+    rows = _predictions([1.5, 1.6], [0.4, 0.1])  # the first is lower but far more uncertain
+    assert rules.ranking(rules.score(rows, "mean"))[0] == 1
+    assert rules.ranking(rules.score(rows, "upper"))[0] == 0
+    assert rules.ranking(rules.score(rows, "probability", target=1.8))[0] == 0
+    assert rules.ranking([np.nan, 0.1, 0.5]).tolist() == [2, 1, 0]  # no score ranks last
+    with pytest.raises(ValueError, match="needs best"):
+        rules.score(rows, "ei")
+    with pytest.raises(ValueError, match="unknown rule 'best'"):
+        rules.score(rows, "best")
+    with pytest.raises(ValueError, match="lacks column"):
+        rules.score(rows.drop(columns="bs_upper"), "upper")
+
+
+# --------------------------------------------------------------------------- benchmark
+
+
+def _synthetic_table(n_alloys=120, rows_per_alloy=2, seed=0):
+    rng = np.random.default_rng(seed)
+    alloy = np.repeat([f"A{i}" for i in range(n_alloys)], rows_per_alloy)
+    measured = rng.normal(1.5, 0.2, len(alloy))
+    noisy = measured + rng.normal(0, 0.1, len(alloy))
+    return _predictions(noisy, np.full(len(alloy), 0.3)).assign(composition=alloy, measured=measured)
+
+
+def test_benchmark_puts_a_perfect_score_first_and_random_at_chance():
+    rows = _synthetic_table()
+    perfect = rows.assign(bs_ensemble=rows["measured"])  # the mean rule now ranks by the truth
+    result = benchmark.benchmark(perfect, high=1.7, best=1.8, rules=("random", "mean", "lower"), n_boot=200)
+    enrich = result[result["metric"] == "enrichment"].set_index(["rule", "share"])["value"]
+    share_high = (rows["measured"] >= 1.7).mean()
+    assert enrich[("mean", 0.1)] == pytest.approx(1 / share_high)  # fewer high rows than the top 10 %: all high
+    assert enrich[("mean", 0.1)] > enrich[("lower", 0.1)]
+    assert enrich[("random", 0.1)] == pytest.approx(1.0, abs=0.15)
+    assert enrich[("random", 0.2)] == pytest.approx(1.0, abs=0.15)
+    assert (result["low"] <= result["value"] + 1e-9).all() and (result["value"] <= result["high"] + 1e-9).all()
+    assert list(result.columns[:6]) == ["rule", "metric", "share", "value", "low", "high"]
+    assert benchmark.plot_enrichment(result).axes
+
+
+def test_the_bootstrap_resamples_alloys_so_clustered_hits_are_less_certain():
+    """Same rows and values; only the alloy key differs. Rows of one alloy move together, so a table whose high rows
+    sit in 3 alloys gives a wider interval than one whose high rows sit in 30."""
+    rows = _synthetic_table(n_alloys=60, rows_per_alloy=10, seed=1).sort_values("measured").reset_index(drop=True)
+    spread = rows.assign(composition=[f"A{i % 60}" for i in range(len(rows))])
+    clustered = rows.assign(composition=[f"A{i // 10}" for i in range(len(rows))])
+    widths = []
+    for table in (spread, clustered):
+        res = benchmark.benchmark(table, high=1.7, rules=("mean",), shares=(0.2,), n_boot=300)
+        part = res[res["metric"] == "precision"].iloc[0]
+        widths.append(part["high"] - part["low"])
+    assert widths[1] > 1.5 * widths[0]
+
+
+# --------------------------------------------------------------------------- campaigns
+
+
+def _pool(n_alloys=100, rows_per_alloy=3, seed=0):
+    rng = np.random.default_rng(seed)
+    composition = rng.random((n_alloys, 4))
+    alloy = np.repeat(np.arange(n_alloys), rows_per_alloy)
+    X = np.column_stack([composition[alloy], rng.random(len(alloy))])
+    y = 1 + composition[alloy] @ np.array([0.5, 0.3, -0.2, 0.1]) + 0.2 * X[:, 4] + rng.normal(0, 0.02, len(alloy))
+    return campaign.Pool.from_rows(X, y, alloy)
+
+
+def test_the_simulated_random_baseline_matches_its_expected_value():
+    pool = _pool(n_alloys=200, rows_per_alloy=1)
+    settings = campaign.Settings(n_campaigns=600, n_rounds=40, batch_size=5)
+    result = campaign.run(pool, rules=("random",), settings=settings)
+    per = outcomes.experiments_until(result)
+    n_good = int(pool.good(settings.top_share).sum())
+    n_candidates = pool.n_alloys - int(result.start[0].sum())
+    assert result.start.sum(axis=1).tolist() == [20] * 600 and not (result.start & pool.good(0.05)).any()
+    for goal, k in (("first good alloy", 1), ("half of the good alloys", (n_good + 1) // 2)):
+        part = per[per["goal"] == goal]
+        assert part["reached"].all()
+        expected = outcomes.expected_random_draws(n_candidates, n_good, k)
+        assert abs(part["experiments"].mean() - expected) < 3 * part["experiments"].std() / np.sqrt(len(part))
+
+
+def test_no_row_of_an_unrevealed_alloy_reaches_fitting():
+    pool = _pool(n_alloys=60)
+    settings = campaign.Settings(n_campaigns=3, n_rounds=4, n_members=4)
+    modelled = ("mean", "ei")
+    calls = []
+
+    def spy(X, y, train_masks, seeds):
+        calls.append((y.copy(), train_masks.copy()))
+        return ensemble.tree_fit_predict(X, y, train_masks, seeds)
+
+    result = campaign.run(pool, rules=("random", *modelled), fit_predict=spy, settings=settings)
+    assert len(calls) == settings.n_rounds  # one fit_predict call a round trains every model
+    for t, (y, masks) in enumerate(calls):
+        assert np.isnan(y[~masks.any(axis=0)]).all()
+        assert len(masks) == len(modelled) * settings.n_campaigns * settings.n_members
+        for i, mask in enumerate(masks):
+            rule = modelled[i // (settings.n_campaigns * settings.n_members)]
+            c = (i // settings.n_members) % settings.n_campaigns
+            revealed = result.start[c].copy()
+            revealed[result.made[rule][c, : t * settings.batch_size]] = True
+            assert not mask[~revealed[pool.alloy]].any(), f"round {t}, model {i} fits an unrevealed alloy"
+            assert mask.sum() < revealed[pool.alloy].sum()  # each member leaves some measured alloys out
+
+
+def test_an_oracle_beats_random_and_every_rule_shares_the_starting_sets():
+    pool = _pool(n_alloys=120)
+    settings = campaign.Settings(n_campaigns=20, n_rounds=8, n_members=3)
+
+    def oracle(X, y, train_masks, seeds):  # knows the truth: the test of the machinery, not of a model
+        return np.tile(pool.y, (len(train_masks), 1)) + 0.001 * np.arange(len(train_masks))[:, None]
+
+    result = campaign.run(pool, rules=("random", "mean"), fit_predict=oracle, settings=settings)
+    table = outcomes.summary(result).set_index(["rule", "goal"])
+    assert table.loc[("mean", "first good alloy"), "experiments"] == 1
+    assert table.loc[("mean", "first good alloy"), "acceleration_low"] > 1
+    assert table.loc[("random", "first good alloy"), "acceleration"] == 1
+    curves = outcomes.best_found(result)
+    assert (curves.groupby(["rule", "campaign"])["best_bs"].diff().dropna() >= 0).all()
+    assert outcomes.plot_best_found(curves, pool.value().max()).axes
+
+
+def test_a_learned_model_beats_random_and_the_harder_start_is_below_the_median():
+    pool = _pool(n_alloys=100)
+    settings = campaign.Settings(n_campaigns=8, n_rounds=6, n_members=6, start="below_median")
+    result = campaign.run(pool, rules=("random", "mean"), fit_predict=ensemble.tree_fit_predict, settings=settings)
+    assert (pool.value()[result.start.any(axis=0)] < np.median(pool.value())).all()
+    table = outcomes.summary(result).set_index(["rule", "goal"])
+    assert table.loc[("mean", "first good alloy"), "acceleration"] > 1.5
+    with pytest.raises(ValueError, match="need a fit_predict"):
+        campaign.run(pool, rules=("mean",), settings=settings)
+
+
+# --------------------------------------------------------------------------- the batch
+
+
+def test_the_distance_is_half_the_l1_distance_in_at_pct():
+    d = batch.composition_distance(pd.Series(["Fe84B16", "Fe80B20"]), pd.Series(["Fe83B16Cu1", "Co50Ni50"]))
+    assert d.round(6).tolist() == [[1.0, 100.0], [4.0, 100.0]]
+
+
+def test_the_batch_obeys_its_diversity_rule_and_shows_the_nearest_measured_alloy():
+    rng = np.random.default_rng(3)
+    formulas = [f"Fe{80 + a:g}B{12 - a - b:g}Si{5 + b:g}Cu{3:g}" for a in np.arange(0, 4, 0.5) for b in range(3)]
+    rows = pd.DataFrame({"composition": np.repeat(formulas, 2), "anneal_temp_K": 700.0})
+    scores = rng.random(len(rows))
+    chosen = batch.diverse_batch(rows, scores, batch_size=6, min_distance=1.5)
+    d = batch.composition_distance(chosen["composition"], chosen["composition"])
+    assert (d[~np.eye(len(chosen), dtype=bool)] >= 1.5).all()
+    assert chosen.at[0, "score"] == scores.max() and chosen["pick"].tolist() == list(range(1, len(chosen) + 1))
+    training = pd.DataFrame(
+        {
+            "composition": ["Fe80B12Si5Cu3", "Fe80B12Si5Cu3", "Fe85B10Si5"],
+            "anneal_temp_K": [650.0, 700.0, np.nan],
+            "anneal_time_s": [600.0, 600.0, np.nan],
+            "bs_tesla": [1.6, 1.65, 1.5],
+        }
+    )
+    shown = batch.nearest_measured(chosen, training)
+    first = shown[shown["composition"] == "Fe80B12Si5Cu3"]
+    assert first.empty or (first["nearest_distance_at_pct"] == 0).all() and (first["nearest_bs_tesla"] == 1.65).all()
+    expected = batch.composition_distance(chosen["composition"], pd.Series(["Fe80B12Si5Cu3", "Fe85B10Si5"])).min(1)
+    assert np.allclose(shown["nearest_distance_at_pct"], expected.round(3))
+
+
+# --------------------------------------------------------------------------- an analysis folder
+
+
+def test_the_real_benchmark_reads_an_analysis_folder_and_says_what_is_missing(tmp_path, capsys):
+    from helpers.paths import OutputDir
+
+    out = OutputDir(tmp_path / "analysis").create()
+    assert real.main(["--analysis", str(out.root)]) == 2
+    assert "neither outer_predictions.csv" in capsys.readouterr().err
+    rows = _synthetic_table(n_alloys=40)
+    dataset = pd.DataFrame({"composition": ["Fe80B20", "Fe84B16"], "bs_tesla": [1.6, 1.75]}).rename_axis("row_id")
+    dataset.to_csv(out.data / "dataset.csv")
+    dataset.assign(set=["train", "test"]).to_csv(out.data / "split.csv")
+    rows.rename(columns={"bs_ensemble": "pred_ensemble"}).assign(status="ok").to_csv(out.tables / "case_study.csv")
+    table = real.run(out, highs=(1.7,), n_boot=50)
+    assert set(table["rule"]) == set(rules.RULES) and (out.tables / "discovery_benchmark.csv").is_file()
+    assert (out.figures / "discovery_enrichment_case_1.7.png").is_file()
