@@ -17,6 +17,7 @@ from IPython.display import display
 
 from helpers import metrics, plots
 from helpers.paths import OutputDir
+from helpers.plots import paper_figures
 from helpers.saved_models import load_saved_models
 
 plots.setup_style()
@@ -48,7 +49,7 @@ print(
 # panels (c) and (d).
 
 # %%
-fig = plots.model_comparison(measured, predictions)
+fig = paper_figures.model_comparison(measured, predictions)
 plots.save_fig(fig, "fig4_parity_residuals", out.figures)
 for name, pred in predictions.items():
     res = pred - measured
@@ -65,7 +66,7 @@ for name, pred in predictions.items():
 # %%
 counts = {name: metrics.confusion_counts(measured, pred, threshold) for name, pred in predictions.items()}
 display(pd.DataFrame(counts).T)
-fig = plots.threshold_quadrants(measured, predictions, threshold, counts)
+fig = paper_figures.threshold_quadrants(measured, predictions, threshold, counts)
 plots.save_fig(fig, "fig5_threshold_quadrants", out.figures)
 
 # %% [markdown]
@@ -94,7 +95,7 @@ display(side_by_side.round(3))
 # %%
 thresholds = np.round(np.arange(1.0, 1.8001, 0.05), 2)
 sweeps = {name: metrics.threshold_sweep(measured, pred, thresholds) for name, pred in predictions.items()}
-fig = plots.threshold_sweep(sweeps, threshold)
+fig = paper_figures.threshold_sweep(sweeps, threshold)
 plots.save_fig(fig, "04_threshold_sweep", out.figures)
 sweep_table = pd.concat(sweeps, names=["model"]).reset_index(level=0)
 sweep_table.to_csv(out.tables / "threshold_sweep.csv", index=False)

@@ -25,6 +25,7 @@ import pandas as pd
 
 from helpers import evaluation, files, plots, predict, summaries
 from helpers.paths import OutputDir
+from helpers.plots import paper_figures
 
 plots.setup_style()
 
@@ -82,7 +83,7 @@ summaries.outside_domain(result)
 # errors of the three models.
 
 # %%
-fig = plots.case_study(result, training, models)
+fig = paper_figures.case_study(result, training, models)
 plots.save_fig(fig, "fig6_case_study", out.figures)
 
 # %% [markdown]
