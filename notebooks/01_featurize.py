@@ -20,6 +20,7 @@ from IPython.display import display
 
 from helpers import data, features, files, plots, sources, summaries
 from helpers.paths import OutputDir
+from helpers.plots import paper_figures
 
 plots.setup_style()
 
@@ -84,7 +85,7 @@ else:
 # %%
 print(table["bs_tesla"].describe().round(3).to_string())
 print(f"rows with Bs >= {threshold} T: {(table['bs_tesla'] >= threshold).mean():.0%}")
-fig = plots.bs_distribution(table, threshold)
+fig = paper_figures.bs_distribution(table, threshold)
 plots.save_fig(fig, "01_bs_distribution", out.figures)
 
 # %% [markdown]

@@ -19,6 +19,7 @@ import pandas as pd
 
 from helpers import data, plots, split, summaries
 from helpers.outputs import OutputDir
+from helpers.plots import paper_figures
 
 plots.setup_style()
 
@@ -81,7 +82,7 @@ counts
 similarity = split.distribution_similarity(train["bs_tesla"], test["bs_tesla"])
 print(f"KS statistic {similarity['ks_statistic']:.3f}, p-value {similarity['ks_pvalue']:.2f}")
 bins = np.arange(0.0, 2.05, 0.1)
-fig = plots.split_histograms(table["bs_tesla"], train["bs_tesla"], test["bs_tesla"], bins)
+fig = paper_figures.split_histograms(table["bs_tesla"], train["bs_tesla"], test["bs_tesla"], bins)
 fig.suptitle(
     f"{split_mode} split, seed {seed}: KS statistic {similarity['ks_statistic']:.3f} "
     f"(p = {similarity['ks_pvalue']:.2f})",

@@ -30,6 +30,7 @@ from helpers import evaluation, network, plots, repeated_training, saved_models
 from helpers.features import FeatureSpec
 from helpers.metrics import METRIC_COLUMNS, scores
 from helpers.paths import OutputDir
+from helpers.plots import paper_figures
 
 plots.setup_style()
 
@@ -106,7 +107,7 @@ runs.describe().loc[["mean", "std", "min", "max"]].drop(columns=["run", "seed"])
 # while R² averages over every alloy.
 
 # %%
-fig = plots.metric_boxplots(runs)
+fig = paper_figures.metric_boxplots(runs)
 plots.save_fig(fig, "fig3a_boxplots", out.figures)
 
 # %% [markdown]
@@ -117,7 +118,7 @@ plots.save_fig(fig, "fig3a_boxplots", out.figures)
 # %%
 best = evaluation.best_runs(runs)
 display(runs.set_index("run").loc[list(best.values())].assign(model=list(best)).set_index("model").round(3))
-fig = plots.r2_f1_scatter(runs, best["R2 best"], best["F1 best"])
+fig = paper_figures.r2_f1_scatter(runs, best["R2 best"], best["F1 best"])
 plots.save_fig(fig, "fig3b_r2_vs_f1", out.figures)
 
 # %% [markdown]

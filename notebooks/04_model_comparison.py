@@ -15,6 +15,7 @@ from IPython.display import display
 
 from helpers import metrics, plots
 from helpers.outputs import OutputDir
+from helpers.plots import paper_figures
 from helpers.saved_models import load_saved_models
 
 plots.setup_style()
@@ -46,7 +47,7 @@ print(
 # panels (c) and (d).
 
 # %%
-fig = plots.model_comparison(measured, predictions)
+fig = paper_figures.model_comparison(measured, predictions)
 out.save_figure("fig4", fig)
 for name, pred in predictions.items():
     res = pred - measured
@@ -63,7 +64,7 @@ for name, pred in predictions.items():
 # %%
 counts = {name: metrics.confusion_counts(measured, pred, threshold) for name, pred in predictions.items()}
 display(pd.DataFrame(counts).T)
-fig = plots.threshold_quadrants(measured, predictions, threshold, counts)
+fig = paper_figures.threshold_quadrants(measured, predictions, threshold, counts)
 out.save_figure("fig5", fig)
 
 # %% [markdown]
@@ -92,7 +93,7 @@ display(side_by_side.round(3))
 # %%
 thresholds = np.round(np.arange(1.0, 1.8001, 0.05), 2)
 sweeps = {name: metrics.threshold_sweep(measured, pred, thresholds) for name, pred in predictions.items()}
-fig = plots.threshold_sweep(sweeps, threshold)
+fig = paper_figures.threshold_sweep(sweeps, threshold)
 out.save_figure("threshold_sweep_figure", fig)
 sweep_table = pd.concat(sweeps, names=["model"]).reset_index(level=0)
 out.write_table("threshold_sweep", sweep_table)

@@ -23,6 +23,7 @@ import pandas as pd
 
 from helpers import evaluation, plots, predict, summaries
 from helpers.outputs import OutputDir
+from helpers.plots import paper_figures
 
 plots.setup_style()
 
@@ -80,7 +81,7 @@ summaries.outside_domain(result)
 # errors of the three models.
 
 # %%
-fig = plots.case_study(result, training, models)
+fig = paper_figures.case_study(result, training, models)
 out.save_figure("fig6", fig)
 
 # %% [markdown]

@@ -28,6 +28,7 @@ from IPython.display import display
 
 from helpers import evaluation, files, metrics, network, plots, split, summaries
 from helpers.paths import OutputDir
+from helpers.plots import uncertainty_figures
 
 plots.setup_style()
 
@@ -104,7 +105,7 @@ base_per_fold = pd.concat([r.baselines.assign(fold=k) for k, r in enumerate(resu
 baselines = evaluation.summarize(base_per_fold, ["model"]).sort_values("r2_mean", ascending=False)
 baselines.to_csv(out.tables / "baselines.csv", index=False)
 display(baselines.set_index("model")[shown].round(3))
-fig = plots.baseline_bars(baselines)
+fig = uncertainty_figures.baseline_bars(baselines)
 plots.save_fig(fig, "06_baselines", out.figures)
 
 # %% [markdown]
@@ -123,7 +124,7 @@ calib = pd.DataFrame([r.calibration for r in results])
 calib.index.name = "fold"
 calib.to_csv(out.tables / "calibration_folds.csv")
 pooled = pd.concat([r.ensemble for r in results])
-fig = plots.calibration(pooled["measured"], pooled["mean"], pooled["std"])
+fig = uncertainty_figures.calibration(pooled["measured"], pooled["mean"], pooled["std"])
 plots.save_fig(fig, "06_calibration", out.figures)
 pooled_row = pd.DataFrame([metrics.coverage(pooled["measured"], pooled["mean"], pooled["std"])], index=["pooled"])
 pd.concat([calib, pooled_row]).round(3)
@@ -162,7 +163,7 @@ coverage[(coverage["category"] != "all") & (coverage["level"] == 0.9)].pivot(
 ).round(3)
 
 # %%
-fig = plots.interval_coverage(coverage[coverage["category"] == "all"])
+fig = uncertainty_figures.interval_coverage(coverage[coverage["category"] == "all"])
 plots.save_fig(fig, "06_interval_coverage", out.figures)
 
 # %% [markdown]
@@ -181,7 +182,7 @@ files.write_csv(domain_table, out.tables / "domain_errors.csv")
 domain_table.round(3)
 
 # %%
-fig = plots.error_against_difficulty(pooled)
+fig = uncertainty_figures.error_against_difficulty(pooled)
 plots.save_fig(fig, "06_error_vs_difficulty", out.figures)
 
 # %% [markdown]

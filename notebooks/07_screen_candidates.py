@@ -20,6 +20,8 @@ import pandas as pd
 
 from helpers import plots, screening
 from helpers.paths import OutputDir
+from helpers.plots import screening_figures
+from helpers.retrospective import retrospective
 
 plots.setup_style()
 
@@ -36,7 +38,7 @@ grid = {
     "Nb": [0, 3],
     "step": 0.5,
     "balance": "Fe",
-}  # at.%, step, and the balance element (100 minus the others)
+}  # at.%, step, and the balance element (100 minus the others), as screening.DEFAULT_GRID
 anneal_temp_K = 773.0  # annealing of grid candidates (K), 0 or None for as-quenched
 anneal_time_s = 3600.0  # annealing time of grid candidates (s)
 max_candidates = 20000  # at most this many candidates (a seeded uniform sample of a larger grid)
@@ -113,7 +115,7 @@ top.head(15).round(3)
 # screen moves beyond what was measured, the numbers become extrapolations.
 
 # %%
-fig = screening.plot_density(result, training, threshold)
+fig = screening_figures.plot_density(result, training, threshold)
 plots.save_fig(fig, "07_screen_bs_vs_fe", out.figures)
 
 # %% [markdown]
@@ -124,7 +126,7 @@ plots.save_fig(fig, "07_screen_bs_vs_fe", out.figures)
 
 # %%
 result.pareto.round(3).to_csv(out.tables / "screen_pareto.csv", index=False)
-fig = screening.plot_pareto(result, threshold)
+fig = screening_figures.plot_pareto(result, threshold)
 plots.save_fig(fig, "07_screen_pareto", out.figures)
 
 # %% [markdown]
@@ -133,7 +135,7 @@ plots.save_fig(fig, "07_screen_pareto", out.figures)
 # high-Bs candidates sit.
 
 # %%
-fig = screening.plot_map(result)
+fig = screening_figures.plot_map(result)
 plots.save_fig(fig, "07_screen_map", out.figures)
 
 # %% [markdown]
@@ -146,9 +148,11 @@ plots.save_fig(fig, "07_screen_map", out.figures)
 # and Fe-rich (a narrow Bs range), so both numbers are rough.
 
 # %%
-cases, measured = screening.case_study_candidates(out.tables / "case_study.csv")
+cases, measured, bad_rows = screening.case_study_candidates(out.tables / "case_study.csv")  # checked as every candidate
 scored = screening.score_on(client, cases, out.root)
-retro, ranked = screening.retrospective(scored, measured)
+retro, ranked = retrospective(scored, measured)
+if len(bad_rows):
+    print(f"{len(bad_rows)} case-study rows excluded or changed by the candidate checks:\n{bad_rows.to_string()}")
 retro.to_csv(out.tables / "screen_retrospective.csv", index=False)
 retro.T
 

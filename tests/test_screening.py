@@ -40,13 +40,23 @@ def test_grid_enumerates_every_valid_point_once_inside_its_ranges():
 
 
 def test_grid_sample_is_capped_deterministic_and_lazy():
-    grid = screening.Grid.from_parameter(screening.default_grid())
+    grid = screening.Grid.from_parameter(screening.DEFAULT_GRID)
     first = np.concatenate(list(grid.chunks(300, max_candidates=1000)))
     again = np.concatenate(list(grid.chunks(1000, max_candidates=1000)))
     assert len(first) == 1000 and np.array_equal(first, again)  # chunking does not change the sample
     np.testing.assert_allclose(first.sum(axis=1), 100.0)
     assert grid.count() > 100_000  # the sample is needed
     assert isinstance(grid.chunks(10), type(x for x in ()))  # a generator, nothing built up front
+
+
+def test_notebook_07_declares_the_default_grid_of_the_library():
+    """The literal grid in 07's parameters cell (so that -p grid '{...}' works) is DEFAULT_GRID, entry for entry."""
+    import ast
+
+    import papermill
+
+    declared = papermill.inspect_notebook(str(PROJECT_ROOT / "notebooks" / "07_screen_candidates.ipynb"))
+    assert ast.literal_eval(declared["grid"]["default"]) == screening.DEFAULT_GRID
 
 
 def test_grid_parameter_mistakes_are_refused_in_one_line():
@@ -85,7 +95,7 @@ def test_a_candidate_csv_with_a_bad_row_reports_it_and_scores_the_rest(tiny_run,
         "Fe83.314159Si4.123B8.563P4,773,3600\n"  # long decimals: rounded
         "Fe82B12Si6,,\n"
     )
-    todo = screening.plan(str(path), screening.default_grid(), max_candidates=100, chunk_size=2)
+    todo = screening.plan(str(path), screening.DEFAULT_GRID, max_candidates=100, chunk_size=2)
     report = todo.report.set_index("source_row")
     assert report.loc[3, "action"] == "excluded"
     rounded = report.loc[[4]]

@@ -1,34 +1,13 @@
-"""Figures: one function saves every figure; one function per figure of the paper."""
+"""The figures of notebooks 01 to 05: the paper's figures 2 to 6, the Bs distribution and the threshold sweep."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from helpers.metrics import share_within
-
-BS_LABEL = "Bs (T)"
-MODEL_COLORS = {"R2 best": "#1f77b4", "F1 best": "#d62728", "ensemble": "#2ca02c", "measured": "black"}
-
-
-def setup_style() -> None:
-    """One consistent look for every notebook."""
-    sns.set_theme(context="notebook", style="whitegrid", font_scale=0.95)
-    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 150, "savefig.bbox": "tight"})
-
-
-def save_fig(fig: plt.Figure, name: str, figures_dir: Path) -> None:
-    """Save a figure as figures_dir/name.png.
-
-    Returns None, so that a notebook cell ending with save_fig(...) shows the figure and no path echo.
-    """
-    path = Path(figures_dir) / f"{name}.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+from helpers.plots.style import BS_LABEL, MODEL_COLORS
 
 
 def bs_distribution(table: pd.DataFrame, threshold: float = 1.4) -> plt.Figure:
@@ -182,6 +161,15 @@ def case_study(cases: pd.DataFrame, training: pd.DataFrame, models: list[str]) -
     a = fig.add_subplot(grid[0, :])
     b = fig.add_subplot(grid[1, :2])
     c = fig.add_subplot(grid[1, 2])
+    _case_panel_a(a, cases, models)
+    _case_panel_b(b, cases, training)
+    _case_panel_c(c, cases, models)
+    fig.tight_layout()
+    return fig
+
+
+def _case_panel_a(a: plt.Axes, cases: pd.DataFrame, models: list[str]) -> None:
+    """Fig. 6a: measured range and mean, the interval and each model's mean prediction per alloy."""
     cols = ["measured", *[f"pred_{_key(n)}" for n in models]]
     per_alloy = cases.groupby(["fe_at_pct", "composition"])[cols].agg(["mean", "min", "max"]).sort_index().reset_index()
     x = np.arange(len(per_alloy))
@@ -226,6 +214,10 @@ def case_study(cases: pd.DataFrame, training: pd.DataFrame, models: list[str]) -
         "ordered by Fe content",
     )
     a.legend(ncol=3, loc="lower left", fontsize=8)
+
+
+def _case_panel_b(b: plt.Axes, cases: pd.DataFrame, training: pd.DataFrame) -> None:
+    """Fig. 6b: measured Bs against Fe, the training data and the case-study alloys."""
     b.scatter(training["fe_at_pct"], training["bs_tesla"], s=14, color="0.6", alpha=0.7, label="training database")
     b.scatter(
         cases["fe_at_pct"], cases["measured"], s=22, color="#9467bd", marker="D", alpha=0.8, label="case-study alloys"
@@ -239,6 +231,10 @@ def case_study(cases: pd.DataFrame, training: pd.DataFrame, models: list[str]) -
     )
     b.set(xlabel="Fe (at.%)", ylabel=f"measured {BS_LABEL}", title="(b) measured Bs against Fe content")
     b.legend(loc="lower right")
+
+
+def _case_panel_c(c: plt.Axes, cases: pd.DataFrame, models: list[str]) -> None:
+    """Fig. 6c: box plots of the percentage errors per model."""
     long = pd.concat([pd.DataFrame({"model": name, "error": cases[f"pct_error_{_key(name)}"]}) for name in models])
     sns.boxplot(
         data=long,
@@ -254,8 +250,6 @@ def case_study(cases: pd.DataFrame, training: pd.DataFrame, models: list[str]) -
     sns.stripplot(data=long, x="model", y="error", ax=c, color="0.2", size=3, alpha=0.6)
     c.axhline(0, color="0.3", lw=1)
     c.set(xlabel="", ylabel="percentage error (%)", title="(c) 100 (predicted - measured) / measured, per row")
-    fig.tight_layout()
-    return fig
 
 
 def _key(name: str) -> str:
@@ -279,110 +273,4 @@ def threshold_sweep(sweeps: dict[str, pd.DataFrame], threshold: float) -> plt.Fi
     axes[0].set_ylabel("score on the test set")
     axes[0].legend(loc="lower left")
     fig.tight_layout()
-    return fig
-
-
-def calibration(measured: np.ndarray, mean: np.ndarray, std: np.ndarray) -> plt.Figure:
-    """Ensemble uncertainty: |error| against predicted standard deviation, and the coverage of k-sigma intervals."""
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
-    err = np.abs(np.asarray(measured) - np.asarray(mean))
-    a.scatter(std, err, s=16, alpha=0.7, color=MODEL_COLORS["ensemble"])
-    top = 1.05 * max(float(np.max(std)), float(np.max(err)) / 2, 1e-3)
-    for k, ls in ((1, "--"), (2, ":")):
-        a.plot([0, top], [0, k * top], color="0.4", ls=ls, label=f"|error| = {k} std")
-    a.set(
-        xlabel="ensemble standard deviation (T)",
-        ylabel="|measured - ensemble mean| (T)",
-        title="(a) error against predicted uncertainty",
-    )
-    a.legend()
-    ks = np.linspace(0, 4, 81)
-    from scipy.stats import norm
-
-    b.plot(ks, share_within(measured, mean, std, ks), color=MODEL_COLORS["ensemble"], label="observed")
-    b.plot(ks, 2 * norm.cdf(ks) - 1, color="0.4", ls="--", label="if errors were Gaussian with that std")
-    b.set(
-        xlabel="interval half-width (ensemble standard deviations)",
-        ylabel="share of test rows inside",
-        title="(b) coverage of mean ± k std",
-        ylim=(0, 1.02),
-    )
-    b.legend(loc="lower right")
-    fig.tight_layout()
-    return fig
-
-
-def baseline_bars(summary: pd.DataFrame, metrics_shown: tuple[str, ...] = ("r2", "rmse", "f1")) -> plt.Figure:
-    """Bar chart of mean test scores over the outer folds with standard-deviation error bars, per model."""
-    fig, axes = plt.subplots(1, len(metrics_shown), figsize=(5 * len(metrics_shown), 0.45 * len(summary) + 1.5))
-    labels = {
-        "r2": "R²",
-        "rmse": "RMSE (T)",
-        "mae": "MAE (T)",
-        "f1": "F1",
-        "precision": "precision",
-        "recall": "recall",
-    }
-    y = np.arange(len(summary))
-    colors = ["#2ca02c" if m.startswith("ANN") else "0.6" for m in summary["model"]]
-    for ax, metric in zip(np.atleast_1d(axes), metrics_shown, strict=False):
-        ax.barh(y, summary[f"{metric}_mean"], xerr=summary[f"{metric}_std"], color=colors, capsize=3)
-        ax.set_yticks(y, summary["model"] if ax is np.atleast_1d(axes)[0] else [""] * len(y))
-        ax.invert_yaxis()
-        ax.set(xlabel=f"{labels[metric]} (mean ± std over folds)", title=labels[metric])
-        if metric == "r2":
-            ax.set_xlim(left=min(0.0, float((summary["r2_mean"] - summary["r2_std"]).min()) - 0.05))
-    fig.tight_layout()
-    return fig
-
-
-def interval_coverage(table: pd.DataFrame) -> plt.Figure:
-    """Observed against nominal coverage per method (from intervals.coverage_table), and mean width per method."""
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
-    colors = {"conformal, normalized": MODEL_COLORS["ensemble"], "conformal, plain": "#9467bd"}
-    for method, part in table.groupby("method", sort=False):
-        color = colors.get(method, "0.45")
-        a.plot(part["level"], part["coverage"], marker="o", color=color, label=method)
-        b.plot(part["level"], part["mean_width_T"], marker="o", color=color, label=method)
-    lo = min(0.5, float(table["coverage"].min()) - 0.05)
-    a.plot([lo, 1], [lo, 1], color="0.3", ls="--", lw=1, label="calibrated (observed = nominal)")
-    a.set(
-        xlabel="nominal coverage",
-        ylabel="observed coverage on outer test alloys",
-        xlim=(lo, 1),
-        ylim=(lo, 1),
-        title="(a) do the intervals cover what they promise?",
-    )
-    a.legend(loc="upper left", fontsize=8)
-    b.set(xlabel="nominal coverage", ylabel="mean interval width (T)", title="(b) width: narrower is better")
-    fig.tight_layout()
-    return fig
-
-
-def error_against_difficulty(rows: pd.DataFrame) -> plt.Figure:
-    """|error| of the ensemble against the difficulty (domain score), in-domain and out-of-domain rows apart."""
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    err = (rows["mean"] - rows["measured"]).abs()
-    for inside, color, label in (
-        (True, MODEL_COLORS["ensemble"], "inside the domain"),
-        (False, "#d62728", "outside the domain"),
-    ):
-        part = rows["in_domain"].astype(bool) == inside
-        ax.scatter(
-            rows.loc[part, "difficulty"],
-            err[part],
-            s=16,
-            alpha=0.7,
-            color=color,
-            label=f"{label} (n = {part.sum()}, MAE {err[part].mean():.3f} T)",
-        )
-    bins = pd.qcut(rows["difficulty"], 8, duplicates="drop")
-    binned = err.groupby(bins, observed=True).mean()
-    ax.plot([b.mid for b in binned.index], binned.to_numpy(), color="black", marker="s", label="mean |error| per bin")
-    ax.set(
-        xlabel="difficulty: neighbours' out-of-bag |error| + ensemble std (T)",
-        ylabel="|measured - ensemble mean| (T)",
-        title="Error against the domain score, outer test alloys",
-    )
-    ax.legend(fontsize=8)
     return fig
