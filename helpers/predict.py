@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
 from pathlib import Path
 
@@ -281,9 +282,9 @@ def _predict_chunks(chunks, saved, level: float, source: Path, writer) -> dict[s
     from tqdm import tqdm  # the text bar (tqdm.auto warns when ipywidgets is absent)
 
     total = count_data_lines(source)
-    shown = {} if total >= PROGRESS_MIN_ROWS else {"disable": True}  # TQDM_DISABLE=1 silences it as well
+    quiet = total < PROGRESS_MIN_ROWS or os.environ.get("TQDM_DISABLE", "").lower() in ("1", "true", "yes")
     tally = dict.fromkeys(("predicted", "refused", "excluded", "clipped"), 0)
-    with tqdm(total=total, unit="rows", desc="predicting", file=sys.stderr, **shown) as bar:
+    with tqdm(total=total, unit="rows", desc="predicting", file=sys.stderr, disable=quiet) as bar:
         for ds in chunks:
             for bad in ds.report.itertuples():
                 bar.write(f"{bad.action}: {source}, row {bad.source_row}: {bad.column} = {bad.value!r}: {bad.reason}")
