@@ -285,16 +285,20 @@ def _predict_chunks(chunks, saved, level: float, source: Path, writer) -> dict[s
     quiet = total < PROGRESS_MIN_ROWS or os.environ.get("TQDM_DISABLE", "").lower() in ("1", "true", "yes")
     tally = dict.fromkeys(("predicted", "refused", "excluded", "clipped"), 0)
     with tqdm(total=total, unit="rows", desc="predicting", file=sys.stderr, disable=quiet) as bar:
+
+        def say(line: str) -> None:  # on standard error, above the bar
+            bar.write(line, file=sys.stderr)
+
         for ds in chunks:
             for bad in ds.report.itertuples():
-                bar.write(f"{bad.action}: {source}, row {bad.source_row}: {bad.column} = {bad.value!r}: {bad.reason}")
+                say(f"{bad.action}: {source}, row {bad.source_row}: {bad.column} = {bad.value!r}: {bad.reason}")
             tally["excluded"] += int((ds.report["action"] == "excluded").sum())
             if not ds.table.empty:
                 if tally["predicted"] == 0 and (note := ignored_annealing_note(ds.table, saved.spec.feature_set)):
-                    bar.write(note)
+                    say(note)
                 result = predict_table(ds.table, saved=saved, level=level, cache_dir=None).round(ROUNDED)
                 for row in result[result["status"] != "ok"].itertuples():
-                    bar.write(f"{source}, row {row.source_row}: {row.composition}: {row.status}")
+                    say(f"{source}, row {row.source_row}: {row.composition}: {row.status}")
                 writer.write(result)
                 tally["predicted"] += len(result)
                 tally["refused"] += int((result["status"] != "ok").sum())

@@ -3,6 +3,7 @@ columns and UTF-32 are named, nothing is normalized or clipped without a word, a
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 
@@ -231,7 +232,7 @@ def test_predict_csv_works_chunk_by_chunk_and_writes_the_same_table(tiny_run, tm
     written = pd.read_csv(out, keep_default_na=False, na_values=[""])
     assert written["source_row"].tolist() == list(range(2, 9))
     pd.testing.assert_frame_equal(
-        written[["bs_ensemble", "bs_lower"]], whole[["bs_ensemble", "bs_lower"]].reset_index(drop=True)
+        written[["bs_ensemble", "bs_lower"]], whole[["bs_ensemble", "bs_lower"]].reset_index(drop=True).astype(float)
     )
     assert "interval_clipped" in written.columns
 
@@ -280,3 +281,12 @@ def test_the_benchmark_runs_on_a_small_file(tiny_run, capsys):
     assert bench.main(["--rows", "20", "--analysis", str(tiny_run)]) == 0
     out = capsys.readouterr().out
     assert "rows_per_s:" in out and "peak_memory_mb:" in out
+
+
+def test_predicted_rows_on_standard_output_stay_a_clean_csv(tiny_run, tmp_path, capsys):
+    src = tmp_path / "a.csv"
+    src.write_text("composition\nFe80B20\nFe80D20\nFe75Si15B10\n")
+    assert predict.main(["--csv", str(src), "--analysis", str(tiny_run)]) == predict.EXIT_BAD_ROWS
+    captured = capsys.readouterr()
+    assert pd.read_csv(io.StringIO(captured.out))["source_row"].tolist() == [2, 4]
+    assert "row 3" in captured.err and "deuterium" in captured.err
