@@ -11,19 +11,21 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from pymatgen.core import Element
 
-from helpers.files import FileProblem, read_table
+from helpers.files import FileProblem, RawTable, iter_table, read_table, write_csv
 from helpers.paths import resolve
 from helpers.sources import fetch
 from helpers.validation import (
     ANNEAL_TEMP_RANGE_K,
     ANNEAL_TIME_RANGE_S,
     BS_MAX_TESLA,
+    DUP_KEY_SEPARATOR,
     REPORT_COLUMNS,
     TIDY_COLUMNS,
     BadRowError,
@@ -41,6 +43,7 @@ __all__ = [
     "Dataset",
     "canonical_formula",
     "load_dataset",
+    "iter_user_csv",
     "load_source",
     "read_user_csv",
     "unseen_rows",
@@ -92,7 +95,7 @@ def _element_columns(columns: list[str]) -> list[str]:
 
 
 def _dup_keys(frame: pd.DataFrame) -> pd.Series:
-    return frame.astype(str).agg("\x1f".join, axis=1)
+    return frame.astype(str).agg(DUP_KEY_SEPARATOR.join, axis=1)
 
 
 def read_wang2018(path: Path, strict: bool = False) -> Dataset:
@@ -154,6 +157,24 @@ def read_user_csv(path: str | Path, strict: bool = False, with_target: bool = Tr
         raw = read_table(path)
     except FileProblem as exc:
         raise DataValidationError(str(exc)) from None
+    return _user_dataset(raw, path, strict, with_target)
+
+
+def iter_user_csv(path: str | Path, chunk_rows: int = 2000, with_target: bool = False) -> Iterator[Dataset]:
+    """read_user_csv in chunks of ``chunk_rows`` rows (exact duplicates are found across chunks); bounded memory."""
+    path, seen = resolve(path), {}
+    chunks = iter_table(path, chunk_rows)
+    while True:
+        try:
+            raw = next(chunks, None)
+        except FileProblem as exc:
+            raise DataValidationError(str(exc)) from None
+        if raw is None:
+            return
+        yield _user_dataset(raw, path, False, with_target, seen)
+
+
+def _user_dataset(raw: RawTable, path: Path, strict: bool, with_target: bool, seen: dict | None = None) -> Dataset:
     _require_columns(raw.frame, USER_REQUIRED if with_target else ["composition"], path)
     ragged = pd.DataFrame(
         [
@@ -175,7 +196,7 @@ def read_user_csv(path: str | Path, strict: bool = False, with_target: bool = Tr
         raise BadRowError(f"{path}, row {first['source_row']}: {first['reason']}")
     ignored = [c for c in raw.frame.columns if c not in USER_REQUIRED + USER_OPTIONAL]
     ds = frame_to_dataset(
-        raw.frame, path, strict=strict, with_target=with_target, ignored=ignored, line_numbers=raw.line_numbers
+        raw.frame, path, strict, with_target, ignored=ignored, line_numbers=raw.line_numbers, seen_rows=seen
     )
     ds.report = (
         pd.concat([ragged, ds.report]).sort_values("source_row", kind="stable").reset_index(drop=True)
@@ -194,6 +215,7 @@ def frame_to_dataset(
     with_target: bool = True,
     ignored: list[str] | None = None,
     line_numbers: list[int] | None = None,
+    seen_rows: dict | None = None,
 ) -> Dataset:
     """Validate a frame in the user-file layout (all cells as read) into a Dataset."""
     empty = pd.Series("", index=frame.index)
@@ -211,7 +233,7 @@ def frame_to_dataset(
             "dup_key": _dup_keys(frame),
         }
     )
-    table, report = validate(raw, str(path), Path(path).stem, strict, with_target=with_target)
+    table, report = validate(raw, str(path), Path(path).stem, strict, with_target=with_target, seen_rows=seen_rows)
     notes = [f"columns not used: {', '.join(ignored)}"] if ignored else []
     return Dataset(Path(path).stem, Path(path), table, report, rows_read=len(frame), notes=notes)
 
@@ -232,13 +254,26 @@ def load_source(name: str, strict: bool = False) -> Dataset:
     return PARSERS[name](fetch(name), strict=strict)
 
 
-def load_dataset(dataset: str = "default", strict: bool = False) -> Dataset:
-    """The training data: 'default' (the Wang database), a manifest source name, or a path to a user file."""
+def load_dataset(dataset: str = "default", strict: bool = False, bad_rows: Path | None = None) -> Dataset:
+    """The training data: 'default' (the Wang database), a manifest source name, or a path to a user file.
+
+    The report of excluded and changed rows is written to ``bad_rows`` when given; with no usable row left, a
+    DataValidationError says so in one line (after the report is written).
+    """
     if dataset == "default":
         dataset = DEFAULT_DATASET
-    if dataset in PARSERS:
-        return load_source(dataset, strict=strict)
-    return read_user_csv(dataset, strict=strict)
+    ds = load_source(dataset, strict=strict) if dataset in PARSERS else read_user_csv(dataset, strict=strict)
+    if bad_rows is not None:
+        write_csv(ds.report, bad_rows)
+    if ds.table.empty:
+        raise DataValidationError(no_usable_row(ds, bad_rows))
+    return ds
+
+
+def no_usable_row(ds: Dataset, report: Path | str | None) -> str:
+    """The one line that says a file has no usable row, and where the reasons are."""
+    where = f"; the reasons are in {report}" if report else ""
+    return f"{ds.file}: no row is usable (all {ds.rows_read} rows were excluded){where}"
 
 
 def unseen_rows(candidates: pd.DataFrame, training: pd.DataFrame, min_fe_at_pct: float = 0.0) -> pd.DataFrame:
@@ -282,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
         _print_check(ds)
     except BrokenPipeError:  # `check FILE | head`: the reader has gone; leave quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if ds.table.empty:
+        print(f"error: {no_usable_row(ds, 'the report above')}", file=sys.stderr)
+        return 1
     return 0
 
 

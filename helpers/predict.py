@@ -7,24 +7,28 @@ Each prediction leads with the ensemble (the mean of all trained runs) and its c
 (helpers/intervals.py, 90 % by default, --level to change), then the R2-best and F1-best networks, the ensemble's
 standard deviation and a domain flag with its reasons (helpers/domain.py). Without an annealing temperature an
 alloy is taken as as-quenched. A prediction outside the physically possible range (0 to 2.5 T), or for an alloy that
-is not Fe-based, is refused with its reason and a non-zero exit code (3), never printed as a result.
+is not Fe-based, is refused with its reason and a non-zero exit code (3), never printed as a result. A bound cut
+to that range is said (column interval_clipped). A --csv file is read, predicted and written in chunks of
+CHUNK_ROWS rows (memory stays bounded; progress on standard error for long files; the output appears at the end).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from helpers.data import DataValidationError, frame_to_dataset, read_user_csv
+from helpers.data import DataValidationError, frame_to_dataset, iter_user_csv
 from helpers.evaluation import SELECTED_MODELS
-from helpers.files import FileProblem, check_output_path, write_csv
+from helpers.files import CsvWriter, FileProblem, check_output_path, count_data_lines, safe_for_spreadsheet
 from helpers.intervals import DEFAULT_LEVEL, check_level
 from helpers.paths import FEATURE_CACHE, PROJECT_ROOT, resolve
-from helpers.validation import BS_MAX_TESLA
+from helpers.validation import BS_MAX_TESLA, TEMP_WITHOUT_TIME
 
 DEFAULT_ANALYSIS = PROJECT_ROOT / "outputs" / "default"
 FE_BASED_MIN_AT_PCT = 50.0  # the models were trained on Fe-based alloys only; below this Fe is not the base
@@ -39,6 +43,7 @@ OUTPUT_COLUMNS = [
     "ensemble_std",
     *INTERVAL_COLUMNS,
     "interval_level",
+    "interval_clipped",
     "in_domain",
     "domain_notes",
     "difficulty",
@@ -47,6 +52,8 @@ OUTPUT_COLUMNS = [
 ENSEMBLE_LABEL = "all training runs"
 ROUNDED = dict.fromkeys([*PREDICTED_COLUMNS, "ensemble_std", *INTERVAL_COLUMNS, "difficulty"], 4)
 EXIT_BAD_ROWS, EXIT_ERROR, EXIT_REFUSED, EXIT_INTERRUPTED = 1, 2, 3, 130
+CHUNK_ROWS = 1000  # rows of a --csv file read, featurized, predicted and written at a time (bounds the memory)
+PROGRESS_MIN_ROWS = 2 * CHUNK_ROWS  # a shorter file is done in seconds: no progress bar
 
 
 class PredictionError(RuntimeError):
@@ -80,12 +87,36 @@ def predictions(table: pd.DataFrame, X: pd.DataFrame, saved, level: float = DEFA
     difficulty = saved.calibration.difficulty(saved.ensemble.scaler.x(X), out["ensemble_std"].to_numpy())
     bounds = saved.calibration.interval(out["bs_ensemble"].to_numpy(), difficulty, level)
     out["bs_lower"], out["bs_upper"], out["interval_level"] = bounds[:, 0], bounds[:, 1], level
+    out["interval_clipped"] = clipped_bounds(bounds[:, 0], bounds[:, 1])
     flags = saved.domain.check(table, difficulty)
     out["in_domain"], out["domain_notes"], out["difficulty"] = flags["in_domain"], flags["domain_notes"], difficulty
     out["status"] = [_refusal(row, fe) for (_, row), fe in zip(out.iterrows(), table["fe_at_pct"], strict=True)]
     refused = out["status"] != "ok"
-    out.loc[refused, [*PREDICTED_COLUMNS, "ensemble_std", *INTERVAL_COLUMNS]] = np.nan  # never shown as a result
-    return out[OUTPUT_COLUMNS]
+    out.loc[refused, [*PREDICTED_COLUMNS, "ensemble_std", *INTERVAL_COLUMNS, "interval_clipped"]] = np.nan
+    return out[OUTPUT_COLUMNS]  # a refused row is never shown with a number
+
+
+def clipped_bounds(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Per interval, which bound was cut to the physical range 0 to 2.5 T: 'no', 'lower', 'upper' or 'both'."""
+    low, high = np.asarray(lower) <= 0.0, np.asarray(upper) >= BS_MAX_TESLA
+    return np.select([low & high, low, high], ["both", "lower", "upper"], "no").astype(object)
+
+
+def level_text(level: float) -> str:
+    """An interval level as given, in percent: 0.9 -> '90%', 0.999 -> '99.9%'."""
+    return f"{100 * float(level):.10g}%"
+
+
+def clipped_note(row: pd.Series) -> str | None:
+    """A note when an interval bound was cut to the physical range (the interval reaches beyond what is possible)."""
+    which = row["interval_clipped"]
+    if which not in ("lower", "upper", "both"):
+        return None
+    bound = {"lower": "lower bound was", "upper": "upper bound was", "both": "two bounds were"}[which]
+    return (
+        f"note: the {bound} cut to the physical range 0 to {BS_MAX_TESLA:g} T; at {level_text(row['interval_level'])} "
+        "the interval reaches beyond it (a lower level gives an interval inside)"
+    )
 
 
 def _refusal(row: pd.Series, fe_at_pct: float) -> str:
@@ -115,7 +146,8 @@ def ignored_annealing_note(table: pd.DataFrame, feature_set: str) -> str | None:
     return None
 
 
-def _single(formula: str, temp: float | None, time: float | None) -> pd.DataFrame:
+def _single(formula: str, temp: float | None, time: float | None) -> tuple[pd.DataFrame, list[str]]:
+    """The tidy row of a formula from the command line, and a note per change made to it (rescaled, rounded)."""
     frame = pd.DataFrame(
         {
             "composition": [formula],
@@ -124,7 +156,10 @@ def _single(formula: str, temp: float | None, time: float | None) -> pd.DataFram
         },
         dtype=str,
     )
-    return frame_to_dataset(frame, Path("<command line>"), strict=True, with_target=False).table
+    ds = frame_to_dataset(frame, Path("<command line>"), strict=True, with_target=False)
+    changed = ds.report[ds.report["action"] == "normalized"]
+    notes = [f"note: {formula} was normalized to {ds.table['composition'].iloc[0]}: {r}" for r in changed["reason"]]
+    return ds.table, notes
 
 
 def _show(row: pd.Series, folder: Path) -> str:
@@ -136,8 +171,9 @@ def _show(row: pd.Series, folder: Path) -> str:
     return "\n".join(
         [
             f"{row['composition']} ({treatment}); models from {folder}",
-            f"Bs = {row['bs_ensemble']:.3f} T (ensemble of {ENSEMBLE_LABEL}), {row['interval_level']:.0%} interval "
-            f"{row['bs_lower']:.3f} to {row['bs_upper']:.3f} T; ensemble std {row['ensemble_std']:.3f} T",
+            f"Bs = {row['bs_ensemble']:.3f} T (ensemble of {ENSEMBLE_LABEL}), "
+            f"{level_text(row['interval_level'])} interval {row['bs_lower']:.3f} to {row['bs_upper']:.3f} T; "
+            f"ensemble std {row['ensemble_std']:.3f} T",
             f"single networks: R2 best {row['bs_r2_best']:.3f} T, F1 best {row['bs_f1_best']:.3f} T (on new alloys the "
             "ensemble is the one to trust: notebook 06)",
             f"domain: {'inside' if row['in_domain'] else 'OUTSIDE'}"
@@ -182,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print("interrupted; nothing was written", file=sys.stderr)
+        print("interrupted; no output file was written", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
@@ -191,50 +227,101 @@ def main(argv: list[str] | None = None) -> int:
 def _predict_one(args: argparse.Namespace, folder: Path) -> int:
     from helpers.saved_models import load_saved_models
 
-    if (args.anneal_time is None) != (args.anneal_temp is None):
-        raise PredictionError("--anneal-temp and --anneal-time go together (omit both for as-quenched)")
-    table = _single(args.formula, args.anneal_temp, args.anneal_time)
+    if args.anneal_temp is not None and args.anneal_time is None:
+        raise PredictionError(f"--anneal-temp without --anneal-time: {TEMP_WITHOUT_TIME}")
+    if args.anneal_time is not None and args.anneal_temp is None:
+        raise PredictionError("--anneal-time without --anneal-temp: give both (or neither, for as-quenched)")
+    check_level(args.level)
+    table, notes = _single(args.formula, args.anneal_temp, args.anneal_time)
     saved = load_saved_models(folder)
     if note := ignored_annealing_note(table, saved.spec.feature_set):
-        print(note, file=sys.stderr)
+        notes.append(note)
     row = predict_table(table, saved=saved, level=args.level).iloc[0]
+    for note in notes:
+        print(note, file=sys.stderr)
     if row["status"] != "ok":
         print(f"{row['composition']}: {row['status']}", file=sys.stderr)
         return EXIT_REFUSED
     print(_show(row, folder))
+    if note := clipped_note(row):
+        print(note, file=sys.stderr)
     return 0
 
 
 def _predict_csv(args: argparse.Namespace, folder: Path) -> int:
+    """Read, check, predict and write the file in chunks of CHUNK_ROWS rows: memory stays bounded at any length."""
     from helpers.saved_models import load_saved_models
 
-    source = resolve(args.csv)
-    out = resolve(args.out) if args.out else None
+    source, out = resolve(args.csv), resolve(args.out) if args.out else None
+    check_level(args.level)
     if out is not None:
-        check_output_path(out, [source], force=args.force)
-    ds = read_user_csv(source, with_target=False)
-    for bad in ds.report.itertuples():
+        check_output_path(out, [source], force=args.force, analysis=folder)
+    with CsvWriter(out) if out is not None else _StdoutWriter() as writer:  # a folder not writable fails here
+        chunks = iter_user_csv(source, CHUNK_ROWS, with_target=False)
+        first = next(chunks)  # a problem with the whole file shows before the models load
+        saved = load_saved_models(folder)
+        tally = _predict_chunks(itertools.chain([first], chunks), saved, args.level, source, writer)
+        if tally["predicted"] == 0:
+            raise PredictionError(f"{source}: no row can be predicted")
+        if out is not None:
+            writer.commit()
+            print(f"{writer.rows} rows written to {out}", file=sys.stderr)
+    if tally["clipped"]:
         print(
-            f"{bad.action}: {source}, row {bad.source_row}: {bad.column} = {bad.value!r}: {bad.reason}", file=sys.stderr
+            f"note: an interval bound was cut to the physical range 0 to {BS_MAX_TESLA:g} T in "
+            f"{tally['clipped']} row(s) (column interval_clipped)",
+            file=sys.stderr,
         )
-    if ds.table.empty:
-        raise PredictionError(f"{source}: no row can be predicted")
-    saved = load_saved_models(folder)
-    if note := ignored_annealing_note(ds.table, saved.spec.feature_set):
-        print(note, file=sys.stderr)
-    result = predict_table(ds.table, saved=saved, level=args.level).round(ROUNDED)
-    for row in result[result["status"] != "ok"].itertuples():
-        print(f"{source}, row {row.source_row}: {row.composition}: {row.status}", file=sys.stderr)
-    if out is not None:
-        write_csv(result, out)
-        print(f"{len(result)} rows written to {out}", file=sys.stderr)
-    else:
-        from helpers.files import safe_for_spreadsheet
-
-        safe_for_spreadsheet(result).to_csv(sys.stdout, index=False)
-    if (result["status"] != "ok").any():
+    if tally["refused"]:
         return EXIT_REFUSED
-    return EXIT_BAD_ROWS if (ds.report["action"] == "excluded").any() else 0
+    return EXIT_BAD_ROWS if tally["excluded"] else 0
+
+
+def _predict_chunks(chunks, saved, level: float, source: Path, writer) -> dict[str, int]:
+    """Predict and write every chunk; report bad and refused rows as they come; counts of what happened."""
+    from tqdm import tqdm  # the text bar (tqdm.auto warns when ipywidgets is absent)
+
+    total = count_data_lines(source)
+    quiet = total < PROGRESS_MIN_ROWS or os.environ.get("TQDM_DISABLE", "").lower() in ("1", "true", "yes")
+    tally = dict.fromkeys(("predicted", "refused", "excluded", "clipped"), 0)
+    with tqdm(total=total, unit="rows", desc="predicting", file=sys.stderr, disable=quiet) as bar:
+
+        def say(line: str) -> None:  # on standard error, above the bar
+            bar.write(line, file=sys.stderr)
+
+        for ds in chunks:
+            for bad in ds.report.itertuples():
+                say(f"{bad.action}: {source}, row {bad.source_row}: {bad.column} = {bad.value!r}: {bad.reason}")
+            tally["excluded"] += int((ds.report["action"] == "excluded").sum())
+            if not ds.table.empty:
+                if tally["predicted"] == 0 and (note := ignored_annealing_note(ds.table, saved.spec.feature_set)):
+                    say(note)
+                result = predict_table(ds.table, saved=saved, level=level, cache_dir=None).round(ROUNDED)
+                for row in result[result["status"] != "ok"].itertuples():
+                    say(f"{source}, row {row.source_row}: {row.composition}: {row.status}")
+                writer.write(result)
+                tally["predicted"] += len(result)
+                tally["refused"] += int((result["status"] != "ok").sum())
+                tally["clipped"] += int(result["interval_clipped"].isin(["lower", "upper", "both"]).sum())
+            bar.update(ds.rows_read)
+    return tally
+
+
+class _StdoutWriter:
+    """The CsvWriter interface on standard output: rows are printed as they are predicted."""
+
+    rows = 0
+
+    def write(self, frame: pd.DataFrame) -> None:
+        safe_for_spreadsheet(frame).to_csv(sys.stdout, index=False, header=self.rows == 0)
+        sys.stdout.flush()
+        self.rows += len(frame)
+
+    def __enter__(self) -> _StdoutWriter:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        return None
 
 
 if __name__ == "__main__":

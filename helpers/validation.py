@@ -8,17 +8,19 @@ the file, the row as a spreadsheet numbers it, the column, the value and the rea
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
-import warnings
 from collections.abc import Callable
-from functools import cache
 
 import numpy as np
 import pandas as pd
-from pymatgen.core import Composition, Element
+from pymatgen.core import Composition
 
 from helpers.files import FileProblem
+from helpers.formulas import DECIMALS, atomic_percent, canonical_formula, formula_problem, no_data_elements
+
+__all__ = ["CHECKS", "atomic_percent", "canonical_formula", "validate"]
 
 TIDY_COLUMNS = [
     "composition",
@@ -39,8 +41,9 @@ BS_MAX_TESLA = 2.5
 ANNEAL_TEMP_RANGE_K = (290.0, 1500.0)
 ANNEAL_TIME_RANGE_S = (0.0, 30 * 24 * 3600.0)
 SUM_TOLERANCE_AT_PCT = 1.0
-DECIMALS = 3  # amounts are written to 0.001 at.%
-ISOTOPES = {"D": "deuterium", "T": "tritium"}  # pymatgen reads these as hydrogen
+DUP_KEY_SEPARATOR = "\x1f"  # joins the cells of a row into the key exact_duplicates compares
+BS_TOO_HIGH = f"Bs above {BS_MAX_TESLA:g} T (no bulk material reaches that)"
+TEMP_WITHOUT_TIME = "annealing temperature given without a time; give both (or neither, for as-quenched)"
 
 
 class BadRowError(FileProblem):
@@ -60,34 +63,31 @@ def problems(index, column: str | pd.Series, value, reason: str | pd.Series, act
 
 def exact_duplicates(work: pd.DataFrame) -> Problems:
     """A row identical in every source column to an earlier one is excluded, pointing at the first."""
-    first = work.groupby("dup_key")["source_row"].transform("first")
-    dup = work.index[work["dup_key"].duplicated()]
-    return problems(dup, "(whole row)", "", [f"exact duplicate of row {first[i]}" for i in dup])
+    seen = work.attrs.get("seen_rows")  # a file read in chunks: digest of each earlier row -> its row number
+    digest = work["dup_key"].map(lambda key: hashlib.blake2b(key.encode(), digest_size=12).digest())
+    first = work.groupby(digest)["source_row"].transform("first")
+    dup = digest.duplicated()
+    if seen is not None:
+        earlier = digest.map(seen)
+        first, dup = earlier.fillna(first).astype(int), dup | earlier.notna()
+        seen.update(zip(digest[~dup], work["source_row"][~dup], strict=True))
+    shown = work.loc[dup, "dup_key"].map(_row_text)
+    return problems(work.index[dup], "(whole row)", shown, [f"exact duplicate of row {first[i]}" for i in shown.index])
+
+
+def _row_text(dup_key: str) -> str:
+    """The cells of a row as a reader would type them: its non-empty cells, comma-separated."""
+    return ",".join(c for c in dup_key.split(DUP_KEY_SEPARATOR) if c.strip() and c != "nan")
 
 
 def formula_parses(work: pd.DataFrame) -> Problems:
     """The composition must parse into known elements (D and T are isotopes, not elements; no unknown symbol)."""
     if "formula" not in work:
         return problems([], "", "", "")
-    found = [(i, reason) for i, text in work["formula"].items() if (reason := _formula_problem(text))]
+    found = [(i, reason) for i, text in work["formula"].items() if (reason := formula_problem(text))]
     return problems(
         [i for i, _ in found], "composition", [work.at[i, "formula"] for i, _ in found], [r for _, r in found]
     )
-
-
-def _formula_problem(text: object) -> str | None:
-    if not isinstance(text, str) or not text.strip():
-        return "missing composition"
-    for symbol in re.findall(r"[A-Z][a-z]*", text):
-        if symbol in ISOTOPES:
-            return f"'{symbol}' is {ISOTOPES[symbol]}, read as hydrogen; write H if you mean hydrogen"
-        if not Element.is_valid_symbol(symbol):
-            return f"unknown element(s) {symbol}"
-    try:
-        comp = Composition(text.strip(), strict=True)
-    except Exception as exc:  # pymatgen raises ValueError, KeyError or its own errors
-        return f"unparsable formula ({exc})"
-    return None if len(comp) else "unparsable formula (no elements)"
 
 
 def amounts_read(work: pd.DataFrame) -> Problems:
@@ -135,14 +135,6 @@ def elements_have_data(work: pd.DataFrame) -> Problems:
     )
 
 
-@cache
-def no_data_elements() -> frozenset[str]:
-    """Elements for which pymatgen lacks the atomic-orbital data that matminer's AtomicOrbitals needs."""
-    with warnings.catch_warnings():  # pymatgen warns once per element it has no data for: that is the point here
-        warnings.simplefilter("ignore")
-        return frozenset(Element.from_Z(z).symbol for z in range(1, 119) if not Element.from_Z(z).atomic_orbitals)
-
-
 def amounts_sum_to_100(work: pd.DataFrame) -> Problems:
     """Amounts must sum to 100 ± 1 at.%; a small deviation is rescaled to 100 and reported."""
     total = work["amounts"].map(lambda a: sum(a.values()))
@@ -175,7 +167,7 @@ def amounts_resolvable(work: pd.DataFrame) -> Problems:
     """Amounts are kept to 0.001 at.%: a trace below that is refused, and rounding that changes a value is reported."""
     found = []
     for i, amounts in work["amounts"].items():
-        pct = _percent(amounts)
+        pct = atomic_percent(amounts)
         lost = [el for el, v in pct.items() if 0 < v and round(v, DECIMALS) == 0]
         written = re.findall(r"[A-Z][a-z]*", work.at[i, "formula"]) if "formula" in work else []
         zero = sorted(set(written) - {el for el, v in amounts.items() if v > 0})  # pymatgen drops 'Cu0' quietly
@@ -212,24 +204,13 @@ def amounts_resolvable(work: pd.DataFrame) -> Problems:
 
 def bs_in_range(work: pd.DataFrame) -> Problems:
     """Bs must be a finite number in (0, 2.5] T (no bulk material exceeds about 2.45 T)."""
-    if not work.attrs.get("with_target", True):
+    if not work.attrs.get("with_target", True) or work.empty:
         return problems([], "", "", "")
     bs = pd.to_numeric(work["bs"], errors="coerce")
-    empty = work["bs"].map(_is_empty)
-    reason = pd.Series(
-        np.select(
-            [empty, bs.isna(), ~np.isfinite(bs.fillna(0)), bs <= 0, bs > BS_MAX_TESLA],
-            [
-                "missing Bs",
-                "non-numeric Bs",
-                "non-finite Bs",
-                "non-positive Bs",
-                f"Bs above {BS_MAX_TESLA:g} T (no bulk material reaches that)",
-            ],
-            "",
-        ),
-        index=work.index,
-    )
+    empty = work["bs"].map(_is_empty).astype(bool)
+    tests = (empty, bs.isna(), ~np.isfinite(bs.fillna(0)), bs <= 0, bs > BS_MAX_TESLA)
+    reasons = ["missing Bs", "non-numeric Bs", "non-finite Bs", "non-positive Bs", BS_TOO_HIGH]
+    reason = pd.Series(np.select([t.to_numpy(bool) for t in tests], reasons, ""), index=work.index)
     bad = reason != ""
     return problems(work.index[bad], "bs_tesla", work.loc[bad, "bs"], reason[bad])
 
@@ -238,13 +219,13 @@ def annealing_plausible(work: pd.DataFrame) -> Problems:
     """Annealing temperature and time are empty (as-quenched) or finite numbers in physically plausible ranges."""
     found = []
     for i, row in work.iterrows():
-        reason = _anneal_problem(row)
+        reason = _anneal_problem(row, time_required=not work.attrs.get("with_target", True))
         if reason:
             found.append((i, *reason))
     return problems([f[0] for f in found], [f[1] for f in found], [f[2] for f in found], [f[3] for f in found])
 
 
-def _anneal_problem(row: pd.Series) -> tuple[str, object, str] | None:
+def _anneal_problem(row: pd.Series, time_required: bool) -> tuple[str, object, str] | None:
     for key, label, (lo, hi), unit in (
         ("anneal_temp", "anneal_temp_K", ANNEAL_TEMP_RANGE_K, "K"),
         ("anneal_time", "anneal_time_s", ANNEAL_TIME_RANGE_S, "s"),
@@ -272,6 +253,8 @@ def _anneal_problem(row: pd.Series) -> tuple[str, object, str] | None:
             )
     if _is_empty(row["anneal_temp"]) and not _is_empty(row["anneal_time"]):
         return "anneal_temp_K", row["anneal_temp"], "annealing time given without a temperature"
+    if time_required and _is_empty(row["anneal_time"]) and not _is_empty(row["anneal_temp"]):
+        return "anneal_time_s", row["anneal_time"], TEMP_WITHOUT_TIME
     return None
 
 
@@ -297,11 +280,16 @@ def validate(
     strict: bool = False,
     element_columns: list[str] | None = None,
     with_target: bool = True,
+    seen_rows: dict | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run every check in CHECKS; return the tidy table and the report of excluded and changed rows."""
+    """Run every check in CHECKS; return the tidy table and the report of excluded and changed rows.
+
+    Alloys to predict (no target) need a time with a temperature: a filled-in time is no measurement of that alloy.
+    ``seen_rows`` (one dict per file) finds exact duplicates across the chunks of a file read in parts.
+    """
     work = raw.copy()
     work["amounts"] = None
-    work.attrs.update(element_columns=element_columns, with_target=with_target)
+    work.attrs.update(element_columns=element_columns, with_target=with_target, seen_rows=seen_rows)
     found = []
     for check in CHECKS:
         result = check(work)
@@ -322,7 +310,7 @@ def validate(
 
 
 def _tidy(work: pd.DataFrame, source: str) -> pd.DataFrame:
-    pct = work["amounts"].map(_percent)
+    pct = work["amounts"].map(atomic_percent)
     temp = pd.to_numeric(work["anneal_temp"].where(~work["anneal_temp"].map(_is_empty)), errors="coerce")
     time = pd.to_numeric(work["anneal_time"].where(~work["anneal_time"].map(_is_empty)), errors="coerce")
     bs = pd.to_numeric(work["bs"], errors="coerce") if work.attrs.get("with_target", True) else np.nan
@@ -344,18 +332,6 @@ def _tidy(work: pd.DataFrame, source: str) -> pd.DataFrame:
     table = table.reset_index(drop=True)
     table.index.name = "row_id"
     return table
-
-
-def canonical_formula(amounts: dict[str, float]) -> str:
-    """Formula in at.% (sum 100, 0.001 at.% resolution), Fe first, then by decreasing amount: 'Fe73.5Si13.5B9Nb3Cu1'."""
-    pct = {el: round(v, DECIMALS) for el, v in _percent(amounts).items() if round(v, DECIMALS) > 0}
-    order = sorted(pct, key=lambda el: (el != "Fe", -pct[el], el))
-    return "".join(f"{el}{pct[el]:g}" for el in order)
-
-
-def _percent(amounts: dict[str, float]) -> dict[str, float]:
-    total = sum(amounts.values())
-    return {el: 100.0 * v / total for el, v in amounts.items() if v > 0}
 
 
 def _written(row: pd.Series) -> str:

@@ -49,7 +49,7 @@ display(sources.sources_table()[["role", "license", "citation"]])
 # the publication the row comes from) and `source_row` (the row number in the source file, header = row 1).
 
 # %%
-ds = data.load_dataset(dataset, strict=strict)
+ds = data.load_dataset(dataset, strict=strict, bad_rows=out.tables / "bad_rows.csv")  # stops if no row is usable
 table = ds.table
 print(f"{ds.file}")
 for note in ds.notes:
@@ -71,8 +71,7 @@ display(table.head())
 # predictions for as-quenched (amorphous, unannealed) alloys, the population of the paper, rest on very little.
 
 # %%
-files.write_csv(ds.report, out.tables / "bad_rows.csv")
-if ds.report.empty:
+if ds.report.empty:  # written to tables/bad_rows.csv by load_dataset
     print("No row was excluded or changed.")
 else:
     display(ds.report.drop(columns="file"))

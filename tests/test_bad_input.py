@@ -72,10 +72,10 @@ def test_a_folder_and_an_unreadable_file_are_named_as_such(tmp_path, monkeypatch
     locked = tmp_path / "locked.csv"
     locked.write_text(HEADER)
 
-    def denied(self):
+    def denied(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    monkeypatch.setattr(Path, "open", denied)  # root may read any file: the refusal is simulated
     with pytest.raises(DataValidationError, match="permission denied"):
         read_user_csv(locked)
 

@@ -1,0 +1,55 @@
+"""Composition text: is it a formula of known elements, its at.% (the project's one rule), its canonical form."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from functools import cache
+
+from pymatgen.core import Composition, Element
+
+DECIMALS = 3  # amounts are written to 0.001 at.%
+ISOTOPES = {"D": "deuterium", "T": "tritium"}  # pymatgen reads these as hydrogen
+# How spreadsheets and pandas write an empty cell: "NaN" would otherwise parse as Na + N ("Na" alone is sodium)
+MISSING_SPELLINGS = {"nan", "na", "n/a", "#n/a", "null", "none", "missing", "-", "--", "?"}
+
+
+def formula_problem(text: object) -> str | None:
+    """None, or why a composition text is not a formula of known elements (D and T, unknown symbols, empty)."""
+    if not isinstance(text, str) or not text.strip():
+        return "missing composition"
+    if text.strip().lower() in MISSING_SPELLINGS and text.strip() != "Na":
+        return f"missing composition (written as '{text.strip()}', a spelling of an empty cell)"
+    for symbol in re.findall(r"[A-Z][a-z]*", text):
+        if symbol in ISOTOPES:
+            return f"'{symbol}' is {ISOTOPES[symbol]}, read as hydrogen; write H if you mean hydrogen"
+        if not Element.is_valid_symbol(symbol):
+            return f"unknown element(s) {symbol}"
+    try:
+        comp = Composition(text.strip(), strict=True)
+    except Exception as exc:  # pymatgen raises ValueError, KeyError or its own errors
+        return f"unparsable formula ({exc})"
+    return None if len(comp) else "unparsable formula (no elements)"
+
+
+@cache
+def no_data_elements() -> frozenset[str]:
+    """Elements for which pymatgen lacks the atomic-orbital data that matminer's AtomicOrbitals needs."""
+    with warnings.catch_warnings():  # pymatgen warns once per element it has no data for: that is the point here
+        warnings.simplefilter("ignore")
+        return frozenset(Element.from_Z(z).symbol for z in range(1, 119) if not Element.from_Z(z).atomic_orbitals)
+
+
+def canonical_formula(amounts: dict[str, float]) -> str:
+    """Formula in at.% (sum 100, 0.001 at.% resolution), Fe first, then by decreasing amount: 'Fe73.5Si13.5B9Nb3Cu1'."""
+    pct = {el: round(v, DECIMALS) for el, v in atomic_percent(amounts).items() if round(v, DECIMALS) > 0}
+    order = sorted(pct, key=lambda el: (el != "Fe", -pct[el], el))
+    return "".join(f"{el}{pct[el]:g}" for el in order)
+
+
+def atomic_percent(composition: str | dict[str, float]) -> dict[str, float]:
+    """At.% of each element present, from a formula ('Fe80B20') or element amounts; the project's one at.% rule."""
+    if isinstance(composition, str):
+        composition = Composition(composition).get_el_amt_dict()
+    total = sum(composition.values())
+    return {str(el): 100.0 * v / total for el, v in composition.items() if v > 0}
