@@ -16,8 +16,8 @@ import pandas as pd
 from IPython.display import display
 
 from helpers import metrics, plots
+from helpers.modeling.saved_models import load_saved_models
 from helpers.paths import OutputDir
-from helpers.saved_models import load_saved_models
 
 plots.setup_style()
 
