@@ -9,7 +9,7 @@ from scipy.stats import mannwhitneyu
 
 from helpers.features import FeatureSpec
 from helpers.metrics import scores
-from helpers.modeling import ensemble, keras_reference, network, network_files, repeated, scaler, vectorized
+from helpers.modeling import ensemble, fitting, keras_reference, network, network_files, repeated, scaler, vectorized
 from helpers.modeling.network import TrainConfig
 from helpers.modeling.runs import run_seed
 from helpers.split import validation_carve
@@ -165,3 +165,57 @@ def test_a_saved_network_loads_on_its_own_and_predicts_the_same(small_data, tmp_
     with_keras = keras.models.load_model(folder / "model.keras").predict(net.scaler.x(X_te), verbose=0)[:, 0]
     np.testing.assert_allclose(net.scaler.y_back(with_keras), ours, rtol=1e-4)
     assert net.meta["run"] == 1 and net.spec.columns == spec.columns
+
+
+def _masked_problem():
+    X, y = _problem(200, seed=3)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    groups = np.repeat(np.arange(100), 2)  # two rows per alloy
+    mask = np.zeros((3, 200), bool)
+    mask[0, :120], mask[1, 80:], mask[2, ::2] = True, True, True
+    return frame, 1.4 + 0.2 * y, groups, mask
+
+
+MASK_CONFIG = TrainConfig(hidden=(16, 8), dropout=0.2, epochs=30, batch_size=32, patience=5)
+
+
+def test_a_masked_run_never_sees_the_rows_outside_its_mask():
+    X, y, groups, mask = _masked_problem()
+    before = fitting.fit_networks(X, y, groups, MASK_CONFIG, [0, 1, 2], 4, row_mask=mask)
+    changed_X, changed_y = X.copy(), y.copy()
+    outside = ~mask[0]  # rows 120 to 199: in run 1's mask (and half of them in run 2's), never in run 0's
+    changed_y[outside] = 3.0 - changed_y[outside]
+    changed_X.loc[outside, "f0"] += 5.0
+    after = fitting.fit_networks(changed_X, changed_y, groups, MASK_CONFIG, [0, 1, 2], 4, row_mask=mask)
+    assert after[0].epochs_trained == before[0].epochs_trained
+    for wa, wb in zip(after[0].weights, before[0].weights, strict=True):
+        np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
+    for stat in ("x_mean", "x_scale", "y_mean", "y_scale"):  # its scaler saw its rows only (to rounding)
+        np.testing.assert_allclose(getattr(after[0].scaler, stat), getattr(before[0].scaler, stat), rtol=1e-12)
+    for run in (1, 2):  # the runs that see those rows do change
+        assert not np.allclose(after[run].weights[0], before[run].weights[0], atol=1e-3)
+
+
+def test_a_masked_run_is_that_run_trained_on_its_rows_alone():
+    X, y, groups, mask = _masked_problem()
+    # run 0 on two different sets of rows (as run r of two folds): the same seed, two networks
+    together = fitting.fit_networks(X, y, groups, MASK_CONFIG, [0, 0, 5], 4, row_mask=mask)
+    for position, run in enumerate([0, 0, 5]):
+        rows = mask[position]
+        alone = fitting.fit_networks(X[rows], y[rows], groups[rows], MASK_CONFIG, [run], 4)[0]
+        masked = together[position]
+        assert (masked.run, masked.position, masked.epochs_trained) == (run, position, alone.epochs_trained)
+        np.testing.assert_allclose(masked.scaler.x_mean, alone.scaler.x_mean)
+        assert masked.scaler.y_scale == pytest.approx(alone.scaler.y_scale)
+        for wa, wb in zip(masked.weights, alone.weights, strict=True):
+            np.testing.assert_allclose(wa, wb, rtol=1e-4, atol=1e-5)
+    assert not np.allclose(together[0].weights[0], together[1].weights[0])
+
+
+def test_a_bad_row_mask_is_refused_in_one_line():
+    X, y, groups, mask = _masked_problem()
+    with pytest.raises(ValueError, match="boolean array of 3 runs x 200 rows"):
+        fitting.fit_networks(X, y, groups, MASK_CONFIG, [0, 1, 2], 4, row_mask=mask[:, :10])
+    mask[1] = False
+    with pytest.raises(ValueError, match="position 1 has 0 training rows"):
+        fitting.fit_networks(X, y, groups, MASK_CONFIG, [0, 1, 2], 4, row_mask=mask)
