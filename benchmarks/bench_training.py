@@ -31,12 +31,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from helpers import data, features, network, split, training  # noqa: E402
+from helpers import data, features, split  # noqa: E402
+from helpers.modeling import keras_reference, runs, vectorized  # noqa: E402
+from helpers.modeling.network import TrainConfig  # noqa: E402
+from helpers.modeling.scaler import Scaler  # noqa: E402
 
 TARGET_RATIO = 0.35  # issue #9: the trainer's GFLOP/s over a large sgemm's
 
 
-def useful_gflop(results: list[training.RunResult], carves, n_in: int, hidden: tuple[int, ...]) -> float:
+def useful_gflop(results: list[runs.RunResult], carves, n_in: int, hidden: tuple[int, ...]) -> float:
     """6 * weights * (epochs_trained * fitting rows), summed over runs, in GFLOP (see the module docstring)."""
     sizes = [n_in, *hidden, 1]
     n_weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
@@ -82,29 +85,29 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--sequential-runs", type=int, default=None, help="train only this many the slow way")
     parser.add_argument("--skip-sequential", action="store_true", help="do not train the slow way at all")
-    parser.add_argument("--epochs", type=int, default=network.TrainConfig.epochs)
+    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     args = parser.parse_args()
 
     table = data.load_dataset("default").table
     X, _, _ = features.build_features(table, progress=False)
     side = split.split_rows(table)
     train = side == "train"
-    scaler = network.Scaler.fit(X[train], table.loc[train, "bs_tesla"].to_numpy())
+    scaler = Scaler.fit(X[train], table.loc[train, "bs_tesla"].to_numpy())
     X_fit, y_fit = scaler.x(X[train]), scaler.y(table.loc[train, "bs_tesla"].to_numpy())
     groups = table.loc[train, "composition"].to_numpy()
-    config = network.TrainConfig(epochs=args.epochs)
-    runs = list(range(args.runs))
-    carves = training.validation_carves(groups, config.val_fraction, [training.run_seed(0, r) for r in runs])
+    config = TrainConfig(epochs=args.epochs)
+    run_ids = list(range(args.runs))
+    carves = runs.validation_carves(groups, config.val_fraction, [runs.run_seed(0, r) for r in run_ids])
     n_seq = min(args.sequential_runs or args.runs, args.runs)
     print(f"data: {int(train.sum())} training rows x {X.shape[1]} features; network {config}")
 
-    training.train_vectorized(X_fit, y_fit, carves[:2], runs[:2], 0, network.TrainConfig(epochs=2))  # warm-up
+    vectorized.train_vectorized(X_fit, y_fit, carves[:2], run_ids[:2], 0, TrainConfig(epochs=2))  # warm-up
     start = time.perf_counter()
-    fast = training.train_vectorized(X_fit, y_fit, carves, runs, 0, config)
+    fast = vectorized.train_vectorized(X_fit, y_fit, carves, run_ids, 0, config)
     fast_seconds = time.perf_counter() - start
-    fast_per_run = fast_seconds / len(runs)
+    fast_per_run = fast_seconds / len(run_ids)
     print(
-        f"vectorized: {len(runs)} runs, {fast_per_run:.3f} s per run, {fast_seconds:.1f} s in all "
+        f"vectorized: {len(run_ids)} runs, {fast_per_run:.3f} s per run, {fast_seconds:.1f} s in all "
         f"(mean {np.mean([r.epochs_trained for r in fast]):.0f} epochs per run, "
         f"mean {np.mean([len(fit) for fit, _ in carves]):.0f} fitting rows)",
         flush=True,
@@ -114,9 +117,9 @@ def main() -> None:
     trainer_gflops = gflop / fast_seconds
     sgemm = sgemm_gflops()
     print(f"useful work: {gflop:.0f} GFLOP, {trainer_gflops:.1f} GFLOP/s; sgemm 2048 (tf.matmul) {sgemm:.1f} GFLOP/s")
-    batched = batched_gflops(len(runs), config.batch_size, X_fit.shape[1], config.hidden[0])
+    batched = batched_gflops(len(run_ids), config.batch_size, X_fit.shape[1], config.hidden[0])
     print(
-        f"batched product of one batch ({len(runs)} runs x {config.batch_size} rows x {X_fit.shape[1]} -> "
+        f"batched product of one batch ({len(run_ids)} runs x {config.batch_size} rows x {X_fit.shape[1]} -> "
         f"{config.hidden[0]}): {batched:.1f} GFLOP/s, {batched / sgemm:.2f} of sgemm"
     )
     if trainer_gflops / sgemm < TARGET_RATIO:
@@ -125,16 +128,16 @@ def main() -> None:
             "(the forward one at the batched rate above; the backward ones slower), each step Adam reads and "
             "writes every weight and both moments (memory-bound), and runs stop between about 60 and 350 epochs: "
             "about 40% of the time goes to the tail with 16 or fewer runs alive, where each epoch is a few ms of "
-            "fixed per-operation overhead whatever its size (see helpers/training.py)."
+            "fixed per-operation overhead whatever its size (see helpers/modeling/vectorized.py)."
         )
     print(f"gflops_ratio: {trainer_gflops / sgemm:.2f}", flush=True)
     if args.skip_sequential:
         return
 
     start = time.perf_counter()
-    slow = training.train_sequential(X_fit, y_fit, carves[:n_seq], runs[:n_seq], 0, config)
+    slow = keras_reference.train_sequential(X_fit, y_fit, carves[:n_seq], run_ids[:n_seq], 0, config)
     slow_per_run = (time.perf_counter() - start) / n_seq
-    measured_on = f"measured on the first {n_seq} of {len(runs)} runs" if n_seq < len(runs) else f"{n_seq} runs"
+    measured_on = f"measured on the first {n_seq} of {len(run_ids)} runs" if n_seq < len(run_ids) else f"{n_seq} runs"
     print(
         f"sequential: {measured_on}, {slow_per_run:.3f} s per run "
         f"(mean {np.mean([r.epochs_trained for r in slow]):.0f} epochs per run)"

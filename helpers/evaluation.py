@@ -1,4 +1,4 @@
-"""Honest evaluation: model selection on a validation split, outer grouped K-fold, baselines, calibration.
+"""Honest evaluation: model selection on a validation split, outer grouped K-fold, baselines, uncertainty.
 
 The paper picks the best of its runs by their test score and reports that score. Here, in every outer fold, the
 training alloys are split again: networks are fitted on one part and *selected* on the other (the selection rows),
@@ -20,8 +20,10 @@ from sklearn.preprocessing import StandardScaler
 
 from helpers import intervals, metrics, split
 from helpers.domain import Domain
-from helpers.network import TrainConfig, predict_scaled
-from helpers.training import fit_networks, run_seed
+from helpers.modeling.ensemble import Ensemble
+from helpers.modeling.fitting import fit_networks
+from helpers.modeling.network import TrainConfig
+from helpers.modeling.runs import run_seed
 
 SELECTED_MODELS = {"R2 best": "r2_best", "F1 best": "f1_best"}  # name -> folder and column key, the one mapping
 MODEL_KEYS = {"ensemble": "ensemble", **SELECTED_MODELS}  # every model a prediction table shows
@@ -58,8 +60,8 @@ class FoldResult:
 
     protocols: pd.DataFrame  # protocol x model rows, test metrics
     baselines: pd.DataFrame  # model rows, test metrics
-    calibration: dict[str, float]
-    ensemble: pd.DataFrame  # per test row: measured, ensemble mean, std, intervals, domain flag
+    spread_coverage: dict[str, float]  # share of test rows within 1 and 2 ensemble standard deviations
+    ensemble_table: pd.DataFrame  # per test row: measured, ensemble mean, std, intervals, domain flag
     selection_ids: pd.Index
     test_ids: pd.Index
     chosen: dict[str, dict[str, int]]  # protocol -> model -> run
@@ -82,12 +84,11 @@ def evaluate_fold(
     fit_ids, sel_ids = inner.index[inner == "train"], inner.index[inner == "test"]
     y = table["bs_tesla"]
     runs = list(range(n_runs))
-    scaler, trained = fit_networks(
+    trained = fit_networks(
         X.loc[fit_ids], y.loc[fit_ids].to_numpy(), table.loc[fit_ids, "composition"].to_numpy(), config, runs, base_seed
     )
-    weights = [r.weights for r in trained]
-    pred_sel = scaler.y_back(predict_scaled(weights, scaler.x(X.loc[sel_ids]), config.activation))
-    pred_test = scaler.y_back(predict_scaled(weights, scaler.x(X.loc[test_ids]), config.activation))
+    ensemble = Ensemble([r.weights for r in trained], trained[0].scaler, None, config, {"runs": runs})
+    pred_sel, pred_test = ensemble.per_network(X.loc[sel_ids]), ensemble.per_network(X.loc[test_ids])
     y_sel, y_test = y.loc[sel_ids].to_numpy(), y.loc[test_ids].to_numpy()
     sel_scores = pd.DataFrame([metrics.scores(y_sel, p, threshold) for p in pred_sel])
     test_scores = pd.DataFrame([metrics.scores(y_test, p, threshold) for p in pred_test])
@@ -111,36 +112,21 @@ def evaluate_fold(
         base_rows.append(
             {"model": name, **metrics.scores(y_test, estimator.predict(X.loc[test_ids].to_numpy()), threshold)}
         )
-    calibration = metrics.coverage(y_test, ensemble_mean, ensemble_std)
-    ensemble = uncertainty_rows(table, X, fit_ids, test_ids, scaler, weights, config, base_seed)
-    return FoldResult(pd.DataFrame(rows), pd.DataFrame(base_rows), calibration, ensemble, sel_ids, test_ids, chosen)
+    spread = metrics.spread_coverage(y_test, ensemble_mean, ensemble_std)
+    ensemble_table = uncertainty_rows(table, X, fit_ids, test_ids, ensemble, base_seed)
+    return FoldResult(pd.DataFrame(rows), pd.DataFrame(base_rows), spread, ensemble_table, sel_ids, test_ids, chosen)
 
 
 def uncertainty_rows(
-    table: pd.DataFrame,
-    X: pd.DataFrame,
-    fit_ids: pd.Index,
-    test_ids: pd.Index,
-    scaler,
-    weights,
-    config: TrainConfig,
-    base_seed: int,
+    table: pd.DataFrame, X: pd.DataFrame, fit_ids: pd.Index, test_ids: pd.Index, ensemble: Ensemble, base_seed: int
 ) -> pd.DataFrame:
     """Per test row: measured, ensemble mean and std, conformal intervals (calibrated on the fitting rows only, out of
     bag), the plain split-conformal interval, the difficulty, and the flag of a domain fitted on the fitting rows."""
-    per_fit = scaler.y_back(predict_scaled(weights, scaler.x(X.loc[fit_ids]), config.activation))
-    per_test = scaler.y_back(predict_scaled(weights, scaler.x(X.loc[test_ids]), config.activation))
-    seeds = [run_seed(base_seed, r) for r in range(len(weights))]
-    calibration = intervals.calibrate(
-        per_fit,
-        table.loc[fit_ids, "composition"].to_numpy(),
-        config.val_fraction,
-        seeds,
-        table.loc[fit_ids, "bs_tesla"].to_numpy(),
-        scaler.x(X.loc[fit_ids]),
-    )
+    seeds = [run_seed(base_seed, r) for r in ensemble.meta["runs"]]
+    calibration = intervals.calibrate_ensemble(ensemble, table.loc[fit_ids], X.loc[fit_ids], seeds)
+    per_test = ensemble.per_network(X.loc[test_ids])
     mean, std = per_test.mean(axis=0), per_test.std(axis=0)
-    difficulty = calibration.difficulty(scaler.x(X.loc[test_ids]), std)
+    difficulty = calibration.difficulty(ensemble.scaler.x(X.loc[test_ids]), std)
     rows = pd.DataFrame(
         {
             "measured": table.loc[test_ids, "bs_tesla"].to_numpy(),

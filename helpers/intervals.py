@@ -19,26 +19,33 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from crepes import ConformalRegressor
 from crepes.extras import DifficultyEstimator
 
+from helpers.modeling.runs import validation_carves
 from helpers.validation import BS_MAX_TESLA
+
+if TYPE_CHECKING:
+    from helpers.modeling.ensemble import Ensemble
 
 LEVELS = (0.8, 0.9, 0.95)
 DEFAULT_LEVEL = 0.9
 NEIGHBOURS = 25
+CALIBRATION_FILE = "calibration.npz"  # in models/ of an output folder
 
 
-def validation_masks(groups: np.ndarray, fraction: float, seeds: list[int]) -> np.ndarray:
-    """(runs x rows) True where a run held the row out for validation (the carve recipe of fit_networks)."""
-    from helpers.training import validation_carves
-
-    masks = np.zeros((len(seeds), len(groups)), bool)
-    for i, (_, held_out) in enumerate(validation_carves(groups, fraction, seeds)):
-        masks[i, held_out] = True
+def validation_masks(
+    groups: np.ndarray, fraction: float, seeds: list[int], row_mask: np.ndarray | None = None
+) -> np.ndarray:
+    """(runs x rows) True where a run did not fit the row: its validation carve (the recipe of fit_networks) and,
+    with a ``row_mask`` (runs x rows) of training rows, every row outside its mask."""
+    masks = np.ones((len(seeds), len(groups)), bool)
+    for i, (fitted, _) in enumerate(validation_carves(groups, fraction, seeds, row_mask)):
+        masks[i, fitted] = False
     return masks
 
 
@@ -60,6 +67,21 @@ def calibrate(
 ) -> Calibration:
     """Calibration of an ensemble from its runs' predictions on the training rows (runs x rows) and their carves."""
     return Calibration.from_runs(per_run, validation_masks(groups, fraction, seeds), measured, X_scaled)
+
+
+def calibrate_ensemble(ensemble: Ensemble, table: pd.DataFrame, X: pd.DataFrame, seeds: list[int]) -> Calibration:
+    """Fit the intervals of an ensemble on its training rows (tidy table and their features), out of bag.
+
+    ``seeds`` are the runs' seeds, from which their validation carves are drawn again (``fit_networks``' recipe).
+    """
+    return calibrate(
+        ensemble.per_network(X),
+        table["composition"].to_numpy(),
+        ensemble.config.val_fraction,
+        seeds,
+        table["bs_tesla"].to_numpy(),
+        ensemble.scaler.x(X),
+    )
 
 
 @dataclass
@@ -124,14 +146,14 @@ class Calibration:
                 .predict_int(np.asarray(predicted, float), confidence=level, y_min=0.0, y_max=BS_MAX_TESLA)
             )
 
-    def save(self, path: Path) -> None:
-        """Write the calibration rows to an .npz file."""
-        np.savez(path, X=self.X, residuals=self.residuals, spread=self.spread, k=self.k)
+    def save(self, folder: Path) -> None:
+        """Write the calibration rows to calibration.npz in folder."""
+        np.savez(Path(folder) / CALIBRATION_FILE, X=self.X, residuals=self.residuals, spread=self.spread, k=self.k)
 
     @classmethod
-    def load(cls, path: Path) -> Calibration:
+    def load(cls, folder: Path) -> Calibration:
         """Read what save wrote."""
-        with np.load(path) as npz:
+        with np.load(Path(folder) / CALIBRATION_FILE) as npz:
             return cls(npz["X"], npz["residuals"], npz["spread"], int(npz["k"]))
 
 
@@ -142,11 +164,12 @@ def check_level(level: float) -> None:
 
 
 def coverage(measured: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> dict[str, float]:
-    """Share of measured values inside their intervals, and the mean width (T)."""
+    """Share of measured values inside their intervals (a missing bound counts as outside), and the mean width (T)
+    of the intervals that exist."""
     measured = np.asarray(measured, float)
     return {
         "coverage": float(np.mean((measured >= lower) & (measured <= upper))),
-        "mean_width_T": float(np.mean(np.asarray(upper) - np.asarray(lower))),
+        "mean_width_T": float(np.nanmean(np.asarray(upper, float) - np.asarray(lower, float))),
     }
 
 

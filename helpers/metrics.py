@@ -59,8 +59,11 @@ def share_within(measured: np.ndarray, mean: np.ndarray, std: np.ndarray, ks: np
     return np.array([np.mean(z <= k) for k in np.atleast_1d(ks)])
 
 
-def coverage(measured: np.ndarray, mean: np.ndarray, std: np.ndarray) -> dict[str, float]:
-    """Share of rows whose measured value lies within 1 and 2 ensemble standard deviations of the mean."""
+def spread_coverage(measured: np.ndarray, mean: np.ndarray, std: np.ndarray) -> dict[str, float]:
+    """Share of rows whose measured value lies within 1 and 2 ensemble standard deviations of the mean.
+
+    How far the ensemble spread covers the errors; the coverage of the conformal intervals is
+    ``intervals.coverage``."""
     within_1, within_2 = share_within(measured, mean, std, np.array([1.0, 2.0]))
     return {"within_1_std": float(within_1), "within_2_std": float(within_2), "mean_std_T": float(np.mean(std))}
 

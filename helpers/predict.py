@@ -69,7 +69,7 @@ def predict_table(
 ) -> pd.DataFrame:
     """Predictions, ensemble spread, interval at ``level``, domain flag and status per row of a tidy table."""
     from helpers.features import build_features
-    from helpers.saved_models import load_saved_models
+    from helpers.modeling.saved_models import load_saved_models
 
     check_level(level)
     saved = saved or load_saved_models(resolve(analysis or DEFAULT_ANALYSIS))
@@ -82,7 +82,7 @@ def predictions(table: pd.DataFrame, X: pd.DataFrame, saved, level: float = DEFA
     out = table.reindex(columns=["source_row", "composition", "anneal_temp_K", "anneal_time_s"])
     for name, net in saved.selected.items():
         out[f"bs_{SELECTED_MODELS[name]}"] = net.predict_features(X)
-    per_run = saved.ensemble.predict_features(X)
+    per_run = saved.ensemble.per_network(X)
     out["bs_ensemble"], out["ensemble_std"] = per_run.mean(axis=0), per_run.std(axis=0)
     difficulty = saved.calibration.difficulty(saved.ensemble.scaler.x(X), out["ensemble_std"].to_numpy())
     bounds = saved.calibration.interval(out["bs_ensemble"].to_numpy(), difficulty, level)
@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _predict_one(args: argparse.Namespace, folder: Path) -> int:
-    from helpers.saved_models import load_saved_models
+    from helpers.modeling.saved_models import load_saved_models
 
     if args.anneal_temp is not None and args.anneal_time is None:
         raise PredictionError(f"--anneal-temp without --anneal-time: {TEMP_WITHOUT_TIME}")
@@ -250,7 +250,7 @@ def _predict_one(args: argparse.Namespace, folder: Path) -> int:
 
 def _predict_csv(args: argparse.Namespace, folder: Path) -> int:
     """Read, check, predict and write the file in chunks of CHUNK_ROWS rows: memory stays bounded at any length."""
-    from helpers.saved_models import load_saved_models
+    from helpers.modeling.saved_models import load_saved_models
 
     source, out = resolve(args.csv), resolve(args.out) if args.out else None
     check_level(args.level)

@@ -144,14 +144,16 @@ def case_study_table(cases: pd.DataFrame, predicted: pd.DataFrame) -> pd.DataFra
 
 def interval_check(result: pd.DataFrame) -> pd.DataFrame:
     """Share of measured values inside their prediction intervals, the promised level and the mean width (T)."""
-    inside = (result["measured"] >= result["bs_lower"]) & (result["measured"] <= result["bs_upper"])
+    from helpers.intervals import coverage
+
+    observed = coverage(result["measured"], result["bs_lower"], result["bs_upper"])
     return pd.DataFrame(
         [
             {
                 "rows": len(result),
                 "promised": float(result["interval_level"].iloc[0]),
-                "observed": float(inside.mean()),
-                "mean width (T)": float((result["bs_upper"] - result["bs_lower"]).mean()),
+                "observed": observed["coverage"],
+                "mean width (T)": observed["mean_width_T"],
             }
         ]
     )

@@ -8,13 +8,9 @@
 #
 # The paper gives its layer sizes only in a drawing; ours are parameters below. Each run is a fully connected network
 # with dropout, trained with Adam on standardized features (statistics of the training rows only) and stopped early
-# when the loss on a validation share of the training alloys stops improving.
-#
-# **Speed.** The 100 runs are trained together, as one vectorized TensorFlow computation in which every run keeps its
-# own weights, initialization, dropout, shuffling and stopping point (`helpers/training.py`). That makes this notebook
-# about 30 times faster than fitting the runs one by one (`benchmarks/bench_training.py` measures it). Results are saved
-# as each run finishes; rerun the notebook with the same parameters after an interruption and it trains only the runs
-# that are missing.
+# when the loss on a validation share of the training alloys stops improving. We first train one run the plain way,
+# with Keras, step by step in this notebook; then the 100 runs with a fast trainer that does the same for all of them
+# at once.
 #
 # **A caution the paper does not give.** Picking the best of 100 runs by their test score and then reporting that
 # same score flatters the chosen runs. Notebook 06 measures by how much.
@@ -23,12 +19,18 @@
 import json
 import time
 
+import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from helpers import evaluation, network, plots, repeated_training, saved_models
+from helpers import evaluation, intervals, plots
+from helpers.domain import Domain
 from helpers.features import FeatureSpec
 from helpers.metrics import METRIC_COLUMNS, scores
+from helpers.modeling import network, network_files, repeated
+from helpers.modeling.backend import keras_module
+from helpers.modeling.runs import run_seed, validation_carves
+from helpers.modeling.scaler import Scaler
 from helpers.paths import OutputDir
 from helpers.plots import paper_figures
 
@@ -79,15 +81,78 @@ print(config)
 network.keras_network(X.shape[1], config).summary()
 
 # %% [markdown]
-# ## Train
-# A progress bar counts finished runs. Each run's test scores are computed with scikit-learn as soon as it stops.
+# ## One run, the plain way
+# Before the fast trainer, one run exactly as a Keras tutorial (e.g. Géron's *Hands-on Machine Learning*, chapter 10)
+# builds it:
+#
+# 1. **Scale** features and target with the mean and standard deviation of the training rows only (a test row must
+#    not influence the model in any way, not even through the scaling).
+# 2. **Hold out** a validation share of the training alloys (whole alloys: the rows of one alloy stay together). The
+#    network never fits them; they only tell early stopping when to stop.
+# 3. **Compile** the network with the Adam optimizer and the mean squared error, and **fit** it in mini-batches with an
+#    `EarlyStopping` callback: training stops when the validation loss has not improved for `patience` epochs, and the
+#    weights of the best epoch are restored.
+
+# %%
+keras = keras_module()
+y_train = table.loc[train_ids, "bs_tesla"].to_numpy()
+scaler = Scaler.fit(X.loc[train_ids], y_train)  # training statistics only
+X_scaled, y_scaled = scaler.x(X.loc[train_ids]), scaler.y(y_train)
+groups = table.loc[train_ids, "composition"].to_numpy()
+fit, val = validation_carves(groups, config.val_fraction, [run_seed(base_seed, 0)])[0]
+print(f"{len(fit)} rows to fit, {len(val)} rows (whole alloys) to stop early on")
+
+keras.utils.set_random_seed(run_seed(base_seed, 0))
+model = network.keras_network(X.shape[1], config)
+model.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate), loss="mse")
+early_stop = keras.callbacks.EarlyStopping(patience=config.patience, restore_best_weights=True)
+start = time.time()
+history = model.fit(
+    X_scaled[fit],
+    y_scaled[fit],
+    validation_data=(X_scaled[val], y_scaled[val]),
+    epochs=config.epochs,
+    batch_size=config.batch_size,
+    callbacks=[early_stop],
+    verbose=0,
+)
+plain_seconds = time.time() - start
+plain_predicted = scaler.y_back(model.predict(scaler.x(X.loc[test_ids]), verbose=0)[:, 0])
+plain = scores(table.loc[test_ids, "bs_tesla"], plain_predicted, threshold)
+best_epoch = int(np.argmin(history.history["val_loss"])) + 1
+print(
+    f"{len(history.history['loss'])} epochs in {plain_seconds:.1f} s, best epoch {best_epoch}; "
+    f"test R2 {plain['r2']:.3f}, RMSE {plain['rmse']:.3f} T, F1 {plain['f1']:.3f}"
+)
+
+# %% [markdown]
+# The learning curve: the loss (mean squared error of the scaled Bs) on the fitting rows and on the validation alloys,
+# epoch by epoch. The fitting loss keeps falling, with dropout's noise on it; the validation loss levels off, and the
+# run stops `patience` epochs after its lowest point (the dotted line), whose weights it keeps.
+
+# %%
+curve = pd.DataFrame(history.history).rename(columns={"loss": "fitting rows", "val_loss": "validation alloys"})
+ax = curve.set_axis(np.arange(1, len(curve) + 1)).plot()
+ax.axvline(best_epoch, color="0.5", linestyle=":")
+_ = ax.set(xlabel="epoch", ylabel="loss (MSE, scaled Bs)", yscale="log", title="One run, trained with model.fit")
+
+# %% [markdown]
+# ## The same, 100 times at once
+# A single run's score depends on its random start, its dropout masks and the order it sees the rows, so the paper
+# trains the network 100 times. One `model.fit` after another takes several seconds each here. The fast trainer
+# (`helpers/modeling/`) does exactly the steps above for every run at once, in one vectorized TensorFlow computation
+# in which each run keeps its own weights, initialization, dropout, shuffling, validation alloys and stopping point;
+# with dropout off it gives Keras' weights to 1e-4 (a test checks it). That is about 30 times faster
+# (`benchmarks/bench_training.py` measures it). It uses the same scaler as above, and saves each run as it finishes:
+# rerun the notebook with the same parameters after an interruption and it trains only the runs that are missing.
+# A progress bar counts finished runs; each run's test scores are computed with scikit-learn as soon as it stops.
 
 # %%
 start = time.time()
-runs = repeated_training.repeated_training(
+trained = repeated.repeated_training(
     X_train=X.loc[train_ids],
     y_train=table.loc[train_ids, "bs_tesla"],
-    groups=table.loc[train_ids, "composition"].to_numpy(),
+    groups=groups,
     X_test=X.loc[test_ids],
     y_test=table.loc[test_ids, "bs_tesla"],
     spec=spec,
@@ -98,8 +163,21 @@ runs = repeated_training.repeated_training(
     models_dir=out.models,
     tables_dir=out.tables,
 )
+runs = trained.runs
 print(f"{len(runs)} runs ready in {time.time() - start:.0f} s")
 runs.describe().loc[["mean", "std", "min", "max"]].drop(columns=["run", "seed"]).round(3)
+
+# %% [markdown]
+# Is the plain run one of them? Its random numbers differ from the fast trainer's (Keras draws its own dropout masks
+# and shuffling), so it is not identical to any one run, but it should score like a typical run: its test scores
+# should lie within the spread of the runs, and the share of runs below it should be far from 0 and 1 (with 100 runs).
+
+# %%
+shown = ["r2", "rmse", "f1"]
+spread = runs[shown].quantile([0.0, 0.05, 0.5, 0.95, 1.0]).set_axis(["min", "5 %", "median", "95 %", "max"])
+spread.loc["the plain run"] = [plain[m] for m in shown]
+spread.loc["share of runs below it"] = [float((runs[m] < plain[m]).mean()) for m in shown]
+spread.round(3)
 
 # %% [markdown]
 # ## Fig. 3(a): how much the runs differ
@@ -125,12 +203,12 @@ plots.save_fig(fig, "fig3b_r2_vs_f1", out.figures)
 # ## Save the two models
 # Each goes to its own folder (`models/r2_best/`, `models/f1_best/`) with its weights (`weights.npz`, and `model.keras`
 # for use with Keras alone), its scaler, its feature list and the parameters it was trained with, so notebooks 04 and
-# 05, the `helpers.predict` command, or your own script can load it with `helpers.network.load_network(folder)` (or all of them at once, checked, with
-# `helpers.saved_models.load_saved_models(out_dir)`).
+# 05, the `helpers.predict` command, or your own script can load it with
+# `helpers.modeling.network_files.load_network(folder)` (or all of them at once, checked, with
+# `helpers.modeling.saved_models.load_saved_models(out_dir)`).
 # All runs stay in `models/runs/` as the ensemble.
 
 # %%
-scaler = network.Scaler.from_json(out.models / "scaler.json")
 for name, r in best.items():
     row = runs.set_index("run").loc[r]
     meta = {
@@ -142,9 +220,9 @@ for name, r in best.items():
         "test_scores": row[METRIC_COLUMNS].to_dict(),
         "n_train_rows": len(train_ids),
     }
-    weights = network.read_weights(out.models / "runs" / f"run_{r:03d}.npz")
-    folder = network.save_network(out.models / evaluation.SELECTED_MODELS[name], weights, scaler, spec, config, meta)
-    reloaded = network.load_network(folder).predict_features(X.loc[test_ids])
+    folder = out.models / evaluation.SELECTED_MODELS[name]
+    network_files.save_network(folder, trained.weights_of(r), trained.scaler, spec, config, meta)
+    reloaded = network_files.load_network(folder).predict_features(X.loc[test_ids])
     check = scores(table.loc[test_ids, "bs_tesla"], reloaded, threshold)
     print(f"{name}: run {r} saved to {folder}; reloaded, it scores test R2 {check['r2']:.3f}, F1 {check['f1']:.3f}")
 
@@ -159,9 +237,11 @@ for name, r in best.items():
 # models, and notebook 06 checks on untouched alloys that the intervals cover what they promise.
 
 # %%
-calibration, domain = saved_models.save_uncertainty(
-    out.models, train=table.loc[train_ids], X_train=X.loc[train_ids], config=config, base_seed=base_seed
-)
+train = table.loc[train_ids]
+calibration = intervals.calibrate_ensemble(trained.ensemble, train, X.loc[train_ids], trained.seeds)
+calibration.save(out.models)
+domain = Domain.fit(train, calibration.calibration_difficulty())
+domain.save(out.models)
 pd.Series(
     {
         "calibration rows (out of bag)": len(calibration.residuals),

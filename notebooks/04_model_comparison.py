@@ -16,7 +16,7 @@ from IPython.display import display
 from helpers import metrics, plots
 from helpers.outputs import OutputDir
 from helpers.plots import paper_figures
-from helpers.saved_models import load_saved_models
+from helpers.modeling.saved_models import load_saved_models
 
 plots.setup_style()
 

@@ -12,8 +12,8 @@
 # 2. **Does the ANN beat simpler models?** Predict-the-mean, ridge regression, random forest and gradient boosting
 #    get the same splits, features and metrics, along with the ensemble of all runs (the mean of their predictions).
 # 3. **Does the spread of the runs tell us how far to trust a prediction?** If the ensemble's standard deviation were
-#    a calibrated uncertainty, about 68 % of measured values would fall within one standard deviation of the ensemble
-#    mean and about 95 % within two.
+#    a Gaussian error bar of the right size, about 68 % of measured values would fall within one standard deviation of
+#    the ensemble mean and about 95 % within two.
 #
 # The network is the one notebook 03 trained (same layers and training settings, read from its saved parameters).
 # The case-study alloys of notebook 05 are not in these data (they were chosen as compositions absent from them),
@@ -26,7 +26,8 @@ import time
 import pandas as pd
 from IPython.display import display
 
-from helpers import evaluation, files, metrics, network, plots, split, summaries
+from helpers import evaluation, files, metrics, plots, split, summaries
+from helpers.modeling.network import TrainConfig
 from helpers.paths import OutputDir
 from helpers.plots import uncertainty_figures
 
@@ -44,7 +45,7 @@ out = OutputDir(out_dir)
 table = pd.read_csv(out.data / "dataset.csv", index_col="row_id")
 X = pd.read_parquet(out.data / "features.parquet")
 trained = json.loads((out.models / "training.json").read_text())
-config = network.TrainConfig(**trained["config"])
+config = TrainConfig(**trained["config"])
 threshold = trained["threshold"]
 print(
     f"{len(table)} rows, {table['composition'].nunique()} alloys; {n_outer_folds} outer folds x {n_runs} runs; {config}"
@@ -115,19 +116,20 @@ plots.save_fig(fig, "06_baselines", out.figures)
 summaries.ann_against_baselines(baselines).round(3)
 
 # %% [markdown]
-# ## Is the ensemble spread a calibrated uncertainty?
+# ## Does the ensemble spread cover the errors?
 # The share of test rows whose measured Bs lies within one and two ensemble standard deviations of the ensemble mean,
-# per fold and pooled over folds; a calibrated Gaussian spread would give 0.68 and 0.95.
+# per fold and pooled over folds; a Gaussian error bar of the right size would give 0.68 and 0.95.
 
 # %%
-calib = pd.DataFrame([r.calibration for r in results])
-calib.index.name = "fold"
-calib.to_csv(out.tables / "calibration_folds.csv")
-pooled = pd.concat([r.ensemble for r in results])
+spread = pd.DataFrame([r.spread_coverage for r in results])
+spread.index.name = "fold"
+spread.to_csv(out.tables / "calibration_folds.csv")
+pooled = pd.concat([r.ensemble_table for r in results])
 fig = uncertainty_figures.calibration(pooled["measured"], pooled["mean"], pooled["std"])
 plots.save_fig(fig, "06_calibration", out.figures)
-pooled_row = pd.DataFrame([metrics.coverage(pooled["measured"], pooled["mean"], pooled["std"])], index=["pooled"])
-pd.concat([calib, pooled_row]).round(3)
+pooled_spread = metrics.spread_coverage(pooled["measured"], pooled["mean"], pooled["std"])
+pooled_row = pd.DataFrame([pooled_spread], index=["pooled"])
+pd.concat([spread, pooled_row]).round(3)
 
 # %% [markdown]
 # Read the coverage as it is: an ensemble of runs of one network on one data set captures the disagreement between
@@ -146,7 +148,7 @@ pd.concat([calib, pooled_row]).round(3)
 # no use however narrow; among those that keep it, narrower is better.
 
 # %%
-pooled = pd.concat([r.ensemble for r in results])
+pooled = pd.concat([r.ensemble_table for r in results])
 coverage = summaries.interval_coverage(pooled)
 files.write_csv(coverage, out.tables / "interval_coverage.csv")
 coverage[coverage["category"] == "all"].pivot(

@@ -242,7 +242,7 @@ def _wrong_shape(path: Path) -> None:
 
 
 def _nan_run(path: Path) -> None:
-    from helpers.network import read_weights
+    from helpers.modeling.network_files import read_weights
 
     weights = read_weights(path)
     weights[0][0, 0] = np.nan
@@ -281,9 +281,9 @@ def test_an_unfinished_training_is_named_with_the_fix(tiny_run, tmp_path, capsys
 
 
 def test_an_interrupted_training_leaves_a_consistent_folder_that_resumes(tmp_path, monkeypatch):
-    from helpers import repeated_training
     from helpers.features import FeatureSpec
-    from helpers.network import TrainConfig
+    from helpers.modeling import repeated, resume
+    from helpers.modeling.network import TrainConfig
 
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(120, 4)), columns=list("abcd"))
@@ -305,7 +305,7 @@ def test_an_interrupted_training_leaves_a_consistent_folder_that_resumes(tmp_pat
     )
     (tmp_path / "models" / "r2_best").mkdir(parents=True)  # chosen from an older training
     calls = {"n": 0}
-    real_save = repeated_training._save_npz
+    real_save = resume.save_run
 
     def save_then_interrupt(path, weights):
         real_save(path, weights)
@@ -313,13 +313,13 @@ def test_an_interrupted_training_leaves_a_consistent_folder_that_resumes(tmp_pat
         if calls["n"] == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(repeated_training, "_save_npz", save_then_interrupt)
+    monkeypatch.setattr(resume, "save_run", save_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
-        repeated_training.repeated_training(*args, progress=False)
+        repeated.repeated_training(*args, progress=False)
     assert not (tmp_path / "models" / "r2_best").exists()
     listed = set(pd.read_csv(tmp_path / "tables" / "runs.csv")["run"])
     assert len(listed) == 1
-    monkeypatch.setattr(repeated_training, "_save_npz", real_save)
-    resumed = repeated_training.repeated_training(*args, progress=False)
+    monkeypatch.setattr(resume, "save_run", real_save)
+    resumed = repeated.repeated_training(*args, progress=False).runs
     assert sorted(resumed["run"]) == [0, 1, 2, 3]
     assert sorted(int(p.stem[4:]) for p in (tmp_path / "models" / "runs").glob("run_*.npz")) == [0, 1, 2, 3]

@@ -63,7 +63,7 @@ def test_predict_csv_predicts_the_good_rows_and_reports_the_bad(tiny_run, tmp_pa
 
 
 def test_a_users_script_can_predict_a_tidy_table_with_a_saved_model(tiny_run):
-    from helpers.network import load_network
+    from helpers.modeling.network_files import load_network
 
     table = pd.DataFrame(
         {

@@ -1,11 +1,11 @@
-"""Honest evaluation: selection never sees test rows; baselines run; calibration numbers are shares."""
+"""Honest evaluation: selection never sees test rows; baselines run; spread-coverage numbers are shares."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from helpers import evaluation, metrics, split
-from helpers.network import TrainConfig
+from helpers.modeling.network import TrainConfig
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +36,11 @@ def test_selection_uses_validation_rows_only_and_ignores_test_targets(problem):
     scrambled.loc[test_ids, "bs_tesla"] = scrambled.loc[test_ids, "bs_tesla"].to_numpy()[::-1] + 0.3
     again = evaluation.evaluate_fold(scrambled, X, train_ids, test_ids, CONFIG, 5, 0, 1.4, seed=1)
     assert again.chosen["honest"] == res.chosen["honest"]
-    bounds = [c for c in res.ensemble.columns if "lower" in c or "upper" in c] + ["difficulty", "in_domain"]
+    bounds = [c for c in res.ensemble_table.columns if "lower" in c or "upper" in c] + ["difficulty", "in_domain"]
     assert len(bounds) == 14
-    pd.testing.assert_frame_equal(again.ensemble[bounds], res.ensemble[bounds])  # calibration never saw test rows
-    assert not np.allclose(again.ensemble["measured"], res.ensemble["measured"])
+    # calibration never saw test rows
+    pd.testing.assert_frame_equal(again.ensemble_table[bounds], res.ensemble_table[bounds])
+    assert not np.allclose(again.ensemble_table["measured"], res.ensemble_table["measured"])
 
 
 def test_domain_errors_compare_inside_with_outside():
@@ -59,7 +60,7 @@ def test_protocol_table_has_both_protocols_and_both_models(problem):
         assert len(res.protocols) == 4
         assert res.baselines["model"].str.contains("random forest|ridge|mean|gradient boosting|ANN").all()
         assert np.isfinite(res.baselines[metrics.METRIC_COLUMNS].to_numpy()).all()
-        assert 0 <= res.calibration["within_1_std"] <= res.calibration["within_2_std"] <= 1
+        assert 0 <= res.spread_coverage["within_1_std"] <= res.spread_coverage["within_2_std"] <= 1
     per_fold = pd.concat(per_fold)
     summary = evaluation.summarize(per_fold, ["protocol", "model"])
     assert len(summary) == 4 and {"r2_mean", "r2_std", "f1_mean", "rmse_std"} <= set(summary.columns)
@@ -75,5 +76,5 @@ def test_pick_breaks_f1_ties_by_r2():
 
 
 def test_coverage_counts_rows_within_k_standard_deviations():
-    c = metrics.coverage(np.array([1.0, 1.0, 1.0, 1.0]), np.array([1.05, 1.15, 1.25, 1.0]), np.full(4, 0.1))
+    c = metrics.spread_coverage(np.array([1.0, 1.0, 1.0, 1.0]), np.array([1.05, 1.15, 1.25, 1.0]), np.full(4, 0.1))
     assert c["within_1_std"] == 0.5 and c["within_2_std"] == 0.75

@@ -67,8 +67,8 @@ def test_grid_parameter_mistakes_are_refused_in_one_line():
 
 @pytest.mark.slow
 def test_chunked_screen_equals_unchunked_and_predict_table(tiny_run):
+    from helpers.modeling.saved_models import load_saved_models
     from helpers.predict import predict_table
-    from helpers.saved_models import load_saved_models
 
     todo = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=60, chunk_size=7)
     whole = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=60, chunk_size=1000)

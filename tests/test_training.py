@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 from scipy.stats import mannwhitneyu
 
-from helpers import network, repeated_training, training
 from helpers.features import FeatureSpec
 from helpers.metrics import scores
-from helpers.network import TrainConfig
+from helpers.modeling import ensemble, fitting, keras_reference, network, network_files, repeated, scaler, vectorized
+from helpers.modeling.network import TrainConfig
+from helpers.modeling.runs import run_seed
 from helpers.split import validation_carve
 
 
@@ -22,15 +23,15 @@ def _problem(n: int = 240, n_features: int = 8, seed: int = 0):
 
 
 def _carves(n: int, runs: list[int], base_seed: int, fraction: float = 0.2):
-    return [validation_carve(np.arange(n), fraction, training.run_seed(base_seed, r)) for r in runs]
+    return [validation_carve(np.arange(n), fraction, run_seed(base_seed, r)) for r in runs]
 
 
 def test_without_dropout_and_with_full_batches_it_reproduces_keras_exactly():
     X, y = _problem(160)
     runs = [0, 1, 2]
     config = TrainConfig(hidden=(16, 8), dropout=0.0, epochs=50, batch_size=512, patience=8, learning_rate=1e-2)
-    fast = training.train_vectorized(X, y, _carves(160, runs, 3), runs, 3, config)
-    slow = training.train_sequential(X, y, _carves(160, runs, 3), runs, 3, config)
+    fast = vectorized.train_vectorized(X, y, _carves(160, runs, 3), runs, 3, config)
+    slow = keras_reference.train_sequential(X, y, _carves(160, runs, 3), runs, 3, config)
     for a, b in zip(fast, slow, strict=True):
         assert a.epochs_trained == b.epochs_trained and a.best_epoch == b.best_epoch
         assert a.best_val_loss == pytest.approx(b.best_val_loss, rel=1e-4)
@@ -45,8 +46,8 @@ def test_with_dropout_and_minibatches_its_test_scores_match_one_by_one_training(
     X, y = X[:240], y[:240]
     runs = list(range(12))
     config = TrainConfig(hidden=(32, 16), dropout=0.2, epochs=60, batch_size=32, patience=10)
-    fast = training.train_vectorized(X, y, _carves(240, runs, 11), runs, 11, config)
-    slow = training.train_sequential(X, y, _carves(240, runs, 11), runs, 11, config)
+    fast = vectorized.train_vectorized(X, y, _carves(240, runs, 11), runs, 11, config)
+    slow = keras_reference.train_sequential(X, y, _carves(240, runs, 11), runs, 11, config)
 
     def r2s(results):
         preds = network.predict_scaled([r.weights for r in results], X_test, "relu")
@@ -63,7 +64,7 @@ def test_runs_are_independent_networks_with_their_own_start_and_stop():
     runs = [0, 1, 2, 3]
     # a learning rate at which every run stops early, so the stops compare (at 1e-3 most runs use all 80 epochs)
     config = TrainConfig(hidden=(16,), dropout=0.1, epochs=80, batch_size=32, patience=5, learning_rate=1e-2)
-    results = training.train_vectorized(X, y, _carves(160, runs, 0), runs, 0, config)
+    results = vectorized.train_vectorized(X, y, _carves(160, runs, 0), runs, 0, config)
     firsts = [r.weights[0] for r in results]
     assert all(not np.allclose(firsts[0], w) for w in firsts[1:])
     assert len({r.epochs_trained for r in results}) > 1
@@ -72,8 +73,8 @@ def test_runs_are_independent_networks_with_their_own_start_and_stop():
 def test_a_run_does_not_depend_on_which_other_runs_train_beside_it():
     X, y = _problem(160)
     config = TrainConfig(hidden=(16, 8), dropout=0.2, epochs=40, batch_size=32, patience=5)
-    together = training.train_vectorized(X, y, _carves(160, [0, 1, 2, 3], 5), [0, 1, 2, 3], 5, config, n_total_runs=4)
-    alone = training.train_vectorized(X, y, _carves(160, [2], 5), [2], 5, config, n_total_runs=4)
+    together = vectorized.train_vectorized(X, y, _carves(160, [0, 1, 2, 3], 5), [0, 1, 2, 3], 5, config)
+    alone = vectorized.train_vectorized(X, y, _carves(160, [2], 5), [2], 5, config)
     assert alone[0].epochs_trained == together[2].epochs_trained
     for wa, wb in zip(alone[0].weights, together[2].weights, strict=True):
         np.testing.assert_allclose(wa, wb, rtol=1e-4, atol=1e-5)
@@ -100,7 +101,7 @@ def small_data():
 def _train(small_data, folder, n_runs=5, base_seed=7):
     X_tr, y_tr, groups, X_te, y_te, spec = small_data
     config = TrainConfig(hidden=(16, 8), epochs=30, patience=5)
-    return repeated_training.repeated_training(
+    trained = repeated.repeated_training(
         X_tr,
         y_tr,
         groups,
@@ -115,6 +116,7 @@ def _train(small_data, folder, n_runs=5, base_seed=7):
         folder / "tables",
         progress=False,
     )
+    return trained.runs
 
 
 def test_the_same_base_seed_gives_the_same_runs_csv_twice(small_data, tmp_path):
@@ -147,19 +149,73 @@ def test_a_saved_network_loads_on_its_own_and_predicts_the_same(small_data, tmp_
 
     X_tr, y_tr, _, X_te, _, spec = small_data
     _train(small_data, tmp_path, n_runs=2)
-    runs = sorted((tmp_path / "models" / "runs").glob("run_*.npz"))
-    ensemble = network.Ensemble(
-        [network.read_weights(p) for p in runs],
-        network.Scaler.from_json(tmp_path / "models" / "scaler.json"),
+    run_paths = sorted((tmp_path / "models" / "runs").glob("run_*.npz"))
+    ensemble_ = ensemble.Ensemble(
+        [network_files.read_weights(p) for p in run_paths],
+        scaler.Scaler.from_json(tmp_path / "models" / "scaler.json"),
         spec,
         TrainConfig(hidden=(16, 8), epochs=30, patience=5),
         {},
     )
-    weights = ensemble.weights[1]
-    folder = network.save_network(tmp_path / "best", weights, ensemble.scaler, spec, ensemble.config, {"run": 1})
-    net = network.load_network(folder)
+    weights, config = ensemble_.weights[1], ensemble_.config
+    folder = network_files.save_network(tmp_path / "best", weights, ensemble_.scaler, spec, config, {"run": 1})
+    net = network_files.load_network(folder)
     ours = net.predict_features(X_te)
-    np.testing.assert_allclose(ours, ensemble.predict_features(X_te)[1], rtol=1e-6)
+    np.testing.assert_allclose(ours, ensemble_.per_network(X_te)[1], rtol=1e-6)
     with_keras = keras.models.load_model(folder / "model.keras").predict(net.scaler.x(X_te), verbose=0)[:, 0]
     np.testing.assert_allclose(net.scaler.y_back(with_keras), ours, rtol=1e-4)
     assert net.meta["run"] == 1 and net.spec.columns == spec.columns
+
+
+def _masked_problem():
+    X, y = _problem(200, seed=3)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    groups = np.repeat(np.arange(100), 2)  # two rows per alloy
+    mask = np.zeros((3, 200), bool)
+    mask[0, :120], mask[1, 80:], mask[2, ::2] = True, True, True
+    return frame, 1.4 + 0.2 * y, groups, mask
+
+
+MASK_CONFIG = TrainConfig(hidden=(16, 8), dropout=0.2, epochs=30, batch_size=32, patience=5)
+
+
+def test_a_masked_run_never_sees_the_rows_outside_its_mask():
+    X, y, groups, mask = _masked_problem()
+    before = fitting.fit_networks(X, y, groups, MASK_CONFIG, [0, 1, 2], 4, row_mask=mask)
+    changed_X, changed_y = X.copy(), y.copy()
+    outside = ~mask[0]  # rows 120 to 199: in run 1's mask (and half of them in run 2's), never in run 0's
+    changed_y[outside] = 3.0 - changed_y[outside]
+    changed_X.loc[outside, "f0"] += 5.0
+    after = fitting.fit_networks(changed_X, changed_y, groups, MASK_CONFIG, [0, 1, 2], 4, row_mask=mask)
+    assert after[0].epochs_trained == before[0].epochs_trained
+    for wa, wb in zip(after[0].weights, before[0].weights, strict=True):
+        np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
+    for stat in ("x_mean", "x_scale", "y_mean", "y_scale"):  # its scaler saw its rows only (to rounding)
+        np.testing.assert_allclose(getattr(after[0].scaler, stat), getattr(before[0].scaler, stat), rtol=1e-12)
+    for run in (1, 2):  # the runs that see those rows do change
+        assert not np.allclose(after[run].weights[0], before[run].weights[0], atol=1e-3)
+
+
+def test_a_masked_run_is_that_run_trained_on_its_rows_alone():
+    X, y, groups, mask = _masked_problem()
+    # run 0 on two different sets of rows (as run r of two folds): the same seed, two networks
+    together = fitting.fit_networks(X, y, groups, MASK_CONFIG, [0, 0, 5], 4, row_mask=mask)
+    for position, run in enumerate([0, 0, 5]):
+        rows = mask[position]
+        alone = fitting.fit_networks(X[rows], y[rows], groups[rows], MASK_CONFIG, [run], 4)[0]
+        masked = together[position]
+        assert (masked.run, masked.position, masked.epochs_trained) == (run, position, alone.epochs_trained)
+        np.testing.assert_allclose(masked.scaler.x_mean, alone.scaler.x_mean)
+        assert masked.scaler.y_scale == pytest.approx(alone.scaler.y_scale)
+        for wa, wb in zip(masked.weights, alone.weights, strict=True):
+            np.testing.assert_allclose(wa, wb, rtol=1e-4, atol=1e-5)
+    assert not np.allclose(together[0].weights[0], together[1].weights[0])
+
+
+def test_a_bad_row_mask_is_refused_in_one_line():
+    X, y, groups, mask = _masked_problem()
+    with pytest.raises(ValueError, match="boolean array of 3 runs x 200 rows"):
+        fitting.fit_networks(X, y, groups, MASK_CONFIG, [0, 1, 2], 4, row_mask=mask[:, :10])
+    mask[1] = False
+    with pytest.raises(ValueError, match="position 1 has 0 training rows"):
+        fitting.fit_networks(X, y, groups, MASK_CONFIG, [0, 1, 2], 4, row_mask=mask)

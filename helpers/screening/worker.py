@@ -43,8 +43,8 @@ def models(out_dir: str | Path, worker: bool = False):
     """
     key = str(Path(out_dir).expanduser().resolve())
     if key not in _MODELS:
-        from helpers.network import tensorflow
-        from helpers.saved_models import load_saved_models
+        from helpers.modeling.backend import tensorflow
+        from helpers.modeling.saved_models import load_saved_models
 
         tf = tensorflow()
         if worker or _in_dask_worker():  # one thread per worker process: n workers on n cores scale

@@ -17,18 +17,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.domain import Domain
+from helpers.domain import DOMAIN_FILE, Domain
 from helpers.evaluation import SELECTED_MODELS
 from helpers.features import FeatureSpec
-from helpers.intervals import Calibration
-from helpers.network import Ensemble, Network, Scaler, TrainConfig, read_weights, weight_shapes
+from helpers.intervals import CALIBRATION_FILE, Calibration
+from helpers.modeling.ensemble import Ensemble, Network
+from helpers.modeling.network import TrainConfig, weight_shapes
+from helpers.modeling.network_files import read_weights, run_file, run_files
+from helpers.modeling.scaler import Scaler
 
 REQUIRED_FILES = [
     "training.json",
     "scaler.json",
     "feature_spec.json",
-    "domain.json",
-    "calibration.npz",
+    DOMAIN_FILE,
+    CALIBRATION_FILE,
     *[f"{folder}/{name}" for folder in SELECTED_MODELS.values() for name in ("params.json", "weights.npz")],
 ]
 
@@ -65,7 +68,7 @@ def load_saved_models(output_dir: str | Path) -> SavedModels:
     scaler = _scaler(models / "scaler.json", spec, folder)
     run_ids = _run_ids(folder, int(training.get("n_runs", -1)))
     shapes = weight_shapes(len(spec.columns), config.hidden)
-    weights = {r: _weights(models / "runs" / f"run_{r:03d}.npz", shapes, folder) for r in run_ids}
+    weights = {r: _weights(run_file(models, r), shapes, folder) for r in run_ids}
     ensemble = Ensemble([weights[r] for r in run_ids], scaler, spec, config, {"runs": run_ids, **training})
     selected = {
         name: _selected(models / key, weights, scaler, spec, config, folder) for name, key in SELECTED_MODELS.items()
@@ -73,13 +76,13 @@ def load_saved_models(output_dir: str | Path) -> SavedModels:
     try:
         domain = Domain.load(models)
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise _broken(folder, f"{models / 'domain.json'} cannot be read ({exc})") from None
+        raise _broken(folder, f"{models / DOMAIN_FILE} cannot be read ({exc})") from None
     try:
-        calibration = Calibration.load(models / "calibration.npz")
+        calibration = Calibration.load(models)
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        raise _broken(folder, f"{models / 'calibration.npz'} cannot be read ({exc})") from None
+        raise _broken(folder, f"{models / CALIBRATION_FILE} cannot be read ({exc})") from None
     if calibration.X.shape[1:] != (len(spec.columns),) or not np.isfinite(calibration.residuals).all():
-        raise _broken(folder, f"{models / 'calibration.npz'} does not match the features or holds non-finite values")
+        raise _broken(folder, f"{models / CALIBRATION_FILE} does not match the features or holds non-finite values")
     return SavedModels(folder, selected, ensemble, domain, calibration, training)
 
 
@@ -145,7 +148,7 @@ def _run_ids(folder: Path, n_runs: int) -> list[int]:
         listed = sorted(int(r) for r in pd.read_csv(runs_csv)["run"])
     except (OSError, KeyError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise _broken(folder, f"{runs_csv} cannot be read ({exc})") from None
-    on_disk = sorted(int(p.stem.split("_")[1]) for p in (folder / "models" / "runs").glob("run_*.npz"))
+    on_disk = sorted(run_files(folder / "models"))
     if listed != on_disk:
         extra, absent = sorted(set(on_disk) - set(listed)), sorted(set(listed) - set(on_disk))
         raise _broken(
@@ -188,30 +191,3 @@ def _selected(
         raise _broken(folder, f"{path / 'weights.npz'} differs from run {run}, which it claims to be")
     meta = {k: v for k, v in meta.items() if k != "config"}
     return Network([weights], scaler, spec, config, meta)
-
-
-def save_uncertainty(
-    models_dir: Path, train: pd.DataFrame, X_train: pd.DataFrame, config: TrainConfig, base_seed: int
-) -> tuple[Calibration, Domain]:
-    """Calibrate the intervals on the training rows (out of bag) and fit the domain; save both beside the runs."""
-    from helpers.intervals import calibrate
-    from helpers.network import predict_scaled
-    from helpers.training import run_seed
-
-    models_dir = Path(models_dir)
-    scaler = Scaler.from_json(models_dir / "scaler.json")
-    files = sorted((models_dir / "runs").glob("run_*.npz"))
-    runs = [int(p.stem.split("_")[1]) for p in files]
-    per_run = scaler.y_back(predict_scaled([read_weights(p) for p in files], scaler.x(X_train), config.activation))
-    calibration = calibrate(
-        per_run,
-        train["composition"].to_numpy(),
-        config.val_fraction,
-        [run_seed(base_seed, r) for r in runs],
-        train["bs_tesla"].to_numpy(),
-        scaler.x(X_train),
-    )
-    calibration.save(models_dir / "calibration.npz")
-    domain = Domain.fit(train, calibration.calibration_difficulty())
-    domain.save(models_dir)
-    return calibration, domain
