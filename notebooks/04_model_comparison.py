@@ -14,9 +14,9 @@ import pandas as pd
 from IPython.display import display
 
 from helpers import metrics, plots
+from helpers.modeling.saved_models import load_saved_models
 from helpers.outputs import OutputDir
 from helpers.plots import paper_figures
-from helpers.modeling.saved_models import load_saved_models
 
 plots.setup_style()
 
