@@ -97,7 +97,8 @@ def test_path_parameters_resolve_against_the_callers_folder(tmp_path):
         "n_runs": 3,
     }
     assert parameters.absolute_paths({"dataset": "default"}, tmp_path) == {"dataset": "default"}
-    assert parameters.absolute_paths({"dataset": "sub/none.csv"}, tmp_path) == {"dataset": str(tmp_path / "sub/none.csv")}
+    got = parameters.absolute_paths({"dataset": "sub/none.csv"}, tmp_path)
+    assert got == {"dataset": str(tmp_path / "sub/none.csv")}
 
 
 def _main(capsys, *argv) -> tuple[int, str, str]:
