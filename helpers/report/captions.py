@@ -137,6 +137,7 @@ TABLES: dict[str, TableNote] = {
     "bad_rows.csv": TableNote("01", "rows excluded or changed while reading the data, with the reason (01)"),
     "dataset_summary.csv": TableNote("01", "rows, alloys and Bs range of the data (01)"),
     "split_summary.csv": TableNote("02", "the training and test sets and their similarity (02)"),
+    "case_study_bad_rows.csv": TableNote("02", "case-study rows excluded or changed while reading them (02)"),
     "screen_top.csv": TableNote("07", "the best screened candidates by the lower bound of their interval (07)"),
     "screen_summary.csv": TableNote(
         "07",
