@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 import urllib.request
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,13 +66,20 @@ def sources_table() -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("source")
 
 
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file."""
-    digest = hashlib.sha256()
+def sha256_of(path: Path, zip_members: bool = False) -> str:
+    """Hex sha256 of a file (the one digest of the project: downloads here, provenance records in the pipeline).
+
+    With zip_members, a zip archive (.npz, .keras) is digested by its members' names, CRCs and sizes, so that the
+    time stamps a save writes into the archive do not count; any other file by its content.
+    """
+    if zip_members and zipfile.is_zipfile(path):
+        digest = hashlib.sha256()
+        with zipfile.ZipFile(path) as archive:
+            for info in sorted(archive.infolist(), key=lambda i: i.filename):
+                digest.update(f"{info.filename}\0{info.CRC}\0{info.file_size}\n".encode())
+        return digest.hexdigest()
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def fetch(name: str, cache_dir: Path = DOWNLOAD_CACHE, mirror: str | Path | None = None, download: bool = True) -> Path:

@@ -1,4 +1,4 @@
-"""The pipeline (helpers.pipeline): parameter and --only checks, upstream checks, provenance and stale outputs,
+"""The pipeline (helpers.pipeline package): parameter and --only checks, upstream checks, provenance and stale outputs,
 quiet kernels. Fast unless marked slow."""
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import nbformat
 import numpy as np
 import pytest
 
-from helpers import pipeline
 from helpers.paths import PROJECT_ROOT
-from helpers.pipeline import PipelineError, check_parameters, declared_parameters, notebooks, parse_value
+from helpers.pipeline import cli, dag, kernel, parameters, provenance, stale
+from helpers.pipeline.dag import PipelineError, notebooks
+from helpers.pipeline.parameters import check_parameters, declared_parameters, parse_value
 
 
 @pytest.fixture(scope="module")
@@ -78,15 +79,15 @@ def test_unknown_name_lists_the_valid_ones(declared):
 
 def test_upstream_table_and_unknown_notebooks(tmp_path):
     nbs = [Path(f"{p}_x.ipynb") for p in ("01", "02", "03", "04", "05", "06", "07", "08")]
-    assert [nb.name[:2] for nb in pipeline.upstream(Path("05_unseen_case_study.ipynb"), nbs)] == ["01", "02", "03"]
-    assert [nb.name[:2] for nb in pipeline.upstream(Path("02_x.ipynb"), nbs)] == ["01"]
-    assert [nb.name[:2] for nb in pipeline.upstream(Path("07_x.ipynb"), nbs)] == ["01", "02", "03", "05"]
-    assert len(pipeline.upstream(Path("08_future.ipynb"), nbs)) == 7  # unknown: all earlier ones
+    assert [nb.name[:2] for nb in dag.upstream(Path("05_unseen_case_study.ipynb"), nbs)] == ["01", "02", "03"]
+    assert [nb.name[:2] for nb in dag.upstream(Path("02_x.ipynb"), nbs)] == ["01"]
+    assert [nb.name[:2] for nb in dag.upstream(Path("07_x.ipynb"), nbs)] == ["01", "02", "03", "05"]
+    assert len(dag.upstream(Path("08_future.ipynb"), nbs)) == 7  # unknown: all earlier ones
 
 
 def test_path_parameters_resolve_against_the_callers_folder(tmp_path):
     (tmp_path / "mine.csv").write_text("composition,bs_tesla\n")
-    got = pipeline.absolute_paths(
+    got = parameters.absolute_paths(
         {"dataset": "mine.csv", "case_study_source": "weonepiece", "split_mode": "random", "n_runs": 3}, tmp_path
     )
     assert got == {
@@ -95,18 +96,19 @@ def test_path_parameters_resolve_against_the_callers_folder(tmp_path):
         "split_mode": "random",
         "n_runs": 3,
     }
-    assert pipeline.absolute_paths({"dataset": "default"}, tmp_path) == {"dataset": "default"}
-    assert pipeline.absolute_paths({"dataset": "sub/none.csv"}, tmp_path) == {"dataset": str(tmp_path / "sub/none.csv")}
+    assert parameters.absolute_paths({"dataset": "default"}, tmp_path) == {"dataset": "default"}
+    got = parameters.absolute_paths({"dataset": "sub/none.csv"}, tmp_path)
+    assert got == {"dataset": str(tmp_path / "sub/none.csv")}
 
 
 def _main(capsys, *argv) -> tuple[int, str, str]:
-    code = pipeline.main(list(argv))
+    code = cli.main(list(argv))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
 
 def test_command_line_errors_are_one_line_without_traceback(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv(pipeline.CALLER_CWD_ENV, str(tmp_path))
+    monkeypatch.setenv(parameters.CALLER_CWD_ENV, str(tmp_path))
     code, _, err = _main(capsys, "--out", "new", "-p", "n_rnus", "3")
     assert code == 2 and err.count("\n") == 1 and "did you mean n_runs?" in err
     code, _, err = _main(capsys, "--out", "new", "--only", "09")
@@ -127,13 +129,13 @@ def test_command_line_errors_are_one_line_without_traceback(tmp_path, capsys, mo
 
 def _produce(out: Path, nb: Path, files: dict[str, bytes], all_nbs: list[Path]) -> dict:
     """Pretend notebook nb ran: write its files and executed copy, then its record, as the pipeline does."""
-    before = pipeline.snapshot(out)
+    before = provenance.snapshot(out)
     for rel, content in files.items():
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / rel).write_bytes(content)
     (out / nb.name).write_text("{}")
-    return pipeline.write_record(
-        out, nb, {"seed": 1}, ["seed"], 0.0, "ok", before, pipeline.read_record(out, nb), all_nbs
+    return provenance.write_record(
+        out, nb, {"seed": 1}, ["seed"], 0.0, "ok", before, provenance.read_record(out, nb), all_nbs
     )
 
 
@@ -145,16 +147,16 @@ def test_a_changed_upstream_makes_downstream_stale_and_removes_its_outputs(tmp_p
     _produce(tmp_path, nbs[3], {"tables/table1.csv": b"t"}, nbs)
     assert rec3["outputs"] == ["figures/fig3.png", "models/m.txt"]
     assert rec3["upstream"] == {
-        "01_a": pipeline.read_record(tmp_path, nbs[0])["fingerprint"],
-        "02_b": pipeline.read_record(tmp_path, nbs[1])["fingerprint"],
+        "01_a": provenance.read_record(tmp_path, nbs[0])["fingerprint"],
+        "02_b": provenance.read_record(tmp_path, nbs[1])["fingerprint"],
     }
-    assert pipeline.remove_stale(tmp_path, nbs) == []
+    assert stale.remove_stale(tmp_path, nbs) == []
 
     _produce(tmp_path, nbs[0], {"data/dataset.csv": b"x"}, nbs)  # rerun, same content: nothing is stale
-    assert pipeline.remove_stale(tmp_path, nbs, {"01_a"}) == []
+    assert stale.remove_stale(tmp_path, nbs, {"01_a"}) == []
 
     _produce(tmp_path, nbs[1], {"data/split.csv": b"other split"}, nbs)  # rerun with another result
-    messages = pipeline.remove_stale(tmp_path, nbs, {"02_b"})
+    messages = stale.remove_stale(tmp_path, nbs, {"02_b"})
     assert messages == [
         "03_c: its inputs changed (02 reran); its outputs were removed: rerun it with --only 03",
         "04_d: its inputs changed (02 reran, 03 was removed); its outputs were removed: rerun it with --only 04",
@@ -164,31 +166,31 @@ def test_a_changed_upstream_makes_downstream_stale_and_removes_its_outputs(tmp_p
     for kept in ("data/dataset.csv", "data/split.csv", "02_b.ipynb", "provenance/02_b.json"):
         assert (tmp_path / kept).exists(), kept
     with pytest.raises(PipelineError, match="04_d needs the outputs of 03_c in .*: run 03 first"):
-        pipeline.check_upstream([nbs[3]], nbs, tmp_path)
+        stale.check_upstream([nbs[3]], nbs, tmp_path)
 
 
 def test_fingerprints_ignore_zip_save_times(tmp_path):
     np.savez(tmp_path / "a.npz", w=np.arange(5.0))
-    first = pipeline.fingerprint(tmp_path, ["a.npz"])
+    first = provenance.fingerprint(tmp_path, ["a.npz"])
     os.utime(tmp_path / "a.npz", (1, 1))
     import time
 
     time.sleep(2.1)  # zip entries carry a 2-second resolution time stamp
     np.savez(tmp_path / "a.npz", w=np.arange(5.0))
-    assert pipeline.fingerprint(tmp_path, ["a.npz"]) == first
+    assert provenance.fingerprint(tmp_path, ["a.npz"]) == first
     np.savez(tmp_path / "a.npz", w=np.arange(6.0))
-    assert pipeline.fingerprint(tmp_path, ["a.npz"]) != first
+    assert provenance.fingerprint(tmp_path, ["a.npz"]) != first
 
 
 def test_a_folder_made_before_records_counts_as_upstream(tmp_path):
     nbs = notebooks()
     (tmp_path / "01_featurize.ipynb").write_text("{}")
     (tmp_path / "02_split_and_histogram.ipynb").write_text("{}")
-    pipeline.check_upstream([nbs[2]], nbs, tmp_path)  # no error
+    stale.check_upstream([nbs[2]], nbs, tmp_path)  # no error
     (tmp_path / "provenance").mkdir()
     (tmp_path / "provenance" / "02_split_and_histogram.json").write_text(json.dumps({"status": "failed"}))
     with pytest.raises(PipelineError, match="needs the outputs of 02_split_and_histogram"):
-        pipeline.check_upstream([nbs[2]], nbs, tmp_path)
+        stale.check_upstream([nbs[2]], nbs, tmp_path)
 
 
 # --------------------------------------------------------------------------- quiet kernels
@@ -201,7 +203,7 @@ def test_kernels_are_quiet_and_progress_bars_are_off(tmp_path):
         cells=[
             nbformat.v4.new_code_cell("out_dir = ''", metadata={"tags": ["parameters"]}),
             nbformat.v4.new_code_cell(
-                f"import os\nos.write(2, b'C-level noise\\n')\nprint(os.environ['{pipeline.PROGRESS_ENV}'])"
+                f"import os\nos.write(2, b'C-level noise\\n')\nprint(os.environ['{kernel.PROGRESS_ENV}'])"
             ),
             nbformat.v4.new_code_cell("from tqdm import tqdm\nfor _ in tqdm(range(3)): pass"),
         ]
@@ -209,7 +211,7 @@ def test_kernels_are_quiet_and_progress_bars_are_off(tmp_path):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     source = tmp_path / "99_probe.ipynb"
     nbformat.write(nb, source)
-    done = nbformat.read(pipeline.execute(source, tmp_path / "out" / source.name, {}), as_version=4)
+    done = nbformat.read(kernel.execute(source, tmp_path / "out" / source.name, {}), as_version=4)
     streams = [o for c in done.cells for o in c.get("outputs", []) if o.output_type == "stream"]
     assert [o.text for o in streams] == ["0\n"]  # no stderr box: no fd noise, no progress bar
     log = (tmp_path / "out" / "provenance" / "99_probe.kernel.log").read_text()

@@ -1,5 +1,5 @@
 """The report (helpers.report): headline numbers, figures in the paper's order, links that resolve offline, and only
-the outputs of notebooks with a valid record."""
+the outputs of notebooks with a valid record; its content checked as data, without HTML."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 import pytest  # noqa: E402
 
-from helpers.report import FIGURES, build_report  # noqa: E402
+from helpers.report import FIGURES, build_report, report_content  # noqa: E402
+from helpers.report.content import Missing, Table  # noqa: E402
 
 
 class _Links(HTMLParser):
@@ -128,7 +129,7 @@ def test_report_of_a_partial_folder(partial_folder):
         "fig5_threshold_quadrants",
         "zz_extra",
     ]
-    assert FIGURES["fig3a_boxplots"][2] in page and "zz_extra.png" in page
+    assert FIGURES["fig3a_boxplots"].caption in page and "zz_extra.png" in page
     # notebooks: pages for the valid ones only; tables and parameters listed
     links = links_of(index).links
     for stem in stems[:4]:
@@ -139,6 +140,45 @@ def test_report_of_a_partial_folder(partial_folder):
     # offline and responsive
     assert "http://" not in page and "https://" not in page
     assert "max-width: 100%" in page and 'width="420"' not in page
+
+
+STEMS = [
+    "01_featurize",
+    "02_split_and_histogram",
+    "03_repeated_training",
+    "04_model_comparison",
+    "05_unseen_case_study",
+    "06_honest_evaluation",
+]
+
+
+def test_report_content_without_html(partial_folder):
+    report = report_content(partial_folder, STEMS)
+    table1 = report.headline.table1
+    assert isinstance(table1, Table)
+    assert table1.header == ["metric", "R2 best: ours", "R2 best: paper", "F1 best: ours", "F1 best: paper"]
+    assert table1.rows[0] == ["R²", "0.612", "0.876", "0.500", "0.870"]
+    assert table1.rows[1][0] == "RMSE (T)" and table1.rows[2][2] == "–"  # the paper gives no MAE
+    for part in (report.headline.honest, report.headline.coverage, report.headline.baselines):
+        assert isinstance(part, Missing) and part.notebook == "06_honest_evaluation"
+        assert part.command == f"./run_all.sh --out {partial_folder} --only 06"
+    assert report.headline.honest_summary == "" and report.headline.domain_errors is None
+    # figures: the captioned ones in the paper's order, then the unknown one; sizes from the image (600 x 300 px)
+    assert [(f.stem, f.title) for f in report.figures[:2]] == [
+        ("01_bs_distribution", FIGURES["01_bs_distribution"].title),
+        ("fig2_histograms", FIGURES["fig2_histograms"].title),
+    ]
+    assert [f.caption for f in report.figures[:-1]] == [FIGURES[f.stem].caption for f in report.figures[:-1]]
+    assert "fig6_case_study" not in [f.stem for f in report.figures]  # 05 failed
+    extra = report.figures[-1]
+    assert (extra.stem, extra.title, extra.caption) == ("zz_extra", "zz_extra", "")
+    assert extra.src == "../figures/zz_extra.png"
+    assert {(f.width, f.height) for f in report.figures} == {(400, 200)}
+    assert [nb.stem for nb in report.notebooks] == STEMS[:4] and report.absent == STEMS[4:]
+    assert report.notebooks[0].title == "01 · title of 01_featurize" and report.notebooks[0].seconds == "3"
+    assert [t.name for t in report.tables] == ["table1.csv", "runs.csv"]
+    assert [(p.name, p.value, p.given) for p in report.parameters] == [("seed", "7", True), ("threshold", "1.4", False)]
+    assert report.parameters[0].notebooks == ["01", "02", "03", "04"]
 
 
 def test_report_drops_pages_of_notebooks_no_longer_valid(partial_folder):

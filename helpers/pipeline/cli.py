@@ -1,0 +1,131 @@
+"""The command line behind run_all.sh: check everything, fetch the data, run the notebooks, rebuild the report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from helpers.paths import PROJECT_ROOT
+from helpers.pipeline.dag import PipelineError, select
+from helpers.pipeline.kernel import execute_and_record
+from helpers.pipeline.parameters import (
+    QUICK_PARAMETERS,
+    absolute_paths,
+    caller_cwd,
+    check_parameters,
+    check_selected,
+    declared_parameters,
+    parameters_for,
+)
+from helpers.pipeline.stale import check_upstream, remove_stale
+
+
+def _fetch_data() -> list[str]:
+    """Every source of the manifest, verified by its sha256; their names."""
+    from helpers.sources import fetch, load_manifest
+
+    names = []
+    for name in load_manifest():
+        fetch(name)
+        names.append(name)
+    return names
+
+
+def _finish(out: Path, all_notebooks: list[Path], ran: set[str]) -> Path | None:
+    """Remove stale outputs, then rebuild the report; print one line per removed notebook."""
+    for message in remove_stale(out, all_notebooks, ran):
+        print(message, flush=True)
+    if not out.is_dir():
+        return None
+    from helpers.report import build_report
+
+    return build_report(out, all_notebooks)
+
+
+def _output_folder(args: argparse.Namespace, cwd: Path) -> Path:
+    """--out relative to the caller's folder, else outputs/default (outputs/quick with --quick)."""
+    if args.out:
+        return (cwd / Path(args.out).expanduser()).resolve()
+    return PROJECT_ROOT / "outputs" / ("quick" if args.quick else "default")
+
+
+def _run(selected: list[Path], out: Path, params: dict[str, object], all_notebooks: list[Path], ran: set[str]) -> None:
+    """Execute the selected notebooks in order, one console line each with its seconds; add each that ran to ran."""
+    width = max(len(nb.stem) for nb in selected)
+    for nb in selected:
+        print(f"  {nb.stem:<{width}} ", end="", flush=True)
+        try:
+            record = execute_and_record(nb, out, parameters_for(nb, params), all_notebooks)
+        except BaseException:
+            print(flush=True)
+            raise
+        ran.add(nb.stem)
+        print(f"{record['seconds']:5.0f} s", flush=True)
+
+
+def pipeline(args: argparse.Namespace) -> int:
+    """Check, fetch, execute the selected notebooks, remove stale outputs, build the report."""
+    cwd = caller_cwd()
+    out = _output_folder(args, cwd)
+    all_notebooks = select(None)
+    selected = select(args.only)
+    declared = declared_parameters(all_notebooks)
+    given = absolute_paths(check_parameters(args.p, declared), cwd)
+    check_selected(given, declared, selected)
+    for message in remove_stale(out, all_notebooks):
+        print(message, flush=True)
+    check_upstream(selected, all_notebooks, out)
+
+    params: dict[str, object] = {**(QUICK_PARAMETERS if args.quick else {}), **given, "out_dir": str(out)}
+    shown = ", ".join(f"{k}={v!r}" for k, v in params.items() if k != "out_dir")
+    print(f"data: {', '.join(_fetch_data())} (sha256 checked)")
+    print(f"output folder: {out}" + (f"; parameters: {shown}" if shown else ""), flush=True)
+    out.mkdir(parents=True, exist_ok=True)
+    ran: set[str] = set()
+    start = time.time()
+    try:
+        _run(selected, out, params, all_notebooks, ran)
+    finally:
+        try:
+            index = _finish(out, all_notebooks, ran)
+        except KeyboardInterrupt:
+            index = None
+    print(f"{len(ran)} notebook{'s' if len(ran) != 1 else ''} ran in {time.time() - start:.0f} s; report: {index}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="run_all.sh", description="Run the analysis notebooks with papermill.")
+    parser.add_argument("--out", default=None, help="output folder (default outputs/default, or outputs/quick)")
+    parser.add_argument("--quick", action="store_true", help="fast smoke test: few training runs and epochs")
+    parser.add_argument(
+        "-p",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        default=[],
+        help="parameter passed to every notebook that declares it (repeatable)",
+    )
+    parser.add_argument("--only", nargs="+", help="run only notebooks whose names start with these prefixes")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: check everything, fetch the data, run the notebooks, write the report; errors in one line."""
+    args = _parser().parse_args(argv)
+    try:
+        return pipeline(args)
+    except PipelineError as exc:
+        print(f"run_all.sh: {exc}", file=sys.stderr)
+        return 1 if str(exc).startswith("FAILED") else 2
+    except KeyboardInterrupt:
+        print(
+            "interrupted: finished notebooks and training runs are kept; rerun the same command to resume",
+            file=sys.stderr,
+        )
+        return 130
+    except Exception as exc:  # noqa: BLE001  one line, not a traceback, for anything unforeseen (data fetch, disk)
+        print(f"run_all.sh: error: {type(exc).__name__}: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 1

@@ -1,0 +1,56 @@
+"""The numbered notebooks and what each one reads: the order they run in and their upstream notebooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers.paths import PROJECT_ROOT
+
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+# What each notebook reads: notebook prefix -> the prefixes of the notebooks whose outputs it needs.
+# A notebook missing from this table is taken to depend on every earlier notebook.
+DEPENDS_ON: dict[str, tuple[str, ...]] = {
+    "01": (),
+    "02": ("01",),
+    "03": ("01", "02"),
+    "04": ("01", "02", "03"),
+    "05": ("01", "02", "03"),
+    "06": ("01", "02", "03", "05"),  # 05: the case-study predictions, for the coverage of the intervals there
+    "07": ("01", "02", "03", "05"),
+}
+
+
+class PipelineError(Exception):
+    """A problem to report in one line (bad parameter, missing upstream outputs, a failed notebook)."""
+
+
+def notebooks(only: list[str] | None = None) -> list[Path]:
+    """The numbered notebooks, in order (optionally only those whose names start with the given prefixes)."""
+    found = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+    return [nb for nb in found if not only or any(nb.name.startswith(p) for p in only)]
+
+
+def prefix(notebook: Path | str) -> str:
+    """'03' for 03_repeated_training(.ipynb)."""
+    return Path(notebook).name[:2]
+
+
+def upstream(notebook: Path | str, available: list[Path]) -> list[Path]:
+    """The notebooks whose outputs this one reads (DEPENDS_ON; an unknown notebook depends on every earlier one)."""
+    p = prefix(notebook)
+    wanted = DEPENDS_ON.get(p)
+    if wanted is None:
+        return [nb for nb in available if prefix(nb) < p]
+    return [nb for nb in available if prefix(nb) in wanted]
+
+
+def select(only: list[str] | None) -> list[Path]:
+    """The notebooks --only asks for; every prefix must match at least one notebook."""
+    found = notebooks()
+    if not found:
+        raise PipelineError(f"no numbered notebooks in {NOTEBOOKS_DIR}")
+    available = ", ".join(nb.stem for nb in found)
+    for p in only or []:
+        if not any(nb.name.startswith(p) for nb in found):
+            raise PipelineError(f"--only {p} matches no notebook; available: {available}")
+    return notebooks(only)
