@@ -22,9 +22,10 @@ import numpy as np
 import pandas as pd
 from pymatgen.core import Composition
 
+from helpers.outputs import write_atomic
+
 DIFFICULTY_PERCENTILE = 80.0
 FEW_AS_QUENCHED = 30  # fewer as-quenched training rows than this: as-quenched alloys are outside
-DOMAIN_FILE = "domain.json"  # in models/ of an output folder
 
 
 def element_amounts(compositions: pd.Series) -> pd.DataFrame:
@@ -98,11 +99,11 @@ class Domain:
             )
         return reasons
 
-    def save(self, folder: Path) -> None:
-        """Write domain.json into folder."""
-        (Path(folder) / DOMAIN_FILE).write_text(json.dumps(asdict(self), indent=1))
+    def save(self, path: Path) -> None:
+        """Write the domain as JSON (atomically)."""
+        write_atomic(Path(path), lambda part: part.write_text(json.dumps(asdict(self), indent=1)))
 
     @classmethod
-    def load(cls, folder: Path) -> Domain:
+    def load(cls, path: Path) -> Domain:
         """Read what save wrote."""
-        return cls(**json.loads((Path(folder) / DOMAIN_FILE).read_text()))
+        return cls(**json.loads(Path(path).read_text()))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.paths import SUBFOLDERS
+from helpers.outputs import SUBFOLDERS
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
@@ -326,12 +326,7 @@ class CsvWriter:
 
 
 def write_csv(frame: pd.DataFrame, path: Path, index: bool = False) -> Path:
-    """Write a table as CSV, safe for spreadsheets, through a temporary file renamed into place."""
-    path = Path(path)
-    part = path.with_name(f".{path.name}.part")
-    try:
-        safe_for_spreadsheet(frame).to_csv(part, index=index)
-        part.replace(path)
-    finally:
-        part.unlink(missing_ok=True)
-    return path
+    """Write a table as CSV, safe for spreadsheets, through the one atomic writer (helpers/outputs.py)."""
+    from helpers.outputs import write_atomic
+
+    return write_atomic(Path(path), lambda part: safe_for_spreadsheet(frame).to_csv(part, index=index))

@@ -27,6 +27,7 @@ from crepes import ConformalRegressor
 from crepes.extras import DifficultyEstimator
 
 from helpers.modeling.runs import validation_carves
+from helpers.outputs import write_atomic
 from helpers.validation import BS_MAX_TESLA
 
 if TYPE_CHECKING:
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 LEVELS = (0.8, 0.9, 0.95)
 DEFAULT_LEVEL = 0.9
 NEIGHBOURS = 25
-CALIBRATION_FILE = "calibration.npz"  # in models/ of an output folder
 
 
 def validation_masks(
@@ -146,14 +146,15 @@ class Calibration:
                 .predict_int(np.asarray(predicted, float), confidence=level, y_min=0.0, y_max=BS_MAX_TESLA)
             )
 
-    def save(self, folder: Path) -> None:
-        """Write the calibration rows to calibration.npz in folder."""
-        np.savez(Path(folder) / CALIBRATION_FILE, X=self.X, residuals=self.residuals, spread=self.spread, k=self.k)
+    def save(self, path: Path) -> None:
+        """Write the calibration rows to an .npz file (atomically)."""
+        arrays = {"X": self.X, "residuals": self.residuals, "spread": self.spread, "k": self.k}
+        write_atomic(Path(path), lambda part: np.savez(part, **arrays))
 
     @classmethod
-    def load(cls, folder: Path) -> Calibration:
+    def load(cls, path: Path) -> Calibration:
         """Read what save wrote."""
-        with np.load(Path(folder) / CALIBRATION_FILE) as npz:
+        with np.load(Path(path)) as npz:
             return cls(npz["X"], npz["residuals"], npz["spread"], int(npz["k"]))
 
 

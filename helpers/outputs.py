@@ -98,11 +98,11 @@ FILES: dict[str, OutputFile] = {
         {
             "protocols": ("tables/protocols.csv", "the paper's protocol beside the honest one, per outer fold"),
             "baselines": ("tables/baselines.csv", "random forest and other baselines on the same outer folds"),
-            "spread_coverage": ("tables/calibration_folds.csv", "share of rows within k ensemble std, per fold"),
+            "spread_coverage": ("tables/spread_coverage.csv", "share of rows within k ensemble std, per fold"),
             "interval_coverage": ("tables/interval_coverage.csv", "coverage of the conformal intervals at 80/90/95 %"),
             "domain_errors": ("tables/domain_errors.csv", "errors inside and outside the applicability domain"),
             "baselines_figure": ("figures/06_baselines.png", "scores of the baselines against the networks"),
-            "spread_coverage_figure": ("figures/06_calibration.png", "observed against nominal spread coverage"),
+            "spread_coverage_figure": ("figures/06_spread_coverage.png", "observed against nominal spread coverage"),
             "interval_coverage_figure": ("figures/06_interval_coverage.png", "observed against nominal coverage"),
             "error_vs_difficulty": ("figures/06_error_vs_difficulty.png", "absolute error against difficulty"),
         },

@@ -16,7 +16,6 @@
 # same score flatters the chosen runs. Notebook 06 measures by how much.
 
 # %%
-import json
 import time
 
 import numpy as np
@@ -31,7 +30,7 @@ from helpers.modeling import network, network_files, repeated
 from helpers.modeling.backend import keras_module
 from helpers.modeling.runs import run_seed, validation_carves
 from helpers.modeling.scaler import Scaler
-from helpers.paths import OutputDir
+from helpers.outputs import OutputDir
 from helpers.plots import paper_figures
 
 plots.setup_style()
@@ -51,11 +50,11 @@ out_dir = "../outputs/default"  # output folder of an analysis, relative to note
 
 # %%
 out = OutputDir(out_dir)
-table = pd.read_csv(out.data / "dataset.csv", index_col="row_id")
-X = pd.read_parquet(out.data / "features.parquet")
-spec = FeatureSpec.from_json(out.data / "feature_spec.json")
-threshold = json.loads((out.data / "analysis.json").read_text())["threshold"]  # declared in notebook 01
-side = pd.read_csv(out.data / "split.csv", index_col="row_id")["set"]
+table = out.read_table("dataset", index_col="row_id")
+X = out.read_parquet("features")
+spec = FeatureSpec.from_json(out.path("feature_spec"))
+threshold = out.threshold  # declared in notebook 01
+side = out.read_table("split", index_col="row_id")["set"]
 train_ids, test_ids = side.index[side == "train"], side.index[side == "test"]
 config = network.TrainConfig(
     hidden=tuple(hidden),
@@ -160,8 +159,7 @@ trained = repeated.repeated_training(
     n_runs=n_runs,
     base_seed=base_seed,
     threshold=threshold,
-    models_dir=out.models,
-    tables_dir=out.tables,
+    out=out,
 )
 runs = trained.runs
 print(f"{len(runs)} runs ready in {time.time() - start:.0f} s")
@@ -186,7 +184,7 @@ spread.round(3)
 
 # %%
 fig = paper_figures.metric_boxplots(runs)
-plots.save_fig(fig, "fig3a_boxplots", out.figures)
+out.save_figure("fig3a", fig)
 
 # %% [markdown]
 # ## Fig. 3(b): R² against F1, and the two chosen runs
@@ -197,7 +195,7 @@ plots.save_fig(fig, "fig3a_boxplots", out.figures)
 best = evaluation.best_runs(runs)
 display(runs.set_index("run").loc[list(best.values())].assign(model=list(best)).set_index("model").round(3))
 fig = paper_figures.r2_f1_scatter(runs, best["R2 best"], best["F1 best"])
-plots.save_fig(fig, "fig3b_r2_vs_f1", out.figures)
+out.save_figure("fig3b", fig)
 
 # %% [markdown]
 # ## Save the two models
@@ -220,7 +218,7 @@ for name, r in best.items():
         "test_scores": row[METRIC_COLUMNS].to_dict(),
         "n_train_rows": len(train_ids),
     }
-    folder = out.models / evaluation.SELECTED_MODELS[name]
+    folder = out.path(evaluation.SELECTED_MODELS[name])
     network_files.save_network(folder, trained.weights_of(r), trained.scaler, spec, config, meta)
     reloaded = network_files.load_network(folder).predict_features(X.loc[test_ids])
     check = scores(table.loc[test_ids, "bs_tesla"], reloaded, threshold)
@@ -239,9 +237,9 @@ for name, r in best.items():
 # %%
 train = table.loc[train_ids]
 calibration = intervals.calibrate_ensemble(trained.ensemble, train, X.loc[train_ids], trained.seeds)
-calibration.save(out.models)
+calibration.save(out.path("calibration"))
 domain = Domain.fit(train, calibration.calibration_difficulty())
-domain.save(out.models)
+domain.save(out.path("domain"))
 pd.Series(
     {
         "calibration rows (out of bag)": len(calibration.residuals),

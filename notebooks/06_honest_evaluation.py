@@ -20,15 +20,14 @@
 # so they stay out of everything here too.
 
 # %%
-import json
 import time
 
 import pandas as pd
 from IPython.display import display
 
-from helpers import evaluation, files, metrics, plots, split, summaries
+from helpers import evaluation, metrics, plots, split, summaries
 from helpers.modeling.network import TrainConfig
-from helpers.paths import OutputDir
+from helpers.outputs import OutputDir
 from helpers.plots import uncertainty_figures
 
 plots.setup_style()
@@ -42,11 +41,11 @@ out_dir = "../outputs/default"  # output folder of an analysis, relative to note
 
 # %%
 out = OutputDir(out_dir)
-table = pd.read_csv(out.data / "dataset.csv", index_col="row_id")
-X = pd.read_parquet(out.data / "features.parquet")
-trained = json.loads((out.models / "training.json").read_text())
+table = out.read_table("dataset", index_col="row_id")
+X = out.read_parquet("features")
+trained = out.read_json("training")  # the network and seeds notebook 03 trained with
 config = TrainConfig(**trained["config"])
-threshold = trained["threshold"]
+threshold = out.threshold  # declared in notebook 01
 print(
     f"{len(table)} rows, {table['composition'].nunique()} alloys; {n_outer_folds} outer folds x {n_runs} runs; {config}"
 )
@@ -92,7 +91,7 @@ per_fold = pd.concat([r.protocols.assign(fold=k) for k, r in enumerate(results)]
 protocols = pd.concat(
     [evaluation.summarize(per_fold, ["protocol", "model"]), evaluation.optimism(per_fold)], ignore_index=True
 )
-protocols.to_csv(out.tables / "protocols.csv", index=False)
+out.write_table("protocols", protocols)
 shown = ["r2_mean", "r2_std", "rmse_mean", "rmse_std", "f1_mean", "f1_std"]
 protocols.set_index(["protocol", "model"])[shown].round(3)
 
@@ -104,10 +103,10 @@ protocols.set_index(["protocol", "model"])[shown].round(3)
 # %%
 base_per_fold = pd.concat([r.baselines.assign(fold=k) for k, r in enumerate(results)], ignore_index=True)
 baselines = evaluation.summarize(base_per_fold, ["model"]).sort_values("r2_mean", ascending=False)
-baselines.to_csv(out.tables / "baselines.csv", index=False)
+out.write_table("baselines", baselines)
 display(baselines.set_index("model")[shown].round(3))
 fig = uncertainty_figures.baseline_bars(baselines)
-plots.save_fig(fig, "06_baselines", out.figures)
+out.save_figure("baselines_figure", fig)
 
 # %% [markdown]
 # The best ANN variant (first column) against the best other model (second column), each the best of its kind by mean R2, metric by metric. `ANN minus other` favours the ANN when it is positive for R2 and F1 and negative for RMSE; it means something only when it is larger than the `fold-to-fold spread` (the larger of the two models' standard deviations over folds). When it is not, the two are a tie on this data.
@@ -123,10 +122,10 @@ summaries.ann_against_baselines(baselines).round(3)
 # %%
 spread = pd.DataFrame([r.spread_coverage for r in results])
 spread.index.name = "fold"
-spread.to_csv(out.tables / "calibration_folds.csv")
+out.write_table("spread_coverage", spread, index=True)
 pooled = pd.concat([r.ensemble_table for r in results])
-fig = uncertainty_figures.calibration(pooled["measured"], pooled["mean"], pooled["std"])
-plots.save_fig(fig, "06_calibration", out.figures)
+fig = uncertainty_figures.spread_coverage(pooled["measured"], pooled["mean"], pooled["std"])
+out.save_figure("spread_coverage_figure", fig)
 pooled_spread = metrics.spread_coverage(pooled["measured"], pooled["mean"], pooled["std"])
 pooled_row = pd.DataFrame([pooled_spread], index=["pooled"])
 pd.concat([spread, pooled_row]).round(3)
@@ -150,7 +149,7 @@ pd.concat([spread, pooled_row]).round(3)
 # %%
 pooled = pd.concat([r.ensemble_table for r in results])
 coverage = summaries.interval_coverage(pooled)
-files.write_csv(coverage, out.tables / "interval_coverage.csv")
+out.write_table("interval_coverage", coverage)
 coverage[coverage["category"] == "all"].pivot(
     index="method", columns="level", values=["coverage", "mean_width_T"]
 ).round(3)
@@ -166,7 +165,7 @@ coverage[(coverage["category"] != "all") & (coverage["level"] == 0.9)].pivot(
 
 # %%
 fig = uncertainty_figures.interval_coverage(coverage[coverage["category"] == "all"])
-plots.save_fig(fig, "06_interval_coverage", out.figures)
+out.save_figure("interval_coverage_figure", fig)
 
 # %% [markdown]
 # ## A domain flag that separates large errors from small
@@ -178,14 +177,14 @@ plots.save_fig(fig, "06_interval_coverage", out.figures)
 # ratio of at least 1.5.
 
 # %%
-case_rows = pd.read_csv(out.tables / "case_study.csv") if (out.tables / "case_study.csv").is_file() else None
+case_rows = out.read_table("case_study") if out.exists("case_study") else None
 domain_table = summaries.domain_error_table(pooled, case_rows)
-files.write_csv(domain_table, out.tables / "domain_errors.csv")
+out.write_table("domain_errors", domain_table)
 domain_table.round(3)
 
 # %%
 fig = uncertainty_figures.error_against_difficulty(pooled)
-plots.save_fig(fig, "06_error_vs_difficulty", out.figures)
+out.save_figure("error_vs_difficulty", fig)
 
 # %% [markdown]
 # ## Which model to take for new alloys

@@ -13,13 +13,10 @@
 # their numbers are extrapolations that no test in this collection supports.
 
 # %%
-import json
 import logging
 
-import pandas as pd
-
 from helpers import plots, screening
-from helpers.paths import OutputDir
+from helpers.outputs import OutputDir
 from helpers.plots import screening_figures
 from helpers.retrospective import retrospective
 
@@ -58,8 +55,8 @@ chunk_size = 500  # candidates per task
 
 # %%
 out = OutputDir(out_dir)
-threshold = json.loads((out.data / "analysis.json").read_text())["threshold"]  # declared in notebook 01
-training = pd.read_csv(out.data / "dataset.csv", index_col="row_id")
+threshold = out.threshold  # declared in notebook 01
+training = out.read_table("dataset", index_col="row_id")
 todo = screening.plan(candidates, grid, anneal_temp_K, anneal_time_s, max_candidates, chunk_size)
 print(f"{todo.description}; {todo.n_chunks} chunks of up to {chunk_size}; threshold {threshold:g} T")
 todo.report
@@ -95,7 +92,7 @@ print(
 # %%
 result = screening.screen(todo, out.root, client, top_k=top_k, threshold=threshold)
 summary = screening.summary_row(result, threshold, todo.description)
-summary.to_csv(out.tables / "screen_summary.csv", index=False)
+out.write_table("screen_summary", summary)
 summary.T
 
 # %% [markdown]
@@ -105,7 +102,7 @@ summary.T
 
 # %%
 top = result.top
-top.to_csv(out.tables / "screen_top.csv", index=False)
+out.write_table("screen_top", top)
 print(f"{top['in_domain'].sum()} of the top {len(top)} are inside the training domain")
 top.head(15).round(3)
 
@@ -116,7 +113,7 @@ top.head(15).round(3)
 
 # %%
 fig = screening_figures.plot_density(result, training, threshold)
-plots.save_fig(fig, "07_screen_bs_vs_fe", out.figures)
+out.save_figure("screen_density", fig)
 
 # %% [markdown]
 # ## The trade-off: Bs against metalloid content
@@ -125,9 +122,9 @@ plots.save_fig(fig, "07_screen_bs_vs_fe", out.figures)
 # circles are outside the domain (guesses).
 
 # %%
-result.pareto.round(3).to_csv(out.tables / "screen_pareto.csv", index=False)
+out.write_table("screen_pareto", result.pareto.round(3))
 fig = screening_figures.plot_pareto(result, threshold)
-plots.save_fig(fig, "07_screen_pareto", out.figures)
+out.save_figure("screen_pareto_figure", fig)
 
 # %% [markdown]
 # ## A map over two elements
@@ -136,7 +133,7 @@ plots.save_fig(fig, "07_screen_pareto", out.figures)
 
 # %%
 fig = screening_figures.plot_map(result)
-plots.save_fig(fig, "07_screen_map", out.figures)
+out.save_figure("screen_map", fig)
 
 # %% [markdown]
 # ## Would the screen have found them? A retrospective check
@@ -148,12 +145,12 @@ plots.save_fig(fig, "07_screen_map", out.figures)
 # and Fe-rich (a narrow Bs range), so both numbers are rough.
 
 # %%
-cases, measured, bad_rows = screening.case_study_candidates(out.tables / "case_study.csv")  # checked as every candidate
+cases, measured, bad_rows = screening.case_study_candidates(out.path("case_study"))  # checked as every candidate
 scored = screening.score_on(client, cases, out.root)
 retro, ranked = retrospective(scored, measured)
 if len(bad_rows):
     print(f"{len(bad_rows)} case-study rows excluded or changed by the candidate checks:\n{bad_rows.to_string()}")
-retro.to_csv(out.tables / "screen_retrospective.csv", index=False)
+out.write_table("screen_retrospective", retro)
 retro.T
 
 # %% [markdown]

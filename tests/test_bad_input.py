@@ -282,8 +282,9 @@ def test_an_unfinished_training_is_named_with_the_fix(tiny_run, tmp_path, capsys
 
 def test_an_interrupted_training_leaves_a_consistent_folder_that_resumes(tmp_path, monkeypatch):
     from helpers.features import FeatureSpec
-    from helpers.modeling import repeated, resume
+    from helpers.modeling import repeated
     from helpers.modeling.network import TrainConfig
+    from helpers.outputs import OutputDir
 
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(120, 4)), columns=list("abcd"))
@@ -300,26 +301,25 @@ def test_an_interrupted_training_leaves_a_consistent_folder_that_resumes(tmp_pat
         4,
         0,
         1.4,
-        tmp_path / "models",
-        tmp_path / "tables",
+        OutputDir(tmp_path),
     )
     (tmp_path / "models" / "r2_best").mkdir(parents=True)  # chosen from an older training
     calls = {"n": 0}
-    real_save = resume.save_run
+    real_save = OutputDir.save_weights
 
-    def save_then_interrupt(path, weights):
-        real_save(path, weights)
+    def save_then_interrupt(self, run, weights):
+        real_save(self, run, weights)
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(resume, "save_run", save_then_interrupt)
+    monkeypatch.setattr(OutputDir, "save_weights", save_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         repeated.repeated_training(*args, progress=False)
     assert not (tmp_path / "models" / "r2_best").exists()
     listed = set(pd.read_csv(tmp_path / "tables" / "runs.csv")["run"])
     assert len(listed) == 1
-    monkeypatch.setattr(resume, "save_run", real_save)
+    monkeypatch.setattr(OutputDir, "save_weights", real_save)
     resumed = repeated.repeated_training(*args, progress=False).runs
     assert sorted(resumed["run"]) == [0, 1, 2, 3]
     assert sorted(int(p.stem[4:]) for p in (tmp_path / "models" / "runs").glob("run_*.npz")) == [0, 1, 2, 3]

@@ -207,7 +207,7 @@ def test_the_batch_obeys_its_diversity_rule_and_shows_the_nearest_measured_alloy
 
 
 def test_the_real_benchmark_reads_an_analysis_folder_and_says_what_is_missing(tmp_path, capsys):
-    from helpers.paths import OutputDir
+    from helpers.outputs import OutputDir
 
     out = OutputDir(tmp_path / "analysis").create()
     assert real.main(["--analysis", str(out.root)]) == 2

@@ -78,8 +78,8 @@ def test_as_quenched_alloys_are_inside_when_training_has_many():
 
 def test_the_domain_saves_and_loads(tmp_path):
     domain = _domain()
-    domain.save(tmp_path)
-    assert Domain.load(tmp_path) == domain
+    domain.save(tmp_path / "domain.json")
+    assert Domain.load(tmp_path / "domain.json") == domain
 
 
 def test_out_of_bag_rows_of_a_masked_run_are_its_validation_rows_and_the_rows_outside_its_mask():

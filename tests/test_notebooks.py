@@ -125,7 +125,7 @@ def test_06_writes_the_protocol_and_baseline_tables(tiny_run):
     baselines = pd.read_csv(tiny_run / "tables" / "baselines.csv")
     assert {"predict the mean", "ridge regression", "random forest", "gradient boosting"} <= set(baselines["model"])
     assert baselines["model"].str.startswith("ANN ensemble").any()
-    calib = pd.read_csv(tiny_run / "tables" / "calibration_folds.csv")
+    calib = pd.read_csv(tiny_run / "tables" / "spread_coverage.csv")
     assert calib[["within_1_std", "within_2_std"]].stack().between(0, 1).all()
     assert (tiny_run / "figures" / "06_baselines.png").is_file()
     coverage = pd.read_csv(tiny_run / "tables" / "interval_coverage.csv")

@@ -12,6 +12,7 @@ from helpers.metrics import scores
 from helpers.modeling import ensemble, fitting, keras_reference, network, network_files, repeated, scaler, vectorized
 from helpers.modeling.network import TrainConfig
 from helpers.modeling.runs import run_seed
+from helpers.outputs import OutputDir
 from helpers.split import validation_carve
 
 
@@ -112,8 +113,7 @@ def _train(small_data, folder, n_runs=5, base_seed=7):
         n_runs,
         base_seed,
         1.4,
-        folder / "models",
-        folder / "tables",
+        OutputDir(folder),
         progress=False,
     )
     return trained.runs

@@ -21,7 +21,7 @@ import pandas as pd
 from helpers import files, plots
 from helpers.discovery.benchmark import N_BOOT, benchmark, plot_enrichment
 from helpers.intervals import DEFAULT_LEVEL
-from helpers.paths import OutputDir
+from helpers.outputs import OutputDir
 
 OUTER_COLUMNS = [
     "row_id",

@@ -11,18 +11,7 @@ import numpy as np
 from helpers.modeling.ensemble import Network
 from helpers.modeling.network import TrainConfig, keras_network
 from helpers.modeling.scaler import Scaler
-
-RUNS_FOLDER = "runs"  # models/runs/ holds the weights of every training run
-
-
-def run_file(models_dir: Path, run: int) -> Path:
-    """The weights file of one training run (models/runs/run_NNN.npz)."""
-    return Path(models_dir) / RUNS_FOLDER / f"run_{int(run):03d}.npz"
-
-
-def run_files(models_dir: Path) -> dict[int, Path]:
-    """Every run weights file of a models folder, by run number."""
-    return {int(p.stem.split("_")[1]): p for p in sorted((Path(models_dir) / RUNS_FOLDER).glob("run_*.npz"))}
+from helpers.outputs import write_atomic
 
 
 def save_network(
@@ -31,13 +20,14 @@ def save_network(
     """Save one network so it loads on its own: model.keras, weights.npz, scaler, feature spec, parameters."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    np.savez(folder / "weights.npz", *weights)
+    write_atomic(folder / "weights.npz", lambda part: np.savez(part, *weights))
     scaler.to_json(folder / "scaler.json")
     spec.to_json(folder / "feature_spec.json")
-    (folder / "params.json").write_text(json.dumps({"config": asdict(config), **meta}, indent=1, default=float))
+    params = json.dumps({"config": asdict(config), **meta}, indent=1, default=float)
+    write_atomic(folder / "params.json", lambda part: part.write_text(params))
     net = keras_network(len(scaler.columns), config)
     net.set_weights(weights)
-    net.save(folder / "model.keras")
+    write_atomic(folder / "model.keras", net.save)
     return folder
 
 

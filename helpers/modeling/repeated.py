@@ -7,9 +7,7 @@ that are missing, and the resumed runs are identical to those of an uninterrupte
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,9 +17,10 @@ from helpers.modeling import resume
 from helpers.modeling.ensemble import Ensemble, predict_tesla
 from helpers.modeling.fitting import fit_networks
 from helpers.modeling.network import TrainConfig
-from helpers.modeling.network_files import read_weights, run_file
+from helpers.modeling.network_files import read_weights
 from helpers.modeling.runs import RunResult, run_seed
 from helpers.modeling.scaler import Scaler
+from helpers.outputs import OutputDir
 
 
 @dataclass
@@ -53,38 +52,34 @@ def repeated_training(
     n_runs: int,
     base_seed: int,
     threshold: float,
-    models_dir: Path,
-    tables_dir: Path,
+    out: OutputDir,
     progress: bool = True,
 ) -> RepeatedTraining:
     """Train n_runs networks, score each on the test set, save as each finishes; resume finished runs on rerun.
 
-    Writes models_dir/runs/run_NNN.npz, models_dir/{scaler,feature_spec}.json, models_dir/training.json,
-    tables_dir/runs.csv (one row per run) and tables_dir/test_predictions.csv (one row per run and test row).
+    Writes the registry's run_weights, scaler, model_feature_spec, training, runs (one row per run) and
+    test_predictions (one row per run and test row) of the output folder ``out``.
     """
-    models_dir, tables_dir = Path(models_dir), Path(tables_dir)
-    runs_csv, preds_csv = tables_dir / "runs.csv", tables_dir / "test_predictions.csv"
     digest = resume.fingerprint((X_train, y_train, X_test, y_test), config, n_runs, base_seed, threshold)
-    rows, preds = resume.finished_runs(models_dir, runs_csv, preds_csv, digest)
+    rows, preds = resume.finished_runs(out, digest)
     todo = [r for r in range(n_runs) if r not in set(rows.get("run", []))]
     if todo:
-        resume.remove_derived(models_dir)
-    (models_dir / "runs").mkdir(parents=True, exist_ok=True)
-    tables_dir.mkdir(parents=True, exist_ok=True)
+        resume.remove_derived(out)
+    out.create()
     scaler = Scaler.fit(X_train, y_train.to_numpy())
-    scaler.to_json(models_dir / "scaler.json")
-    spec.to_json(models_dir / "feature_spec.json")
+    scaler.to_json(out.path("scaler"))
+    spec.to_json(out.path("model_feature_spec"))
     state = {"fingerprint": digest, "config": asdict(config), "n_runs": n_runs, "base_seed": base_seed}
-    resume.write_text(models_dir / "training.json", json.dumps({**state, "threshold": threshold}, indent=1))
+    out.write_json("training", {**state, "threshold": threshold})
     print(f"{len(rows)} of {n_runs} runs already finished with these parameters; training {len(todo)}.")
-    scorer = _RunScorer(rows, preds, X_test, y_test, config, threshold, models_dir, runs_csv, preds_csv)
+    scorer = _RunScorer(rows, preds, X_test, y_test, config, threshold, out)
     if todo:
         fit_networks(
             X_train, y_train.to_numpy(), groups, config, todo, base_seed, scorer.record, progress, scaler=scaler
         )
-    runs = pd.read_csv(runs_csv).sort_values("run").reset_index(drop=True)
+    runs = out.read_table("runs").sort_values("run").reset_index(drop=True)
     ids = [int(r) for r in runs["run"]]
-    weights = [read_weights(run_file(models_dir, r)) for r in ids]
+    weights = [read_weights(out.run_weights(r)) for r in ids]
     meta = {"runs": ids, "seeds": [run_seed(base_seed, r) for r in ids]}
     return RepeatedTraining(runs, scaler, Ensemble(weights, scaler, spec, config, meta))
 
@@ -92,15 +87,15 @@ def repeated_training(
 class _RunScorer:
     """Saves a finished run, scores it on the test rows and appends it to runs.csv and test_predictions.csv."""
 
-    def __init__(self, rows, preds, X_test, y_test, config, threshold, models_dir, runs_csv, preds_csv) -> None:
+    def __init__(self, rows, preds, X_test, y_test, config, threshold, out: OutputDir) -> None:
         self.rows, self.preds = rows, preds
         self.X_test, self.y_test = X_test, y_test.to_numpy()
         self.config, self.threshold = config, threshold
-        self.models_dir, self.runs_csv, self.preds_csv = models_dir, runs_csv, preds_csv
+        self.out = out
 
     def record(self, res: RunResult) -> None:
         """Save, score and list one finished run (runs.csv last: a run counts as finished once it is listed)."""
-        resume.save_run(run_file(self.models_dir, res.run), res.weights)
+        self.out.save_weights(res.run, res.weights)
         predicted = predict_tesla([res.weights], res.scaler, self.X_test, self.config.activation)[0]
         row = {
             "run": res.run,
@@ -112,5 +107,5 @@ class _RunScorer:
         per_row = {"run": res.run, "row_id": self.X_test.index, "measured": self.y_test, "predicted": predicted}
         self.rows = pd.concat([self.rows, pd.DataFrame([row])], ignore_index=True)
         self.preds = pd.concat([self.preds, pd.DataFrame(per_row)], ignore_index=True)
-        resume.write_csv(self.preds, self.preds_csv)
-        resume.write_csv(self.rows, self.runs_csv)
+        self.out.write_table("test_predictions", self.preds)
+        self.out.write_table("runs", self.rows)

@@ -17,23 +17,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.domain import DOMAIN_FILE, Domain
+from helpers.domain import Domain
 from helpers.evaluation import SELECTED_MODELS
 from helpers.features import FeatureSpec
-from helpers.intervals import CALIBRATION_FILE, Calibration
+from helpers.intervals import Calibration
 from helpers.modeling.ensemble import Ensemble, Network
 from helpers.modeling.network import TrainConfig, weight_shapes
-from helpers.modeling.network_files import read_weights, run_file, run_files
+from helpers.modeling.network_files import read_weights
 from helpers.modeling.scaler import Scaler
+from helpers.outputs import OutputDir
 
-REQUIRED_FILES = [
-    "training.json",
-    "scaler.json",
-    "feature_spec.json",
-    DOMAIN_FILE,
-    CALIBRATION_FILE,
-    *[f"{folder}/{name}" for folder in SELECTED_MODELS.values() for name in ("params.json", "weights.npz")],
-]
+REQUIRED = ["training", "scaler", "model_feature_spec", "domain", "calibration"]  # registry names
+SELECTED_FILES = ("params.json", "weights.npz")  # in each selected network's folder
 
 
 class ModelFolderError(RuntimeError):
@@ -59,30 +54,30 @@ class SavedModels:
 
 def load_saved_models(output_dir: str | Path) -> SavedModels:
     """Load and check models/ of an output folder; raise ModelFolderError naming the problem and the fix."""
-    folder = Path(output_dir).expanduser().resolve()
-    models = folder / "models"
-    _check_present(folder, models)
-    training = _json(models / "training.json", folder)
-    config = _config(training, models / "training.json", folder)
-    spec = FeatureSpec(**_json(models / "feature_spec.json", folder))
-    scaler = _scaler(models / "scaler.json", spec, folder)
-    run_ids = _run_ids(folder, int(training.get("n_runs", -1)))
+    out = OutputDir(output_dir)
+    folder = out.root
+    _check_present(out)
+    training = _json(out.path("training"), folder)
+    config = _config(training, out.path("training"), folder)
+    spec = FeatureSpec(**_json(out.path("model_feature_spec"), folder))
+    scaler = _scaler(out.path("scaler"), spec, folder)
+    run_ids = _run_ids(out, int(training.get("n_runs", -1)))
     shapes = weight_shapes(len(spec.columns), config.hidden)
-    weights = {r: _weights(run_file(models, r), shapes, folder) for r in run_ids}
+    weights = {r: _weights(out.run_weights(r), shapes, folder) for r in run_ids}
     ensemble = Ensemble([weights[r] for r in run_ids], scaler, spec, config, {"runs": run_ids, **training})
     selected = {
-        name: _selected(models / key, weights, scaler, spec, config, folder) for name, key in SELECTED_MODELS.items()
+        name: _selected(out.path(key), weights, scaler, spec, config, folder) for name, key in SELECTED_MODELS.items()
     }
     try:
-        domain = Domain.load(models)
+        domain = Domain.load(out.path("domain"))
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise _broken(folder, f"{models / DOMAIN_FILE} cannot be read ({exc})") from None
+        raise _broken(folder, f"{out.path('domain')} cannot be read ({exc})") from None
     try:
-        calibration = Calibration.load(models)
+        calibration = Calibration.load(out.path("calibration"))
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        raise _broken(folder, f"{models / CALIBRATION_FILE} cannot be read ({exc})") from None
+        raise _broken(folder, f"{out.path('calibration')} cannot be read ({exc})") from None
     if calibration.X.shape[1:] != (len(spec.columns),) or not np.isfinite(calibration.residuals).all():
-        raise _broken(folder, f"{models / CALIBRATION_FILE} does not match the features or holds non-finite values")
+        raise _broken(folder, f"{out.path('calibration')} does not match the features or holds non-finite values")
     return SavedModels(folder, selected, ensemble, domain, calibration, training)
 
 
@@ -93,21 +88,24 @@ def _broken(folder: Path, what: str) -> ModelFolderError:
     )
 
 
-def _check_present(folder: Path, models: Path) -> None:
+def _check_present(out: OutputDir) -> None:
+    folder = out.root
     if not folder.is_dir():
         raise ModelFolderError(
             f"{folder}: no such folder; pass the output folder of an analysis (./run_all.sh writes outputs/default)"
         )
-    if not (models / "training.json").is_file():
+    if not out.path("training").is_file():
         raise ModelFolderError(
-            f"no trained models in {folder} (missing {models / 'training.json'}); run "
+            f"no trained models in {folder} (missing {out.path('training')}); run "
             "./run_all.sh first, or pass the output folder of an analysis that has run"
         )
-    missing = [name for name in REQUIRED_FILES if not (models / name).is_file()]
+    required = [out.path(name) for name in REQUIRED]
+    required += [out.path(key) / name for key in SELECTED_MODELS.values() for name in SELECTED_FILES]
+    missing = [path for path in required if not path.is_file()]
     if missing:
         raise _broken(
             folder,
-            f"{models / missing[0]} is missing" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+            f"{missing[0]} is missing" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
         )
 
 
@@ -142,13 +140,13 @@ def _scaler(path: Path, spec: FeatureSpec, folder: Path) -> Scaler:
     return scaler
 
 
-def _run_ids(folder: Path, n_runs: int) -> list[int]:
-    runs_csv = folder / "tables" / "runs.csv"
+def _run_ids(out: OutputDir, n_runs: int) -> list[int]:
+    folder, runs_csv = out.root, out.path("runs")
     try:
         listed = sorted(int(r) for r in pd.read_csv(runs_csv)["run"])
     except (OSError, KeyError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise _broken(folder, f"{runs_csv} cannot be read ({exc})") from None
-    on_disk = sorted(run_files(folder / "models"))
+    on_disk = out.runs_on_disk()
     if listed != on_disk:
         extra, absent = sorted(set(on_disk) - set(listed)), sorted(set(listed) - set(on_disk))
         raise _broken(

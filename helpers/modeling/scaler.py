@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.outputs import write_atomic
+
 
 @dataclass
 class Scaler:
@@ -42,17 +44,14 @@ class Scaler:
 
     def to_json(self, path: Path) -> None:
         """Write as JSON."""
-        Path(path).write_text(
-            json.dumps(
-                {
-                    "x_mean": self.x_mean.tolist(),
-                    "x_scale": self.x_scale.tolist(),
-                    "y_mean": self.y_mean,
-                    "y_scale": self.y_scale,
-                    "columns": self.columns,
-                }
-            )
-        )
+        fields = {
+            "x_mean": self.x_mean.tolist(),
+            "x_scale": self.x_scale.tolist(),
+            "y_mean": self.y_mean,
+            "y_scale": self.y_scale,
+            "columns": self.columns,
+        }
+        write_atomic(Path(path), lambda part: part.write_text(json.dumps(fields)))
 
     @classmethod
     def from_json(cls, path: Path) -> Scaler:

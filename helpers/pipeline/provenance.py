@@ -13,6 +13,7 @@ import json
 import time
 from pathlib import Path
 
+from helpers.outputs import write_atomic
 from helpers.pipeline.dag import upstream
 from helpers.sources import sha256_of
 
@@ -144,5 +145,4 @@ def mark_running(out: Path, notebook: Path, previous: dict | None) -> None:
 
 def write_json(path: Path, record: dict) -> None:
     """A record as indented JSON, its folder created."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=1, default=str))
+    write_atomic(path, lambda part: part.write_text(json.dumps(record, indent=1, default=str)))

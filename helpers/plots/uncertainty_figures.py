@@ -10,7 +10,7 @@ from helpers.metrics import share_within
 from helpers.plots.style import MODEL_COLORS
 
 
-def calibration(measured: np.ndarray, mean: np.ndarray, std: np.ndarray) -> plt.Figure:
+def spread_coverage(measured: np.ndarray, mean: np.ndarray, std: np.ndarray) -> plt.Figure:
     """Ensemble uncertainty: |error| against predicted standard deviation, and the coverage of k-sigma intervals."""
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
     err = np.abs(np.asarray(measured) - np.asarray(mean))

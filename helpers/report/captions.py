@@ -93,7 +93,7 @@ FIGURES: dict[str, Caption] = {
         "Absolute error of the ensemble against the difficulty score on outer test alloys, inside and outside the "
         "applicability domain.",
     ),
-    "06_calibration": Caption(
+    "06_spread_coverage": Caption(
         "06",
         "Beyond the paper: is the ensemble spread an error bar?",
         "Absolute error against the ensemble's standard "
@@ -128,7 +128,7 @@ TABLES: dict[str, TableNote] = {
     "case_study.csv": TableNote("05", "predictions for every unseen case-study row (05)"),
     "case_study_summary.csv": TableNote("05", "case-study errors inside and outside the training domain (05)"),
     "threshold_sweep.csv": TableNote("04", "F1, precision and recall against the threshold (04)"),
-    "calibration_folds.csv": TableNote("06", "coverage of the ensemble spread per fold (06)"),
+    "spread_coverage.csv": TableNote("06", "coverage of the ensemble spread per fold (06)"),
     "interval_coverage.csv": TableNote(
         "06",
         "observed coverage and width of the prediction intervals, overall and per category (06)",
