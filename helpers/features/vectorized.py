@@ -20,7 +20,8 @@ Each statistic follows matminer 0.10 line by line (tests/test_features_equal.py 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -34,6 +35,7 @@ CHARGE_ATOL = 1e-8  # np.isclose(charge, 0): how IonProperty(fast=True) finds a 
 AMOUNT_TOLERANCE = Composition.amount_tolerance  # pymatgen drops smaller amounts from a composition
 INTEGER_SCALE = 1000  # amounts that are multiples of 1 / INTEGER_SCALE are filled in exact integers
 COMBINATIONS_PER_BLOCK = 4096  # oxidation-state combinations per matrix product
+CACHED_COMBINATIONS = 1 << 18  # element sets with fewer combinations keep them in memory
 N_FEATURES = 156
 
 
@@ -61,11 +63,26 @@ def checked_amounts(amounts: np.ndarray, elements: tuple[str, ...]) -> np.ndarra
     return np.where(amounts >= AMOUNT_TOLERANCE, amounts, 0.0)
 
 
+def distinct_rows(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a boolean (rows, elements) mask, and for each row the index of its distinct row."""
+    if mask.shape[1] > 62:
+        sets, inverse = np.unique(mask, axis=0, return_inverse=True)
+        return sets, inverse.reshape(-1)
+    codes = mask.astype(np.int64) @ (np.int64(1) << np.arange(mask.shape[1], dtype=np.int64))
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    return mask[first], inverse.reshape(-1)
+
+
+def _rows_by_set(set_of_row: np.ndarray, n_sets: int) -> list[np.ndarray]:
+    """Row indices of each distinct set, from one stable sort."""
+    order = np.argsort(set_of_row, kind="stable")
+    return np.split(order, np.cumsum(np.bincount(set_of_row, minlength=n_sets))[:-1])
+
+
 def _chunk_features(tables: ElementTables, amounts: np.ndarray) -> np.ndarray:
     present = amounts > 0
     fractions = amounts / amounts.sum(axis=1, keepdims=True)
-    sets, set_of_row = np.unique(present, axis=0, return_inverse=True)
-    set_of_row = set_of_row.reshape(-1)
+    sets, set_of_row = distinct_rows(present)
     return np.hstack(
         [
             _element_property(tables.magpie, amounts, fractions, present, sets, set_of_row),
@@ -97,8 +114,7 @@ def _element_property(
     avg_dev = np.einsum("re,rep->rp", fractions, np.abs(table[None, :, :] - mean[:, None, :]))
     largest = amounts.max(axis=1, keepdims=True)
     tied = present & (np.abs(amounts - largest) <= MODE_ATOL + MODE_RTOL * largest)
-    tied_sets, tied_of_row = np.unique(tied, axis=0, return_inverse=True)
-    mode = _per_set(table, tied_sets, tied_of_row.reshape(-1), lambda v: v.min(axis=0))
+    mode = _per_set(table, *distinct_rows(tied), lambda v: v.min(axis=0))
     by_stat = {"minimum": low, "maximum": high, "range": high - low, "mean": mean, "avg_dev": avg_dev, "mode": mode}
     return np.stack([by_stat[s] for s in MAGPIE_STATS], axis=2).reshape(len(amounts), -1)
 
@@ -126,8 +142,7 @@ def _ion_property(
     character = 1.0 - np.exp(-0.25 * (x[:, None] - x[None, :]) ** 2)
     possible = np.empty(len(amounts))
     max_char = np.empty(len(amounts))
-    for k, members in enumerate(sets):
-        rows = np.flatnonzero(set_of_row == k)
+    for members, rows in zip(sets, _rows_by_set(set_of_row, len(sets)), strict=True):
         idx = np.flatnonzero(members)
         single = len(idx) < 2
         max_char[rows] = 0.0 if single else character[np.ix_(idx, idx)].max()
@@ -138,14 +153,26 @@ def _ion_property(
 
 def _charge_balanced(amounts: np.ndarray, tables: ElementTables, idx: np.ndarray) -> np.ndarray:
     """Whether some choice of one common oxidation state per element gives a charge np.isclose to 0."""
+    states = tuple(tables.oxidation_states[i] for i in idx)
+    small = math.prod(len(s) for s in states) <= CACHED_COMBINATIONS
     found = np.zeros(len(amounts), dtype=bool)
-    combinations = itertools.product(*(tables.oxidation_states[i] for i in idx))
-    while not found.all():
-        block = np.array(list(itertools.islice(combinations, COMBINATIONS_PER_BLOCK)), dtype=float)
-        if not len(block):
+    for block in _cached_combinations(states) if small else _combination_blocks(states):
+        found |= (np.abs(amounts @ block) <= CHARGE_ATOL).any(axis=1)
+        if found.all():
             break
-        found |= (np.abs(amounts @ block.T) <= CHARGE_ATOL).any(axis=1)
     return found.astype(float)
+
+
+def _combination_blocks(states: tuple[tuple[int, ...], ...]) -> Iterator[np.ndarray]:
+    """Every combination of one oxidation state per element, as (elements, combinations) blocks."""
+    combinations = itertools.product(*states)
+    while block := list(itertools.islice(combinations, COMBINATIONS_PER_BLOCK)):
+        yield np.array(block, dtype=float).T.copy()
+
+
+@lru_cache(maxsize=4096)
+def _cached_combinations(states: tuple[tuple[int, ...], ...]) -> tuple[np.ndarray, ...]:
+    return tuple(_combination_blocks(states))
 
 
 @lru_cache(maxsize=4096)
@@ -158,15 +185,14 @@ def _atomic_orbitals(
 ) -> np.ndarray:
     """AtomicOrbitals: HOMO l, Z, energy; LUMO l, Z, energy; gap (matminer for rows that are not exact)."""
     scaled = amounts * INTEGER_SCALE
-    counts = np.rint(scaled).astype(np.int64)
-    exact = (np.abs(scaled - counts) <= 1e-6).all(axis=1)
+    counts = np.rint(scaled)  # whole numbers held as floats: sums below 2**53 stay exact, at BLAS speed
+    exact = (np.abs(scaled - counts) <= 1e-6).all(axis=1) & (counts.sum(axis=1) < 2**40)
     out = np.empty((len(amounts), 7))
-    for k, members in enumerate(sets):
+    for members, rows in zip(sets, _rows_by_set(set_of_row, len(sets)), strict=True):
         blocks = _blocks(tables.elements, tuple(np.flatnonzero(members).tolist()))
-        rows = np.flatnonzero(set_of_row == k)
-        filled = rows[exact[rows]] if not blocks.has_ties else rows[:0]
-        out[filled] = _fill(blocks, counts[filled], tables.atomic_number)
-        rest = np.setdiff1d(rows, filled)
+        fillable = exact[rows] & (not blocks.has_ties)
+        out[rows[fillable]] = _fill(blocks, counts[rows[fillable]], tables.atomic_number)
+        rest = rows[~fillable]
         if len(rest):
             out[rest] = matminer_orbitals(tables.elements, amounts[rest])
     return out
@@ -174,8 +200,10 @@ def _atomic_orbitals(
 
 def _fill(blocks: OrbitalBlocks, counts: np.ndarray, atomic_number: np.ndarray) -> np.ndarray:
     """MolecularOrbitals.band_edges for integer atom counts, all rows of one element set at once."""
-    electrons = counts @ atomic_number
-    spare = counts @ blocks.filled_through.T - electrons[:, None]  # capacity through each orbital minus electrons
+    electrons = counts @ atomic_number.astype(float)
+    spare = (
+        counts @ blocks.filled_through.T.astype(float) - electrons[:, None]
+    )  # capacity through each orbital - electrons
     homo = np.argmax(spare >= 0, axis=1)
     lumo = homo + (spare[np.arange(len(counts)), homo] == 0)
     if (lumo >= len(blocks.energy)).any():
