@@ -19,6 +19,7 @@ import pandas as pd
 from IPython.display import display
 
 from helpers import data, features, files, plots, sources, summaries
+from helpers.features import check
 from helpers.paths import OutputDir
 from helpers.plots import paper_figures
 
@@ -96,7 +97,8 @@ plots.save_fig(fig, "01_bs_distribution", out.figures)
 # as-quenched rows), log10(1 + annealing time in s) (0 when as-quenched) and an annealed flag. A Bs measured after
 # annealing depends on the treatment, so leaving it out would make one alloy carry several different targets.
 # Set `feature_set="composition"` for the paper's composition-only set. Features are cached in `data/interim/`
-# (parquet), keyed by a hash of the compositions and library versions, so a rerun does not featurize again.
+# (one parquet file per implementation and library versions, one row per composition), so a rerun does not
+# featurize again.
 
 # %%
 summaries.featurizer_table(features.composition_featurizer())
@@ -114,6 +116,7 @@ print(
     f"({len(features.composition_feature_labels())} composition features)"
 )
 print("features read from cache" if X.attrs.get("from_cache") else "features computed and cached")
+print(f"computed by the {features.DEFAULT_IMPLEMENTATION} implementation of the stack")
 constant = X.columns[X.nunique() == 1]
 print(f"{len(constant)} features are constant on this data (they carry no information here, and are harmless)")
 if len(filled):
@@ -121,6 +124,25 @@ if len(filled):
         f"{len(filled)} annealed rows give no annealing time; their time is set to the median, {spec.time_fill_s:g} s:"
     )
     display(filled[["composition", "anneal_temp_K", "anneal_time_s", "reference", "source_row"]])
+
+# %% [markdown]
+# The 156 numbers are the matminer stack's, but by default they are computed by `helpers.features.vectorized`: the
+# same statistics written as array operations over a table of element properties read once from matminer's and
+# pymatgen's own data, about a thousand times faster (`benchmarks/bench_featurize.py`), which is what lets notebook 07
+# screen large grids. matminer stays the reference: `tests/test_features_equal.py` holds the two to 1e-9 relative
+# (identical for counts, flags and picked values) on every training and case-study alloy, random grid points and
+# random compositions. Here the two featurize (up to) 25 of this data's alloys side by side.
+
+# %%
+alloys = pd.Series(sorted(set(table["composition"]))).sample(min(25, table["composition"].nunique()), random_state=0)
+agreement = check.deviations(
+    features.composition_features(alloys.tolist(), "matminer"),
+    features.composition_features(alloys.tolist(), "vectorized"),
+)
+print(
+    f"vectorized vs matminer on {len(alloys)} alloys: {int(agreement['agrees'].sum())} of {len(agreement)} features "
+    f"agree; largest relative deviation {agreement['max_relative_deviation'].max():.1e}"
+)
 
 # %% [markdown]
 # ## Saved for the next notebooks

@@ -1,4 +1,4 @@
-"""Featurization: the paper's 156 labels, numeric encoding, process features and the parquet cache."""
+"""Featurization: the paper's 156 labels, numeric encoding, process features and the per-composition cache."""
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,7 @@ def test_a_second_featurization_of_the_same_input_is_read_from_the_cache(tmp_pat
     def fail(*args, **kwargs):
         raise AssertionError("featurized again instead of reading the cache")
 
-    monkeypatch.setattr(features, "composition_featurizer", fail)
+    monkeypatch.setattr(features, "composition_features", fail)
     second = features.featurize_compositions(["Fe78Si9B13", "Fe80B20", "Fe80B20"], cache_dir=tmp_path, progress=False)
     assert second.attrs["from_cache"] is True
     pd.testing.assert_frame_equal(first, second)
@@ -62,3 +62,30 @@ def test_process_features_need_annealing_data():
     with pytest.raises(ValueError, match="needs annealing"):
         features.resolve_feature_set("composition+process", has_annealing=False)
     assert features.resolve_feature_set("auto", has_annealing=False) == "composition"
+
+
+def test_new_compositions_become_rows_of_the_one_cache_file(tmp_path):
+    features.featurize_compositions(["Fe80B20"], cache_dir=tmp_path, progress=False)
+    second = features.featurize_compositions(["Fe80B20", "Fe78Si9B13"], cache_dir=tmp_path, progress=False)
+    assert second.attrs["from_cache"] is False and list(second.index) == ["Fe78Si9B13", "Fe80B20"]
+    files = list(tmp_path.glob("*.parquet"))
+    assert len(files) == 1 and sorted(pd.read_parquet(files[0]).index) == ["Fe78Si9B13", "Fe80B20"]
+
+
+def test_each_implementation_has_its_own_cache_and_both_agree(tmp_path):
+    compositions = ["Fe73.5Si13.5B9Nb3Cu1", "Fe80B20"]
+    fast = features.featurize_compositions(compositions, cache_dir=tmp_path, progress=False)
+    slow = features.featurize_compositions(compositions, cache_dir=tmp_path, progress=False, implementation="matminer")
+    assert len(list(tmp_path.glob("*.parquet"))) == 2
+    np.testing.assert_allclose(fast.to_numpy(), slow.to_numpy(), rtol=1e-9, atol=1e-12)
+    with pytest.raises(ValueError, match="implementation must be one of"):
+        features.featurize_compositions(compositions, cache_dir=None, implementation="numba")
+
+
+def test_features_from_raw_amounts_follow_the_spec(tmp_path):
+    _, spec, _ = features.build_features(TABLE, "auto", cache_dir=tmp_path, progress=False)
+    by_formula, _, _ = features.build_features(TABLE, spec=spec, cache_dir=None, progress=False)
+    amounts = np.array([[73.5, 13.5, 9, 3, 1], [80, 0, 20, 0, 0], [80, 0, 20, 0, 0]])
+    by_amounts = features.build_features_from_amounts(["Fe", "Si", "B", "Nb", "Cu"], amounts, TABLE, spec)
+    assert list(by_amounts.columns) == spec.columns
+    pd.testing.assert_frame_equal(by_amounts, by_formula, check_exact=False, rtol=1e-12)
