@@ -126,7 +126,7 @@ def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
     """Call write(temporary path) and rename the result into place, so a reader never sees half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(f".{path.stem}.part{path.suffix}")
+    part = path.with_name(f".{path.stem}.{os.getpid()}.part{path.suffix}")  # one per process: workers may race
     try:
         write(part)
         os.replace(part, path)
@@ -190,6 +190,15 @@ class OutputDir:
     def save_figure(self, name: str, fig) -> None:
         """Save a matplotlib figure as the PNG called name (returns None, so a cell ending with it shows the figure)."""
         write_atomic(self.path(name), lambda part: fig.savefig(part, format="png"))
+
+    def listing(self, notebook: str) -> pd.DataFrame:
+        """The files a notebook writes: name, path, whether it exists now, what it holds."""
+        rows = [
+            {"name": name, "path": f.path, "written": self.path(name).exists(), "holds": f.holds}
+            for name, f in FILES.items()
+            if f.notebook == notebook
+        ]
+        return pd.DataFrame(rows).set_index("name")
 
     @property
     def threshold(self) -> float:

@@ -13,14 +13,12 @@
 # (optionally `anneal_temp_K,anneal_time_s`) and set `dataset` to its path: every notebook then runs on it.
 
 # %%
-import json
-
 import pandas as pd
 from IPython.display import display
 
-from helpers import data, features, files, plots, sources, summaries
+from helpers import data, features, plots, sources, summaries
 from helpers.features import check
-from helpers.paths import OutputDir
+from helpers.outputs import OutputDir
 from helpers.plots import paper_figures
 
 plots.setup_style()
@@ -50,7 +48,7 @@ display(sources.sources_table()[["role", "license", "citation"]])
 # the publication the row comes from) and `source_row` (the row number in the source file, header = row 1).
 
 # %%
-ds = data.load_dataset(dataset, strict=strict, bad_rows=out.tables / "bad_rows.csv")  # stops if no row is usable
+ds = data.load_dataset(dataset, strict=strict, bad_rows=out.path("bad_rows"))  # stops if no row is usable
 table = ds.table
 print(f"{ds.file}")
 for note in ds.notes:
@@ -86,7 +84,7 @@ else:
 print(table["bs_tesla"].describe().round(3).to_string())
 print(f"rows with Bs >= {threshold} T: {(table['bs_tesla'] >= threshold).mean():.0%}")
 fig = paper_figures.bs_distribution(table, threshold)
-plots.save_fig(fig, "01_bs_distribution", out.figures)
+out.save_figure("bs_distribution", fig)
 
 # %% [markdown]
 # ## Features
@@ -149,10 +147,10 @@ print(
 # The tidy table, the features and their spec, and the parameters later notebooks read (`data/analysis.json`: the threshold is declared here only).
 
 # %%
-files.write_csv(table, out.data / "dataset.csv", index=True)
-X.to_parquet(out.data / "features.parquet")
-spec.to_json(out.data / "feature_spec.json")
+out.write_table("dataset", table, index=True)
+out.write_parquet("features", X)
+spec.to_json(out.path("feature_spec"))
 analysis = {"dataset": dataset, "feature_set": spec.feature_set, "threshold": threshold}
-(out.data / "analysis.json").write_text(json.dumps(analysis, indent=1))
-files.write_csv(ds.summary().to_frame(), out.tables / "dataset_summary.csv", index=True)
-sorted(path.name for path in out.data.iterdir())
+out.write_json("analysis", analysis)
+out.write_table("dataset_summary", ds.summary().to_frame(), index=True)
+out.listing("01")

@@ -7,11 +7,12 @@ are cheap and never cached.
 from __future__ import annotations
 
 import hashlib
-import os
 from importlib.metadata import version
 from pathlib import Path
 
 import pandas as pd
+
+from helpers.outputs import write_atomic
 
 CODE_VERSION = "2"  # bump when the featurization changes, to leave old caches unread
 
@@ -32,11 +33,5 @@ def read_store(path: Path | None) -> pd.DataFrame:
 
 def add_to_store(path: Path, known: pd.DataFrame, new: pd.DataFrame) -> None:
     """Write known and new rows together, through a temporary file renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     frame = new if known.empty else pd.concat([known, new])
-    part = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        frame.to_parquet(part)
-        part.replace(path)
-    finally:
-        part.unlink(missing_ok=True)
+    write_atomic(path, frame.to_parquet)

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.outputs import write_atomic
+
 FEATURE_SETS = ("composition", "composition+process")
 ROOM_TEMPERATURE_K = 298.15
 
@@ -24,7 +26,7 @@ class FeatureSpec:
 
     def to_json(self, path: Path) -> None:
         """Write the spec as JSON."""
-        Path(path).write_text(json.dumps(asdict(self), indent=1))
+        write_atomic(Path(path), lambda part: part.write_text(json.dumps(asdict(self), indent=1)))
 
     @classmethod
     def from_json(cls, path: Path) -> FeatureSpec:
