@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pymatgen.core import Composition
 
+from helpers.formulas import atomic_percent
 from helpers.outputs import write_atomic
 
 DIFFICULTY_PERCENTILE = 80.0
@@ -30,10 +30,7 @@ FEW_AS_QUENCHED = 30  # fewer as-quenched training rows than this: as-quenched a
 
 def element_amounts(compositions: pd.Series) -> pd.DataFrame:
     """At.% of every element per composition (0 where absent), one column per element."""
-    rows = [
-        {str(el): 100.0 * amt / sum(c.values()) for el, amt in c.items()}
-        for c in (Composition(text).get_el_amt_dict() for text in compositions)
-    ]
+    rows = [atomic_percent(text) for text in compositions]
     return pd.DataFrame(rows, index=compositions.index).fillna(0.0)
 
 

@@ -15,6 +15,15 @@ from sklearn.metrics import (
 )
 
 METRIC_COLUMNS = ["r2", "rmse", "mae", "f1", "precision", "recall"]
+# How a figure, a table or the report labels each metric: the one set of labels.
+METRIC_LABELS = {
+    "r2": "R²",
+    "rmse": "RMSE (T)",
+    "mae": "MAE (T)",
+    "f1": "F1",
+    "precision": "precision",
+    "recall": "recall",
+}
 
 
 def scores(measured: np.ndarray, predicted: np.ndarray, threshold: float = 1.4) -> dict[str, float]:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import features
+from helpers.metrics import METRIC_LABELS
 
 
 def featurizer_table(stack=None) -> pd.DataFrame:
@@ -94,14 +95,7 @@ def ann_against_baselines(baselines: pd.DataFrame, metrics: tuple[str, ...] = ("
     ranked = baselines.sort_values("r2_mean", ascending=False)
     is_ann = ranked["model"].str.startswith("ANN")
     ann, other = ranked[is_ann].iloc[0], ranked[~is_ann].iloc[0]
-    labels = {
-        "r2": "R2",
-        "rmse": "RMSE (T)",
-        "mae": "MAE (T)",
-        "f1": "F1",
-        "precision": "precision",
-        "recall": "recall",
-    }
+    labels = METRIC_LABELS
     rows = []
     for m in metrics:
         gap = ann[f"{m}_mean"] - other[f"{m}_mean"]

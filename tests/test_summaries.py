@@ -90,14 +90,14 @@ def _baselines(ann_r2, other_r2, std=0.05):
 def test_ann_against_baselines_compares_the_best_of_each_kind():
     table = summaries.ann_against_baselines(_baselines(ann_r2=0.80, other_r2=0.85))
     assert list(table.columns[:2]) == ["ANN ensemble (mean of 3 runs)", "random forest"]
-    assert table.loc["R2", "ANN minus other"] == pytest.approx(-0.05)
+    assert table.loc["R²", "ANN minus other"] == pytest.approx(-0.05)
     assert table.loc["RMSE (T)", "ANN minus other"] == pytest.approx(0.01)
-    assert table.loc["R2", "fold-to-fold spread"] == pytest.approx(0.05)
-    assert not table.loc["R2", "gap larger than spread"]
+    assert table.loc["R²", "fold-to-fold spread"] == pytest.approx(0.05)
+    assert not table.loc["R²", "gap larger than spread"]
 
 
 def test_a_gap_larger_than_the_spread_is_flagged():
     table = summaries.ann_against_baselines(_baselines(ann_r2=0.95, other_r2=0.70, std=0.02))
-    assert table.loc["R2", "ANN minus other"] == pytest.approx(0.25)
-    assert bool(table.loc["R2", "gap larger than spread"]) is True
+    assert table.loc["R²", "ANN minus other"] == pytest.approx(0.25)
+    assert bool(table.loc["R²", "gap larger than spread"]) is True
     assert np.isfinite(table[["ANN minus other", "fold-to-fold spread"]].to_numpy()).all()

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from helpers.metrics import METRIC_LABELS
 from helpers.plots.style import BS_LABEL, MODEL_COLORS
 
 
@@ -38,7 +39,7 @@ def metric_boxplots(runs: pd.DataFrame) -> plt.Figure:
     """Fig. 3a: box plots of test-set R2 and F1 over the runs."""
     fig, ax = plt.subplots(figsize=(4.5, 4))
     long = runs.melt(value_vars=["r2", "f1"], var_name="metric", value_name="score")
-    long["metric"] = long["metric"].map({"r2": "R²", "f1": "F1"})
+    long["metric"] = long["metric"].map(METRIC_LABELS)
     sns.boxplot(data=long, x="metric", y="score", ax=ax, width=0.5, color="0.8", showfliers=False)
     sns.stripplot(data=long, x="metric", y="score", ax=ax, size=3, color="0.25", alpha=0.6)
     ax.set(xlabel="", ylabel="test-set score", title=f"{len(runs)} training runs")

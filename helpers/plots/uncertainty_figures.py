@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers.metrics import share_within
+from helpers.metrics import METRIC_LABELS, share_within
 from helpers.plots.style import MODEL_COLORS
 
 
@@ -43,14 +43,7 @@ def spread_coverage(measured: np.ndarray, mean: np.ndarray, std: np.ndarray) -> 
 def baseline_bars(summary: pd.DataFrame, metrics_shown: tuple[str, ...] = ("r2", "rmse", "f1")) -> plt.Figure:
     """Bar chart of mean test scores over the outer folds with standard-deviation error bars, per model."""
     fig, axes = plt.subplots(1, len(metrics_shown), figsize=(5 * len(metrics_shown), 0.45 * len(summary) + 1.5))
-    labels = {
-        "r2": "R²",
-        "rmse": "RMSE (T)",
-        "mae": "MAE (T)",
-        "f1": "F1",
-        "precision": "precision",
-        "recall": "recall",
-    }
+    labels = METRIC_LABELS
     y = np.arange(len(summary))
     colors = ["#2ca02c" if m.startswith("ANN") else "0.6" for m in summary["model"]]
     for ax, metric in zip(np.atleast_1d(axes), metrics_shown, strict=False):
