@@ -219,4 +219,29 @@ def test_the_real_benchmark_reads_an_analysis_folder_and_says_what_is_missing(tm
     rows.rename(columns={"bs_ensemble": "pred_ensemble"}).assign(status="ok").to_csv(out.tables / "case_study.csv")
     table = real.run(out, highs=(1.7,), n_boot=50)
     assert set(table["rule"]) == set(rules.RULES) and (out.tables / "discovery_benchmark.csv").is_file()
-    assert (out.figures / "discovery_enrichment_case_1.7.png").is_file()
+    assert out.exists("discovery_enrichment_case") and not out.exists("discovery_enrichment_outer")
+
+
+# --------------------------------------------------------------------------- the project's network as fit_predict
+
+
+def test_the_network_fit_predict_trains_one_model_per_mask_on_its_rows_only():
+    from helpers.discovery.network import network_fit_predict
+    from helpers.modeling.network import TrainConfig
+
+    pool = _pool(n_alloys=30, rows_per_alloy=2)
+    config = TrainConfig(hidden=(8,), dropout=0.0, epochs=6, patience=3, batch_size=16)
+    masks = np.zeros((3, len(pool.y)), bool)
+    for i, alloys in enumerate((range(0, 12), range(8, 20), range(15, 30))):
+        masks[i] = np.isin(pool.alloy, list(alloys))
+    y = np.where(masks.any(axis=0), pool.y, np.nan)
+    fit_predict = network_fit_predict(pool.alloy, config)
+    first = fit_predict(pool.X, y, masks, np.array([1, 2, 3]))
+    assert first.shape == (3, len(pool.y)) and np.isfinite(first).all()
+    changed = y.copy()
+    changed[masks[2] & ~masks[0]] += 0.5  # rows model 0 may not see
+    second = fit_predict(pool.X, changed, masks, np.array([1, 2, 3]))
+    assert np.allclose(second[0], first[0], atol=1e-6)  # model 0 never saw them
+    assert not np.allclose(second[2], first[2], atol=1e-3)  # model 2 did
+    alone = fit_predict(pool.X, y, masks[1:2], np.array([2]))
+    assert np.allclose(alone[0], first[1], atol=1e-4)  # a model is the same whatever trains beside it
