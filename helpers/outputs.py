@@ -117,6 +117,20 @@ FILES: dict[str, OutputFile] = {
             "screen_density": ("figures/07_screen_bs_vs_fe.png", "predicted Bs against Fe, training data on top"),
             "screen_pareto_figure": ("figures/07_screen_pareto.png", "the Pareto front"),
             "screen_map": ("figures/07_screen_map.png", "predicted Bs over the first two grid elements"),
+            "next_experiments": ("tables/next_experiments.csv", "a diverse batch to make next, nearest measured"),
+        },
+    ),
+    **_files(
+        "08",
+        {
+            "discovery_benchmark": ("tables/discovery_benchmark.csv", "enrichment and precision of every rule"),
+            "discovery_enrichment_outer": ("figures/08_enrichment_outer.png", "enrichment per rule, outer folds"),
+            "discovery_enrichment_case": ("figures/08_enrichment_case.png", "enrichment per rule, case study"),
+            "discovery_pool": ("tables/discovery_pool.csv", "the simulation's pool: rows, alloys, good alloys"),
+            "discovery_simulation": ("tables/discovery_simulation.csv", "experiments until a goal, acceleration"),
+            "discovery_best_found": ("tables/discovery_best_found.csv", "best Bs found against experiments"),
+            "discovery_best_found_figure": ("figures/08_best_found.png", "best Bs found per rule, random start"),
+            "discovery_best_found_hard_figure": ("figures/08_best_found_hard.png", "the same, below-median start"),
         },
     ),
 }

@@ -26,7 +26,7 @@ import pandas as pd
 from helpers.data import DataValidationError, frame_to_dataset, iter_user_csv
 from helpers.evaluation import SELECTED_MODELS
 from helpers.files import CsvWriter, FileProblem, check_output_path, count_data_lines, safe_for_spreadsheet
-from helpers.intervals import DEFAULT_LEVEL, check_level
+from helpers.intervals import DEFAULT_LEVEL, check_level, interval_calibrated
 from helpers.paths import FEATURE_CACHE, PROJECT_ROOT, resolve
 from helpers.validation import BS_MAX_TESLA, TEMP_WITHOUT_TIME
 
@@ -44,6 +44,7 @@ OUTPUT_COLUMNS = [
     *INTERVAL_COLUMNS,
     "interval_level",
     "interval_clipped",
+    "interval_calibrated",
     "in_domain",
     "domain_notes",
     "difficulty",
@@ -88,6 +89,7 @@ def predictions(table: pd.DataFrame, X: pd.DataFrame, saved, level: float = DEFA
     bounds = saved.calibration.interval(out["bs_ensemble"].to_numpy(), difficulty, level)
     out["bs_lower"], out["bs_upper"], out["interval_level"] = bounds[:, 0], bounds[:, 1], level
     out["interval_clipped"] = clipped_bounds(bounds[:, 0], bounds[:, 1])
+    out["interval_calibrated"] = interval_calibrated(saved.calibration, saved.ensemble.scaler, X, level)
     flags = saved.domain.check(table, difficulty)
     out["in_domain"], out["domain_notes"], out["difficulty"] = flags["in_domain"], flags["domain_notes"], difficulty
     out["status"] = [_refusal(row, fe) for (_, row), fe in zip(out.iterrows(), table["fe_at_pct"], strict=True)]

@@ -219,4 +219,84 @@ def test_the_real_benchmark_reads_an_analysis_folder_and_says_what_is_missing(tm
     rows.rename(columns={"bs_ensemble": "pred_ensemble"}).assign(status="ok").to_csv(out.tables / "case_study.csv")
     table = real.run(out, highs=(1.7,), n_boot=50)
     assert set(table["rule"]) == set(rules.RULES) and (out.tables / "discovery_benchmark.csv").is_file()
-    assert (out.figures / "discovery_enrichment_case_1.7.png").is_file()
+    assert out.exists("discovery_enrichment_case") and not out.exists("discovery_enrichment_outer")
+
+
+# --------------------------------------------------------------------------- the project's network as fit_predict
+
+
+def test_the_network_fit_predict_trains_one_model_per_mask_on_its_rows_only():
+    from helpers.discovery.network import network_fit_predict
+    from helpers.modeling.network import TrainConfig
+
+    pool = _pool(n_alloys=30, rows_per_alloy=2)
+    config = TrainConfig(hidden=(8,), dropout=0.0, epochs=6, patience=3, batch_size=16)
+    masks = np.zeros((3, len(pool.y)), bool)
+    for i, alloys in enumerate((range(0, 12), range(8, 20), range(15, 30))):
+        masks[i] = np.isin(pool.alloy, list(alloys))
+    y = np.where(masks.any(axis=0), pool.y, np.nan)
+    fit_predict = network_fit_predict(pool.alloy, config)
+    first = fit_predict(pool.X, y, masks, np.array([1, 2, 3]))
+    assert first.shape == (3, len(pool.y)) and np.isfinite(first).all()
+    changed = y.copy()
+    changed[masks[2] & ~masks[0]] += 0.5  # rows model 0 may not see
+    second = fit_predict(pool.X, changed, masks, np.array([1, 2, 3]))
+    assert np.allclose(second[0], first[0], atol=1e-6)  # model 0 never saw them
+    assert not np.allclose(second[2], first[2], atol=1e-3)  # model 2 did
+    alone = fit_predict(pool.X, y, masks[1:2], np.array([2]))
+    assert np.allclose(alone[0], first[1], atol=1e-4)  # a model is the same whatever trains beside it
+
+
+# --------------------------------------------------------------------------- notebook 07: rank_by, the next batch
+
+
+def _candidates():
+    rows = _predictions([1.5, 1.6, 1.55, 1.4], [0.4, 0.05, 0.2, 0.6]).assign(
+        composition=["Fe80B20", "Fe84B16", "Fe83B16Cu1", "Fe78Si10B12"],
+        anneal_temp_K=700.0,
+        anneal_time_s=600.0,
+        interval_calibrated=True,
+        in_domain=[True, True, False, True],
+        domain_notes=["", "", "Cu 1 at.% outside the training range", ""],
+    )
+    return rows
+
+
+def test_rank_by_orders_by_the_rule_and_records_its_score():
+    from helpers.screening.summary import rank
+
+    rows = _candidates()
+    assert rank(rows)["composition"].tolist()[0] == "Fe84B16"  # lower bound (the default): the sure one
+    by_upper = rank(rows, "upper")
+    assert by_upper["composition"].tolist() == ["Fe78Si10B12", "Fe80B20", "Fe83B16Cu1", "Fe84B16"]
+    assert (by_upper["rank_by"] == "upper").all() and np.allclose(by_upper["score"], by_upper["bs_upper"])
+    by_ei = rank(rows, "ei", best=1.7)
+    assert np.allclose(by_ei["score"], rules.expected_improvement(by_ei, 1.7))
+    with pytest.raises(ValueError, match="needs best"):
+        rank(rows, "ei")
+
+
+def test_next_experiments_has_its_columns_and_obeys_the_distance():
+    from helpers.screening.summary import rank
+
+    training = pd.DataFrame(
+        {"composition": ["Fe84B16", "Fe85B15"], "anneal_temp_K": [650.0, 700.0], "anneal_time_s": 600.0}
+    ).assign(bs_tesla=[1.62, 1.6])
+    ranked = rank(_candidates(), "mean")
+    chosen = batch.next_experiments(ranked, training, batch_size=3, min_distance=2.0)
+    assert list(chosen.columns) == batch.NEXT_COLUMNS
+    assert chosen["composition"].tolist() == ["Fe84B16", "Fe80B20", "Fe78Si10B12"]  # Fe83B16Cu1: 1 at.% from Fe84B16
+    d = batch.composition_distance(chosen["composition"], chosen["composition"])
+    assert (d[~np.eye(len(chosen), dtype=bool)] >= 2.0).all()
+    assert chosen["nearest_composition"].tolist()[0] == "Fe84B16" and chosen["nearest_distance_at_pct"].iloc[0] == 0
+    assert chosen["nearest_bs_tesla"].iloc[1] == 1.62  # Fe80B20 is 4 at.% from Fe84B16, 5 from Fe85B15
+
+
+def test_the_retrospective_reports_every_rule_side_by_side():
+    from helpers.retrospective import retrospective
+
+    rows = _synthetic_table(n_alloys=40).assign(status="ok", in_domain=True)
+    table, ranked = retrospective(rows, rows["measured"], rank_by="mean", best=1.8, target=1.7)
+    assert table["rule"].tolist() == list(rules.RULES) and table.loc[table["chosen"], "rule"].tolist() == ["mean"]
+    assert table.set_index("rule").loc["random", "enrichment"] == pytest.approx(1.0, abs=0.1)
+    assert ranked["bs_ensemble"].is_monotonic_decreasing and ranked["rank"].tolist()[:2] == [1, 2]

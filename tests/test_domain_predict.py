@@ -95,3 +95,20 @@ def test_a_lower_level_gives_a_narrower_interval_around_the_same_ensemble(tiny_r
     assert narrow["bs_ensemble"] == pytest.approx(wide["bs_ensemble"])
     assert wide["bs_lower"] <= narrow["bs_lower"] <= narrow["bs_upper"] <= wide["bs_upper"]
     assert narrow["bs_upper"] - narrow["bs_lower"] < wide["bs_upper"] - wide["bs_lower"]
+
+
+def test_an_interval_is_marked_uncalibrated_where_its_state_has_too_few_calibration_rows():
+    import numpy as np
+    import pandas as pd
+
+    from helpers.intervals import Calibration, interval_calibrated, min_calibration_rows
+    from helpers.modeling.scaler import Scaler
+
+    assert [min_calibration_rows(v) for v in (0.8, 0.9, 0.95)] == [4, 9, 19]
+    annealed = np.r_[np.ones(40), np.zeros(12)]  # 40 annealed and 12 as-quenched calibration rows
+    features = pd.DataFrame({"x": np.arange(52.0), "annealed": annealed})
+    scaler = Scaler.fit(features, np.ones(52))
+    calibration = Calibration(scaler.x(features), np.zeros(52), np.zeros(52))
+    new = pd.DataFrame({"x": [1.0, 2.0], "annealed": [1.0, 0.0]})
+    assert interval_calibrated(calibration, scaler, new, 0.9).tolist() == [True, True]  # 12 >= 9
+    assert interval_calibrated(calibration, scaler, new, 0.95).tolist() == [True, False]  # 12 < 19

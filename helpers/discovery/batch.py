@@ -68,3 +68,31 @@ def nearest_measured(batch: pd.DataFrame, training: pd.DataFrame) -> pd.DataFram
     return pd.concat(
         [batch.reset_index(drop=True), shown.assign(nearest_distance_at_pct=distance.min(axis=1).round(3))], axis=1
     )
+
+
+NEXT_COLUMNS = [
+    "pick",
+    "composition",
+    "anneal_temp_K",
+    "anneal_time_s",
+    "rank_by",
+    "score",
+    "bs_ensemble",
+    "bs_lower",
+    "bs_upper",
+    "interval_level",
+    "interval_calibrated",
+    "in_domain",
+    "domain_notes",
+    *NEAREST_COLUMNS.values(),
+    "nearest_distance_at_pct",
+]
+
+
+def next_experiments(
+    ranked: pd.DataFrame, training: pd.DataFrame, batch_size: int = 10, min_distance: float = MIN_DISTANCE_AT_PCT
+) -> pd.DataFrame:
+    """tables/next_experiments.csv: a diverse batch of ranked candidates (their ``score`` column, from
+    screening.summary.rank) with the nearest measured training alloy of each (NEXT_COLUMNS)."""
+    chosen = diverse_batch(ranked, ranked["score"].to_numpy(float), batch_size, min_distance)
+    return nearest_measured(chosen, training).reindex(columns=NEXT_COLUMNS)

@@ -3,10 +3,10 @@
     python -m helpers.discovery.real --analysis outputs/default [--high 1.7 1.8] [--n-boot 1000]
 
 Reads ``tables/outer_predictions.csv`` (notebook 06: one row per outer test row, see OUTER_COLUMNS; made by
-``outer_predictions``) and ``tables/case_study.csv`` (notebook 05), and writes ``tables/discovery_benchmark.csv``
-and one figure per set and threshold, ``figures/discovery_enrichment_<set>_<threshold>.png``. Expected improvement
-is taken over the best measured Bs of the rows each model was trained on: per outer fold, the fold's training rows;
-for the case study, the training rows of notebook 02's split.
+``outer_predictions``) and ``tables/case_study.csv`` (notebook 05), and writes the registry's table
+``discovery_benchmark`` and one figure per set, ``discovery_enrichment_outer`` and ``discovery_enrichment_case``
+(notebook 08). Expected improvement is taken over the best measured Bs of the rows each model was trained on: per
+outer fold, the fold's training rows; for the case study, the training rows of notebook 02's split.
 """
 
 from __future__ import annotations
@@ -14,11 +14,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers import files, plots
 from helpers.discovery.benchmark import N_BOOT, benchmark, plot_enrichment
 from helpers.intervals import DEFAULT_LEVEL
 from helpers.outputs import OutputDir
@@ -79,25 +77,34 @@ def case_study_predictions(out: OutputDir) -> pd.DataFrame:
     return cases.rename(columns={"pred_ensemble": "bs_ensemble"}).assign(train_best_bs=best)
 
 
-def run(out: OutputDir, highs: tuple[float, ...] = HIGH_BS_T, n_boot: int = N_BOOT) -> pd.DataFrame:
-    """The benchmark of every rule on every set the folder has, per threshold; writes the table and the figures."""
+SET_KEYS = {"outer test folds (06)": "outer", "case study (05)": "case"}
+
+
+def prediction_sets(out: OutputDir) -> dict[str, pd.DataFrame]:
+    """The prediction tables the folder has: the outer test folds of 06 and the case study of 05."""
     sets = {}
-    if (out.tables / "outer_predictions.csv").is_file():
+    if (out.tables / "outer_predictions.csv").is_file():  # registry name "outer_predictions" (notebook 06)
         sets["outer test folds (06)"] = pd.read_csv(out.tables / "outer_predictions.csv")
-    if (out.tables / "case_study.csv").is_file():
+    if out.exists("case_study"):
         sets["case study (05)"] = case_study_predictions(out)
     if not sets:
         raise FileNotFoundError(f"{out.tables} has neither outer_predictions.csv (06) nor case_study.csv (05)")
+    return sets
+
+
+def run(out: OutputDir, highs: tuple[float, ...] = HIGH_BS_T, n_boot: int = N_BOOT) -> pd.DataFrame:
+    """The benchmark of every rule on every set the folder has, per threshold; writes the table and one figure per
+    set (at the first threshold) through the registry: discovery_benchmark, discovery_enrichment_<outer|case>."""
     parts = []
-    for name, rows in sets.items():
+    for name, rows in prediction_sets(out).items():
         for high in highs:
             result = benchmark(rows, high, best="train_best_bs", n_boot=n_boot).assign(set=name)
             parts.append(result)
-            fig = plot_enrichment(result, title=f"{name}: {len(rows)} rows, 95 % bootstrap by alloy")
-            plots.save_fig(fig, f"discovery_enrichment_{name.split()[0]}_{high:g}", out.figures)
-            plt.close(fig)
+            if high == highs[0]:
+                fig = plot_enrichment(result, title=f"{name}: {len(rows)} rows, 95 % bootstrap by alloy")
+                out.save_figure(f"discovery_enrichment_{SET_KEYS[name]}", fig)  # left open: a notebook shows it
     table = pd.concat(parts, ignore_index=True)
-    files.write_csv(table, out.tables / "discovery_benchmark.csv")
+    out.write_table("discovery_benchmark", table)
     return table
 
 

@@ -117,6 +117,24 @@ FIGURES: dict[str, Caption] = {
         "Screening: Bs over two grid elements",
         "Mean predicted Bs of the screened candidates over the first two grid elements, averaged over the others.",
     ),
+    "08_enrichment_outer": Caption(
+        "08",
+        "Which alloy next: one-shot ranking of the outer test folds",
+        "Enrichment of high-Bs rows among the top 10 % and 20 % of the outer test rows of 06 ranked by each rule "
+        "(1 = chance), with bootstrap 95 % intervals that resample alloys.",
+    ),
+    "08_enrichment_case": Caption(
+        "08", "Which alloy next: one-shot ranking of the case study", "The same for the case-study rows of 05."
+    ),
+    "08_best_found": Caption(
+        "08",
+        "Which alloy next: simulated campaigns",
+        "Best Bs found against alloys made, mean over campaigns per rule, from a random 10 % start; grey: the band "
+        "of 95 % of the random campaigns.",
+    ),
+    "08_best_found_hard": Caption(
+        "08", "Which alloy next: simulated campaigns, hard start", "The same from a start below the pool's median."
+    ),
 }
 # Tables: file name -> (notebook that makes it, what it holds); tables not listed are still linked.
 TABLES: dict[str, TableNote] = {
@@ -148,6 +166,9 @@ TABLES: dict[str, TableNote] = {
         "the case-study alloys scored as candidates: enrichment of high-Bs alloys in "
         "the top fifth, rank correlation (07)",
     ),
+    "discovery_benchmark.csv": TableNote("08", "enrichment and precision of every ranking rule, 95 % intervals (08)"),
+    "discovery_simulation.csv": TableNote("08", "simulated campaigns: experiments to a top alloy, acceleration (08)"),
+    "next_experiments.csv": TableNote("07", "a diverse batch of candidates to make next, nearest measured alloy (07)"),
     "screen_pareto.csv": TableNote("07", "the Pareto front of lower-bound Bs against metalloid content (07)"),
 }
 # Table 1's rows: column of tables/table1.csv -> label.

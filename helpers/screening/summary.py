@@ -38,6 +38,7 @@ TOP_COLUMNS = [
     "bs_f1_best",
     "ensemble_std",
     "interval_level",
+    "interval_calibrated",
     "in_domain",
     "domain_notes",
 ]
@@ -80,10 +81,17 @@ class Axes:
         return cls(fe_edges, (a, b), lo, step, shape)
 
 
-def rank(rows: pd.DataFrame) -> pd.DataFrame:
-    """Best first: by the interval's lower bound, then the ensemble, then the formula (deterministic ties)."""
-    return rows.sort_values(
-        ["bs_lower", "bs_ensemble", "composition"], ascending=[False, False, True], kind="mergesort"
+def rank(rows: pd.DataFrame, rank_by: str = "lower", best: float | None = None, target: float | None = None):
+    """Best first by the score of a rule of helpers.discovery.rules (default the interval's lower bound), then the
+    ensemble, then the formula (deterministic ties); adds the columns ``rank_by`` and ``score`` (NaN ranks last).
+
+    ``best`` (the best measured training Bs) is needed by ``ei``, ``target`` (a Bs) by ``probability``.
+    """
+    from helpers.discovery.rules import score
+
+    scored = rows.assign(rank_by=rank_by, score=score(rows, rank_by, best, target) if len(rows) else [])
+    return scored.sort_values(
+        ["score", "bs_ensemble", "composition"], ascending=[False, False, True], kind="mergesort", na_position="last"
     )
 
 
@@ -91,7 +99,8 @@ def pareto(rows: pd.DataFrame) -> pd.DataFrame:
     """Rows not dominated in (higher lower bound, higher metalloid content): the best Bs per metalloid budget."""
     if rows.empty:
         return rows
-    best = rank(rows).drop_duplicates("metalloid_at_pct").sort_values("metalloid_at_pct", ascending=False)
+    best = rank(rows).drop(columns=["rank_by", "score"]).drop_duplicates("metalloid_at_pct")
+    best = best.sort_values("metalloid_at_pct", ascending=False)
     keep = best["bs_lower"] > best["bs_lower"].cummax().shift(fill_value=-np.inf)
     return best[keep].sort_values("metalloid_at_pct")
 
