@@ -78,3 +78,18 @@ def test_pick_breaks_f1_ties_by_r2():
 def test_coverage_counts_rows_within_k_standard_deviations():
     c = metrics.spread_coverage(np.array([1.0, 1.0, 1.0, 1.0]), np.array([1.05, 1.15, 1.25, 1.0]), np.full(4, 0.1))
     assert c["within_1_std"] == 0.5 and c["within_2_std"] == 0.75
+
+
+def test_folds_trained_together_give_each_fold_what_it_gets_alone(problem):
+    table, X = problem
+    folds = split.grouped_folds(table, 3, seed=0)
+    together = evaluation.evaluate_folds(table, X, folds, CONFIG, 3, 0, 1.4, fold_seed=2)
+    for k, ((tr, te), res) in enumerate(zip(folds, together, strict=True)):
+        alone = evaluation.evaluate_fold(table, X, tr, te, CONFIG, 3, 0, 1.4, seed=2 + k)
+        assert list(res.selection_ids) == list(alone.selection_ids) and list(res.test_ids) == list(te)
+        assert res.chosen == alone.chosen
+        pd.testing.assert_frame_equal(res.protocols, alone.protocols, atol=1e-5)
+        pd.testing.assert_frame_equal(res.baselines, alone.baselines, atol=1e-5)
+        pd.testing.assert_frame_equal(res.ensemble_table, alone.ensemble_table, atol=1e-5)
+    # the outer test folds cover every row once
+    assert sum(len(r.test_ids) for r in together) == len(table)
