@@ -209,5 +209,8 @@ summaries.models_on_new_alloys(baselines, case_rows).round(3)
 # %%
 outer = real.outer_predictions(pooled, table)
 out.write_table("outer_predictions", outer)
-print(f"{len(outer)} outer test rows, {outer['composition'].nunique()} alloys, interval level {outer['interval_level'].iloc[0]:g}")
+print(
+    f"{len(outer)} outer test rows, {outer['composition'].nunique()} alloys, "
+    f"interval level {outer['interval_level'].iloc[0]:g}"
+)
 outer.head()

@@ -39,6 +39,8 @@ from helpers.modeling.group import RunGroup, build_groups
 from helpers.modeling.network import TrainConfig
 from helpers.modeling.runs import RunResult, run_seed
 
+MASKS_PER_STEP_FROM = 32  # slots from which a group draws its dropout masks step by step (see epoch_function)
+
 
 def train_vectorized(
     X: np.ndarray,
@@ -92,9 +94,8 @@ class _EpochStep:
     def __init__(self, X, y, carves, seeds: list[int], config: TrainConfig) -> None:
         tf = tensorflow()
         self.batch = int(config.batch_size)
-        self.fn = epoch_function(
-            self.batch, tuple(config.hidden), config.activation, float(config.dropout), int(config.patience)
-        )
+        network = (self.batch, tuple(config.hidden), config.activation, float(config.dropout), int(config.patience))
+        self.fns = (epoch_function(*network), epoch_function(*network, masks_per_step=True))
         self.X, self.y = tf.constant(X, tf.float32), tf.constant(y, tf.float32)
         self.lr = tf.constant(float(config.learning_rate), tf.float32)
         self.shufflers = [np.random.default_rng([s, 1]) for s in seeds]
@@ -103,7 +104,8 @@ class _EpochStep:
     def __call__(self, group: RunGroup, epoch: int) -> np.ndarray:
         tf = tensorflow()
         idx, wts = batches(self.shufflers, self.fit_sets, group.runs, group.steps, self.batch)
-        group.best, group.best_loss, group.best_epoch, group.wait, stopped = self.fn(
+        fn = self.fns[len(group.runs) >= MASKS_PER_STEP_FROM]
+        group.best, group.best_loss, group.best_epoch, group.wait, stopped = fn(
             self.X,
             self.y,
             group.params,
