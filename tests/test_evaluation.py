@@ -93,3 +93,20 @@ def test_folds_trained_together_give_each_fold_what_it_gets_alone(problem):
         pd.testing.assert_frame_equal(res.ensemble_table, alone.ensemble_table, atol=1e-5)
     # the outer test folds cover every row once
     assert sum(len(r.test_ids) for r in together) == len(table)
+
+
+def test_outer_predictions_give_every_row_once_with_its_fold_and_its_folds_best_training_bs(problem):
+    from helpers.discovery.real import OUTER_COLUMNS, outer_predictions
+
+    table, X = problem
+    table = table.assign(anneal_temp_K=800.0, anneal_time_s=3600.0)
+    folds = split.grouped_folds(table, 3, seed=0)
+    results = evaluation.evaluate_folds(table, X, folds, CONFIG, 2, 0, 1.4)
+    pooled = pd.concat([r.ensemble_table.assign(fold=k) for k, r in enumerate(results)])
+    rows = outer_predictions(pooled, table)
+    assert list(rows.columns) == OUTER_COLUMNS and sorted(rows["row_id"]) == list(table.index)
+    for k, (train_ids, test_ids) in enumerate(folds):
+        mine = rows[rows["fold"] == k]
+        assert sorted(mine["row_id"]) == sorted(test_ids)
+        assert (mine["train_best_bs"] == table.loc[train_ids, "bs_tesla"].max()).all()
+    assert (rows["bs_lower"] <= rows["bs_ensemble"]).all() and (rows["bs_ensemble"] <= rows["bs_upper"]).all()
