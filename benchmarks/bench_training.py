@@ -119,6 +119,19 @@ def report(label: str, results, carves, wall: float, cpu: float, n_in: int, conf
     return ratio
 
 
+def print_verdict(ratio: float) -> None:
+    """Below the target, what limits the trainer; then `gflops_ratio: X`."""
+    if ratio < TARGET_RATIO:
+        print(
+            f"note: below the {TARGET_RATIO} target. The work is small products, one per run and 32-row batch "
+            "(the forward one at the batched rate above; the backward ones slower), each step Adam reads and "
+            "writes every weight and both moments (memory-bound), and runs stop between about 60 and 500 epochs: "
+            "the tail of epochs with a few runs alive costs a few ms of fixed per-operation overhead per epoch "
+            "whatever its size (see helpers/modeling/vectorized.py)."
+        )
+    print(f"gflops_ratio: {ratio:.2f}", flush=True)
+
+
 def main() -> None:
     """Time both trainers and print seconds per run, the trainer's GFLOP/s, its ratio to sgemm and the speedup."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -161,15 +174,7 @@ def main() -> None:
         f"batched product of one batch ({len(run_ids)} runs x {config.batch_size} rows x {X_fit.shape[1]} -> "
         f"{config.hidden[0]}): {batched:.1f} GFLOP/s, {batched / sgemm[0]:.2f} of sgemm"
     )
-    if ratio < TARGET_RATIO:
-        print(
-            f"note: below the {TARGET_RATIO} target. The work is small products, one per run and 32-row batch "
-            "(the forward one at the batched rate above; the backward ones slower), each step Adam reads and "
-            "writes every weight and both moments (memory-bound), and runs stop between about 60 and 500 epochs: "
-            "the tail of epochs with a few runs alive costs a few ms of fixed per-operation overhead per epoch "
-            "whatever its size (see helpers/modeling/vectorized.py)."
-        )
-    print(f"gflops_ratio: {ratio:.2f}", flush=True)
+    print_verdict(ratio)
     if args.skip_sequential:
         return
 
