@@ -4,6 +4,10 @@ The paper picks the best of its runs by their test score and reports that score.
 training alloys are split again: networks are fitted on one part and *selected* on the other (the selection rows),
 and only then scored on the outer test alloys, which neither training nor selection ever saw. The paper's rule is
 applied to the same networks for comparison, and the difference is the optimism of the paper's protocol.
+
+``evaluate_folds`` trains the runs of every outer fold in one vectorized computation (each run's training rows are
+its fold's fitting rows, a row mask) and then scores each fold on its own (``score_fold``); ``evaluate_fold`` does
+the same for one fold.
 """
 
 from __future__ import annotations
@@ -67,6 +71,76 @@ class FoldResult:
     chosen: dict[str, dict[str, int]]  # protocol -> model -> run
 
 
+@dataclass
+class FoldPlan:
+    """The rows of one outer fold: its test rows, and its training rows cut into fitting and selection rows."""
+
+    train_ids: pd.Index
+    test_ids: pd.Index
+    fit_ids: pd.Index
+    selection_ids: pd.Index
+    seed: int  # of the fitting/selection cut and of the baselines
+
+
+def plan_fold(
+    table: pd.DataFrame, train_ids: pd.Index, test_ids: pd.Index, selection_fraction: float = 0.2, seed: int = 0
+) -> FoldPlan:
+    """Cut a fold's training alloys into fitting and selection alloys (grouped, stratified by Bs)."""
+    inner = split.split_rows(table.loc[train_ids], selection_fraction, seed, "grouped")
+    return FoldPlan(train_ids, test_ids, inner.index[inner == "train"], inner.index[inner == "test"], seed)
+
+
+def train_folds(
+    table: pd.DataFrame,
+    X: pd.DataFrame,
+    plans: list[FoldPlan],
+    config: TrainConfig,
+    n_runs: int,
+    base_seed: int,
+    progress: bool = False,
+) -> list[Ensemble]:
+    """n_runs networks per fold on its fitting rows: every fold's runs in one vectorized training (a row mask).
+
+    Run r of every fold has the seed of run r, and each fold's runs share the scaler of its fitting rows: the
+    networks a fold would get if it were trained alone.
+    """
+    runs = list(range(n_runs))
+    mask = np.repeat([table.index.isin(plan.fit_ids) for plan in plans], n_runs, axis=0)
+    trained = fit_networks(
+        X.loc[table.index],
+        table["bs_tesla"].to_numpy(),
+        table["composition"].to_numpy(),
+        config,
+        runs * len(plans),
+        base_seed,
+        progress=progress,
+        row_mask=mask,
+    )
+    folds = [trained[k * n_runs : (k + 1) * n_runs] for k in range(len(plans))]
+    return [Ensemble([r.weights for r in part], part[0].scaler, None, config, {"runs": runs}) for part in folds]
+
+
+def evaluate_folds(
+    table: pd.DataFrame,
+    X: pd.DataFrame,
+    folds: list[tuple[pd.Index, pd.Index]],
+    config: TrainConfig,
+    n_runs: int,
+    base_seed: int,
+    threshold: float,
+    selection_fraction: float = 0.2,
+    fold_seed: int = 0,
+    progress: bool = False,
+) -> list[FoldResult]:
+    """Every outer fold (train index, test index) trained in one computation, then scored one by one.
+
+    Fold k cuts its selection alloys with seed ``fold_seed + k``; see ``score_fold`` for what each fold measures.
+    """
+    plans = [plan_fold(table, tr, te, selection_fraction, fold_seed + k) for k, (tr, te) in enumerate(folds)]
+    ensembles = train_folds(table, X, plans, config, n_runs, base_seed, progress)
+    return [score_fold(table, X, p, e, threshold, base_seed) for p, e in zip(plans, ensembles, strict=True)]
+
+
 def evaluate_fold(
     table: pd.DataFrame,
     X: pd.DataFrame,
@@ -80,17 +154,22 @@ def evaluate_fold(
     seed: int = 0,
 ) -> FoldResult:
     """Train n_runs networks on part of train_ids, select on the rest, score everything on test_ids."""
-    inner = split.split_rows(table.loc[train_ids], selection_fraction, seed, "grouped")
-    fit_ids, sel_ids = inner.index[inner == "train"], inner.index[inner == "test"]
+    plan = plan_fold(table, train_ids, test_ids, selection_fraction, seed)
+    (ensemble,) = train_folds(table, X, [plan], config, n_runs, base_seed)
+    return score_fold(table, X, plan, ensemble, threshold, base_seed)
+
+
+def score_fold(
+    table: pd.DataFrame, X: pd.DataFrame, plan: FoldPlan, ensemble: Ensemble, threshold: float, base_seed: int
+) -> FoldResult:
+    """One fold's trained runs: select on the selection rows (honest) and on the test rows (the paper), score on
+    the test rows; baselines on the same fitting rows; spread coverage; intervals and domain of the test rows."""
     y = table["bs_tesla"]
-    runs = list(range(n_runs))
-    trained = fit_networks(
-        X.loc[fit_ids], y.loc[fit_ids].to_numpy(), table.loc[fit_ids, "composition"].to_numpy(), config, runs, base_seed
+    y_sel, y_test = y.loc[plan.selection_ids].to_numpy(), y.loc[plan.test_ids].to_numpy()
+    pred_test = ensemble.per_network(X.loc[plan.test_ids])
+    sel_scores = pd.DataFrame(
+        [metrics.scores(y_sel, p, threshold) for p in ensemble.per_network(X.loc[plan.selection_ids])]
     )
-    ensemble = Ensemble([r.weights for r in trained], trained[0].scaler, None, config, {"runs": runs})
-    pred_sel, pred_test = ensemble.per_network(X.loc[sel_ids]), ensemble.per_network(X.loc[test_ids])
-    y_sel, y_test = y.loc[sel_ids].to_numpy(), y.loc[test_ids].to_numpy()
-    sel_scores = pd.DataFrame([metrics.scores(y_sel, p, threshold) for p in pred_sel])
     test_scores = pd.DataFrame([metrics.scores(y_test, p, threshold) for p in pred_test])
     chosen = {"honest": pick_best(sel_scores), "paper": pick_best(test_scores)}
     rows = [
@@ -98,23 +177,35 @@ def evaluate_fold(
         for protocol, picks in chosen.items()
         for name, run in picks.items()
     ]
-
     ensemble_mean, ensemble_std = pred_test.mean(axis=0), pred_test.std(axis=0)
     base_rows = [
         {"model": f"ANN {name} (selected on validation)", **test_scores.iloc[run].to_dict()}
         for name, run in chosen["honest"].items()
     ]
     base_rows.append(
-        {"model": f"ANN ensemble (mean of {n_runs} runs)", **metrics.scores(y_test, ensemble_mean, threshold)}
+        {
+            "model": f"ANN ensemble (mean of {len(ensemble.weights)} runs)",
+            **metrics.scores(y_test, ensemble_mean, threshold),
+        }
     )
-    for name, estimator in baseline_models(seed).items():
-        estimator.fit(X.loc[fit_ids].to_numpy(), y.loc[fit_ids].to_numpy())
-        base_rows.append(
-            {"model": name, **metrics.scores(y_test, estimator.predict(X.loc[test_ids].to_numpy()), threshold)}
-        )
+    base_rows += baseline_rows(table, X, plan, threshold)
     spread = metrics.spread_coverage(y_test, ensemble_mean, ensemble_std)
-    ensemble_table = uncertainty_rows(table, X, fit_ids, test_ids, ensemble, base_seed)
-    return FoldResult(pd.DataFrame(rows), pd.DataFrame(base_rows), spread, ensemble_table, sel_ids, test_ids, chosen)
+    ensemble_table = uncertainty_rows(table, X, plan.fit_ids, plan.test_ids, ensemble, base_seed)
+    return FoldResult(
+        pd.DataFrame(rows), pd.DataFrame(base_rows), spread, ensemble_table, plan.selection_ids, plan.test_ids, chosen
+    )
+
+
+def baseline_rows(table: pd.DataFrame, X: pd.DataFrame, plan: FoldPlan, threshold: float) -> list[dict]:
+    """Test scores of every baseline model fitted on the fold's fitting rows."""
+    y_fit, y_test = table.loc[plan.fit_ids, "bs_tesla"].to_numpy(), table.loc[plan.test_ids, "bs_tesla"].to_numpy()
+    rows = []
+    for name, estimator in baseline_models(plan.seed).items():
+        estimator.fit(X.loc[plan.fit_ids].to_numpy(), y_fit)
+        rows.append(
+            {"model": name, **metrics.scores(y_test, estimator.predict(X.loc[plan.test_ids].to_numpy()), threshold)}
+        )
+    return rows
 
 
 def uncertainty_rows(

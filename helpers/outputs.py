@@ -53,6 +53,7 @@ FILES: dict[str, OutputFile] = {
             "split": ("data/split.csv", "training or test side of every row"),
             "split_parameters": ("data/split.json", "02's parameters (the case-study definition read by 05)"),
             "case_study_rows": ("data/case_study.csv", "the unseen case-study rows chosen by 02"),
+            "case_study_features": ("data/case_study_features.parquet", "the features of those rows (01's spec)"),
             "case_study_bad_rows": ("tables/case_study_bad_rows.csv", "rows of the case-study source refused"),
             "split_summary": ("tables/split_summary.csv", "counts per side and the KS statistic"),
             "fig2": ("figures/fig2_histograms.png", "Bs histograms of all, training and test rows (paper Fig. 2)"),
@@ -105,6 +106,7 @@ FILES: dict[str, OutputFile] = {
             "spread_coverage_figure": ("figures/06_spread_coverage.png", "observed against nominal spread coverage"),
             "interval_coverage_figure": ("figures/06_interval_coverage.png", "observed against nominal coverage"),
             "error_vs_difficulty": ("figures/06_error_vs_difficulty.png", "absolute error against difficulty"),
+            "outer_predictions": ("tables/outer_predictions.csv", "every outer test row: ensemble, interval, fold"),
         },
     ),
     **_files(

@@ -17,7 +17,8 @@
 import numpy as np
 import pandas as pd
 
-from helpers import data, plots, split, summaries
+from helpers import data, features, plots, split, summaries
+from helpers.features import FeatureSpec
 from helpers.outputs import OutputDir
 from helpers.plots import paper_figures
 
@@ -60,6 +61,18 @@ print(
     f"from {case_file or 'no source'}; {len(case_report)} rows of that file excluded or changed:"
 )
 case_report.drop(columns="file")
+
+# %% [markdown]
+# The case-study rows' features are saved too (`data/case_study_features.parquet`), computed with the featurizer and
+# the feature spec of notebook 01 (same columns, same annealing encoding), for analyses that pool both sources.
+
+# %%
+spec = FeatureSpec.from_json(out.path("feature_spec"))
+case_features = features.build_features(case_rows, spec=spec, progress=False)[0] if len(case_rows) else None
+if case_features is None:
+    case_features = pd.DataFrame(columns=spec.columns, dtype=float, index=case_rows.index)
+out.write_parquet("case_study_features", case_features)
+print(f"case-study features: {case_features.shape[0]} rows x {case_features.shape[1]} features")
 
 # %% [markdown]
 # ## The split

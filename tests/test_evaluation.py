@@ -78,3 +78,35 @@ def test_pick_breaks_f1_ties_by_r2():
 def test_coverage_counts_rows_within_k_standard_deviations():
     c = metrics.spread_coverage(np.array([1.0, 1.0, 1.0, 1.0]), np.array([1.05, 1.15, 1.25, 1.0]), np.full(4, 0.1))
     assert c["within_1_std"] == 0.5 and c["within_2_std"] == 0.75
+
+
+def test_folds_trained_together_give_each_fold_what_it_gets_alone(problem):
+    table, X = problem
+    folds = split.grouped_folds(table, 3, seed=0)
+    together = evaluation.evaluate_folds(table, X, folds, CONFIG, 3, 0, 1.4, fold_seed=2)
+    for k, ((tr, te), res) in enumerate(zip(folds, together, strict=True)):
+        alone = evaluation.evaluate_fold(table, X, tr, te, CONFIG, 3, 0, 1.4, seed=2 + k)
+        assert list(res.selection_ids) == list(alone.selection_ids) and list(res.test_ids) == list(te)
+        assert res.chosen == alone.chosen
+        pd.testing.assert_frame_equal(res.protocols, alone.protocols, atol=1e-5)
+        pd.testing.assert_frame_equal(res.baselines, alone.baselines, atol=1e-5)
+        pd.testing.assert_frame_equal(res.ensemble_table, alone.ensemble_table, atol=1e-5)
+    # the outer test folds cover every row once
+    assert sum(len(r.test_ids) for r in together) == len(table)
+
+
+def test_outer_predictions_give_every_row_once_with_its_fold_and_its_folds_best_training_bs(problem):
+    from helpers.discovery.real import OUTER_COLUMNS, outer_predictions
+
+    table, X = problem
+    table = table.assign(anneal_temp_K=800.0, anneal_time_s=3600.0)
+    folds = split.grouped_folds(table, 3, seed=0)
+    results = evaluation.evaluate_folds(table, X, folds, CONFIG, 2, 0, 1.4)
+    pooled = pd.concat([r.ensemble_table.assign(fold=k) for k, r in enumerate(results)])
+    rows = outer_predictions(pooled, table)
+    assert list(rows.columns) == OUTER_COLUMNS and sorted(rows["row_id"]) == list(table.index)
+    for k, (train_ids, test_ids) in enumerate(folds):
+        mine = rows[rows["fold"] == k]
+        assert sorted(mine["row_id"]) == sorted(test_ids)
+        assert (mine["train_best_bs"] == table.loc[train_ids, "bs_tesla"].max()).all()
+    assert (rows["bs_lower"] <= rows["bs_ensemble"]).all() and (rows["bs_ensemble"] <= rows["bs_upper"]).all()

@@ -81,6 +81,20 @@ def test_a_run_does_not_depend_on_which_other_runs_train_beside_it():
         np.testing.assert_allclose(wa, wb, rtol=1e-4, atol=1e-5)
 
 
+def test_masks_drawn_step_by_step_train_the_same_runs_as_masks_drawn_per_epoch(monkeypatch):
+    X, y = _problem(160)
+    config = TrainConfig(hidden=(16, 8), dropout=0.2, epochs=30, batch_size=32, patience=5)
+    carves = _carves(160, [0, 1, 2], 5)
+    monkeypatch.setattr(vectorized, "MASKS_PER_STEP_FROM", 10**6)
+    per_epoch = vectorized.train_vectorized(X, y, carves, [0, 1, 2], 5, config)
+    monkeypatch.setattr(vectorized, "MASKS_PER_STEP_FROM", 1)
+    per_step = vectorized.train_vectorized(X, y, carves, [0, 1, 2], 5, config)
+    for a, b in zip(per_epoch, per_step, strict=True):
+        assert a.epochs_trained == b.epochs_trained and a.best_epoch == b.best_epoch
+        for wa, wb in zip(a.weights, b.weights, strict=True):
+            np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
+
+
 @pytest.fixture
 def small_data():
     X, y = _problem(200, seed=2)

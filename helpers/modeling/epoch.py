@@ -12,11 +12,15 @@ from helpers.modeling.random_streams import dropout_masks
 
 
 @functools.lru_cache(maxsize=16)
-def epoch_function(batch: int, widths: tuple[int, ...], activation_name: str, rate: float, patience: int):
+def epoch_function(
+    batch: int, widths: tuple[int, ...], activation_name: str, rate: float, patience: int, masks_per_step: bool = False
+):
     """One epoch of a group of slots (its steps, the validation pass, early stopping) as a TensorFlow function.
 
     Cached, so a second training of the same network does not trace it again; slots, rows and steps may vary
-    without retracing (``reduce_retracing``).
+    without retracing (``reduce_retracing``). The dropout masks are the same either way: drawn for the whole epoch
+    at once (fewer operations: best for a few slots), or step by step (``masks_per_step``: smaller tensors that stay
+    in the cache: best for many slots).
     """
     tf = tensorflow()
 
@@ -27,13 +31,19 @@ def epoch_function(batch: int, widths: tuple[int, ...], activation_name: str, ra
         X, y, params, m, v, t0, best, best_loss, best_epoch, wait, keys, idx, wts, vidx, vw, epoch, learning_rate
     ):
         n_steps = tf.shape(idx)[1]
-        if rate > 0:  # the epoch's masks at once: fewer, larger operations
+        if rate > 0 and not masks_per_step:
             epoch_masks = dropout_masks(keys, epoch, tf.range(n_steps), batch, widths, rate)
         for s in tf.range(n_steps):
             xb = tf.gather(X, idx[:, s])
             yb = tf.gather(y, idx[:, s])
             wb = wts[:, s]
-            masks = [mk[:, s] for mk in epoch_masks] if rate > 0 else None
+            masks = None
+            if rate > 0:
+                masks = (
+                    dropout_masks(keys, epoch, s, batch, widths, rate)
+                    if masks_per_step
+                    else [mk[:, s] for mk in epoch_masks]
+                )
             with tf.GradientTape() as tape:
                 err = tf.square(forward(params, xb, act, masks) - yb) * wb
                 loss = tf.reduce_sum(tf.reduce_sum(err, axis=1) / tf.reduce_sum(wb, axis=1))

@@ -6,6 +6,10 @@ training reproduces the runs an uninterrupted one would have made.
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from helpers.modeling.backend import tensorflow
 
 _U32 = 0xFFFFFFFF
@@ -53,11 +57,18 @@ def dropout_masks(keys, epoch, steps, batch: int, widths: tuple[int, ...], rate:
     c0 = _mix(_mix(tf.cast(epoch, u32) + tf.constant(_GOLDEN, u32)) + tf.cast(steps, u32))
     key_shape = tf.concat([[-1], tf.ones([tf.rank(c0) + 2], tf.int32)], 0)
     key = tf.reshape(keys, key_shape)
+    threshold = _keep_threshold(rate)  # one integer comparison instead of shift, float conversion and comparison
+    scale, zero = tf.constant(1.0 / (1.0 - rate), tf.float32), tf.constant(0.0, tf.float32)
     masks = []
     for layer, width in enumerate(widths):
         c = _mix(c0 + tf.constant(layer, u32))
         pos = tf.reshape(tf.cast(tf.range(batch * width), u32), [batch, width])
         bits = _mix(tf.bitwise.bitwise_xor(c[..., None, None] + pos, key))
-        u = tf.cast(tf.bitwise.right_shift(bits, tf.constant(8, u32)), tf.float32) * (1.0 / 2**24)
-        masks.append(tf.cast(u >= rate, tf.float32) * (1.0 / (1.0 - rate)))
+        kept = bits >= tf.constant(threshold, u32) if threshold <= _U32 else tf.zeros_like(bits, tf.bool)
+        masks.append(tf.where(kept, scale, zero))
     return masks
+
+
+def _keep_threshold(rate: float) -> int:
+    """The smallest 32-bit hash kept: ``(bits >> 8) * 2**-24 >= float32(rate)`` is ``bits >= this``, exactly."""
+    return int(math.ceil(float(np.float32(rate)) * 2**24)) << 8
