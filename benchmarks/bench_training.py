@@ -100,7 +100,7 @@ def folds_together(table, X, n_folds: int, n_runs: int, config: TrainConfig) -> 
     mask = np.repeat([table.index.isin(p.fit_ids) for p in plans], n_runs, axis=0)  # as evaluation.train_folds
     run_ids = list(range(n_runs)) * n_folds
     groups = table["composition"].to_numpy()
-    carves = runs.validation_carves(groups, config.val_fraction, [runs.run_seed(0, r) for r in run_ids], mask)
+    carves = runs.early_stopping_carves(groups, config.val_fraction, [runs.run_seed(0, r) for r in run_ids], mask)
     y = table["bs_tesla"].to_numpy()
     results, wall, cpu = timed(lambda: fitting.fit_networks(X, y, groups, config, run_ids, 0, row_mask=mask))
     return results, carves, wall, cpu
@@ -151,7 +151,7 @@ def main() -> None:
     groups = table.loc[train, "composition"].to_numpy()
     config = TrainConfig(epochs=args.epochs)
     run_ids = list(range(args.runs))
-    carves = runs.validation_carves(groups, config.val_fraction, [runs.run_seed(0, r) for r in run_ids])
+    carves = runs.early_stopping_carves(groups, config.val_fraction, [runs.run_seed(0, r) for r in run_ids])
     n_seq = min(args.sequential_runs or args.runs, args.runs)
     print(f"data: {int(train.sum())} training rows x {X.shape[1]} features; network {config}")
 

@@ -86,8 +86,11 @@ def plan_fold(
     table: pd.DataFrame, train_ids: pd.Index, test_ids: pd.Index, selection_fraction: float = 0.2, seed: int = 0
 ) -> FoldPlan:
     """Cut a fold's training alloys into fitting and selection alloys (grouped, stratified by Bs)."""
-    inner = split.split_rows(table.loc[train_ids], selection_fraction, seed, "grouped")
-    return FoldPlan(train_ids, test_ids, inner.index[inner == "train"], inner.index[inner == "test"], seed)
+    # split_rows calls its held-out side "test"; here the held-out alloys are the selection alloys
+    held_out = split.split_rows(table.loc[train_ids], selection_fraction, seed, "grouped") == "test"
+    return FoldPlan(
+        train_ids, test_ids, held_out.index[~held_out], held_out.index[held_out], seed
+    )  # held out: selection
 
 
 def train_folds(

@@ -27,7 +27,7 @@ import pandas as pd
 from crepes import ConformalRegressor
 from crepes.extras import DifficultyEstimator
 
-from helpers.modeling.runs import validation_carves
+from helpers.modeling.runs import early_stopping_carves
 from helpers.outputs import write_atomic
 from helpers.validation import BS_MAX_TESLA
 
@@ -42,10 +42,10 @@ NEIGHBOURS = 25
 def validation_masks(
     groups: np.ndarray, fraction: float, seeds: list[int], row_mask: np.ndarray | None = None
 ) -> np.ndarray:
-    """(runs x rows) True where a run did not fit the row: its validation carve (the recipe of fit_networks) and,
+    """(runs x rows) True where a run did not fit the row: its early-stopping carve (the recipe of fit_networks) and,
     with a ``row_mask`` (runs x rows) of training rows, every row outside its mask."""
     masks = np.ones((len(seeds), len(groups)), bool)
-    for i, (fitted, _) in enumerate(validation_carves(groups, fraction, seeds, row_mask)):
+    for i, (fitted, _) in enumerate(early_stopping_carves(groups, fraction, seeds, row_mask)):
         masks[i, fitted] = False
     return masks
 
@@ -73,7 +73,7 @@ def calibrate(
 def calibrate_ensemble(ensemble: Ensemble, table: pd.DataFrame, X: pd.DataFrame, seeds: list[int]) -> Calibration:
     """Fit the intervals of an ensemble on its training rows (tidy table and their features), out of bag.
 
-    ``seeds`` are the runs' seeds, from which their validation carves are drawn again (``fit_networks``' recipe).
+    ``seeds`` are the runs' seeds, from which their early-stopping carves are drawn again (``fit_networks``' recipe).
     """
     return calibrate(
         ensemble.per_network(X),

@@ -1,4 +1,4 @@
-"""Train/test splits: grouped by alloy (default) or row-level as in the paper, and the validation carve."""
+"""Train/test splits: grouped by alloy (default) or row-level as in the paper, and the early-stopping carve."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def distribution_similarity(train: pd.Series, test: pd.Series) -> dict[str, floa
     return {"ks_statistic": float(result.statistic), "ks_pvalue": float(result.pvalue)}
 
 
-def validation_carve(groups: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def early_stopping_carve(groups: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Positions (fit, validation) within the training rows; validation takes whole alloys when groups repeat."""
     positions = np.arange(len(groups))
     if fraction <= 0:

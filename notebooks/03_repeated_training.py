@@ -28,7 +28,7 @@ from helpers.features import FeatureSpec
 from helpers.metrics import METRIC_COLUMNS, scores
 from helpers.modeling import network, network_files, repeated
 from helpers.modeling.backend import keras_module
-from helpers.modeling.runs import run_seed, validation_carves
+from helpers.modeling.runs import run_seed, early_stopping_carves
 from helpers.modeling.scaler import Scaler
 from helpers.outputs import OutputDir
 from helpers.plots import paper_figures
@@ -98,7 +98,7 @@ y_train = table.loc[train_ids, "bs_tesla"].to_numpy()
 scaler = Scaler.fit(X.loc[train_ids], y_train)  # training statistics only
 X_scaled, y_scaled = scaler.x(X.loc[train_ids]), scaler.y(y_train)
 groups = table.loc[train_ids, "composition"].to_numpy()
-fit, val = validation_carves(groups, config.val_fraction, [run_seed(base_seed, 0)])[0]
+fit, val = early_stopping_carves(groups, config.val_fraction, [run_seed(base_seed, 0)])[0]
 print(f"{len(fit)} rows to fit, {len(val)} rows (whole alloys) to stop early on")
 
 keras.utils.set_random_seed(run_seed(base_seed, 0))

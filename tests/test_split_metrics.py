@@ -35,9 +35,9 @@ def test_random_split_is_row_level_and_seeded(table):
         split.split_rows(table, 0.2, 3, "by-hand")
 
 
-def test_validation_carve_takes_whole_alloys():
+def test_early_stopping_carve_takes_whole_alloys():
     groups = np.repeat(np.arange(20), 3)
-    fit, val = split.validation_carve(groups, 0.2, seed=5)
+    fit, val = split.early_stopping_carve(groups, 0.2, seed=5)
     assert not set(groups[fit]) & set(groups[val]) and len(fit) + len(val) == 60
 
 

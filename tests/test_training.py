@@ -13,7 +13,7 @@ from helpers.modeling import ensemble, fitting, keras_reference, network, networ
 from helpers.modeling.network import TrainConfig
 from helpers.modeling.runs import run_seed
 from helpers.outputs import OutputDir
-from helpers.split import validation_carve
+from helpers.split import early_stopping_carve
 
 
 def _problem(n: int = 240, n_features: int = 8, seed: int = 0):
@@ -24,7 +24,7 @@ def _problem(n: int = 240, n_features: int = 8, seed: int = 0):
 
 
 def _carves(n: int, runs: list[int], base_seed: int, fraction: float = 0.2):
-    return [validation_carve(np.arange(n), fraction, run_seed(base_seed, r)) for r in runs]
+    return [early_stopping_carve(np.arange(n), fraction, run_seed(base_seed, r)) for r in runs]
 
 
 def test_without_dropout_and_with_full_batches_it_reproduces_keras_exactly():

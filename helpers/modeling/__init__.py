@@ -7,7 +7,7 @@ Modules, from the network up:
   scaler           Scaler: standardization with statistics of the training rows only
   ensemble         predict_tesla (the one prediction), Ensemble (networks x rows) and Network (one network)
   network_files    save_network / load_network / read_weights, and where each run's weights live
-  runs             RunResult, run_seed, validation_carves (the one carve recipe, within a run's row mask)
+  runs             RunResult, run_seed, early_stopping_carves (the one carve recipe, within a run's row mask)
   keras_reference  train_sequential: one Keras model.fit after another (the reference)
   random_streams   hash-based random numbers: each run's dropout masks from its seed alone
   adam             Adam for every run of a group (Keras' rule, TensorFlow's fused kernel)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.modeling.network import TrainConfig
-from helpers.modeling.runs import RunResult, check_row_mask, run_seed, validation_carves
+from helpers.modeling.runs import RunResult, check_row_mask, early_stopping_carves, run_seed
 from helpers.modeling.scaler import Scaler
 from helpers.modeling.vectorized import train_vectorized
 
@@ -41,11 +41,11 @@ def fit_networks(
 ) -> list[RunResult]:
     """Train every run on its rows of X, y (all rows, or its row of ``row_mask``); each result carries its scaler.
 
-    ``groups`` (one per row, e.g. the composition) keep an alloy's rows on one side of each validation carve.
+    ``groups`` (one per row, e.g. the composition) keep an alloy's rows on one side of each early-stopping carve.
     """
     y = np.asarray(y, float)
     mask = check_row_mask(row_mask, len(runs), len(X))
-    carves = validation_carves(groups, config.val_fraction, [run_seed(base_seed, r) for r in runs], mask)
+    carves = early_stopping_carves(groups, config.val_fraction, [run_seed(base_seed, r) for r in runs], mask)
     patterns, block = (mask[:1], np.zeros(len(runs), int)) if scaler else _distinct(mask)
     scalers = [scaler or Scaler.fit(X.iloc[np.flatnonzero(p)], y[p]) for p in patterns]
     X_blocks = np.concatenate([s.x(X) for s in scalers])

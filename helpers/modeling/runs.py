@@ -1,4 +1,4 @@
-"""A training run: its seed, its rows (validation carve within its row mask) and what it produced."""
+"""A training run: its seed, its rows (early-stopping carve within its row mask) and what it produced."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from helpers.modeling.scaler import Scaler
-from helpers.split import validation_carve
+from helpers.split import early_stopping_carve
 
 
 @dataclass
@@ -53,21 +53,21 @@ def check_row_mask(row_mask: np.ndarray | None, n_runs: int, n_rows: int) -> np.
     return mask
 
 
-def validation_carves(
+def early_stopping_carves(
     groups: np.ndarray, fraction: float, seeds: list[int], row_mask: np.ndarray | None = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """(fit, validation) positions of each run among the rows: the one carve recipe of every training.
 
     With ``row_mask`` (runs x rows), run i's carve is drawn from its own rows only, exactly as if it were trained
-    on those rows alone (``split.validation_carve`` on their groups, with its seed), and given as positions among
+    on those rows alone (``split.early_stopping_carve`` on their groups, with its seed), and given as positions among
     all rows; rows outside its mask are in neither part.
     """
     groups = np.asarray(groups)
     if row_mask is None:
-        return [validation_carve(groups, fraction, seed) for seed in seeds]
+        return [early_stopping_carve(groups, fraction, seed) for seed in seeds]
     carves = []
     for seed, mask in zip(seeds, np.asarray(row_mask, bool), strict=True):
         rows = np.flatnonzero(mask)
-        fit, val = validation_carve(groups[rows], fraction, seed)
+        fit, val = early_stopping_carve(groups[rows], fraction, seed)
         carves.append((rows[fit], rows[val]))
     return carves

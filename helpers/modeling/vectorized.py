@@ -1,7 +1,7 @@
 """The fast trainer: every run at once, in batched TensorFlow computations, each run still its own network.
 
 Each run keeps its own weights (stacked along a leading slot axis), Glorot initialization, dropout masks,
-shuffling, validation carve, Adam state and early-stopping point. Runs are trained in groups (``group.py``): the
+shuffling, early-stopping carve, Adam state and early-stopping point. Runs are trained in groups (``group.py``): the
 runs an epoch takes the same number of steps (ceil(fitting rows / batch)). One epoch of a group is one call of a
 graph function (``epoch.py``) built from these named steps, one module each:
 
