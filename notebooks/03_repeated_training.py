@@ -28,7 +28,7 @@ from helpers.features import FeatureSpec
 from helpers.metrics import METRIC_COLUMNS, scores
 from helpers.modeling import network, network_files, repeated
 from helpers.modeling.backend import keras_module
-from helpers.modeling.runs import run_seed, early_stopping_carves
+from helpers.modeling.runs import early_stopping_carves, run_seed
 from helpers.modeling.scaler import Scaler
 from helpers.outputs import OutputDir
 from helpers.plots import paper_figures
