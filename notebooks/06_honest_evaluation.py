@@ -38,6 +38,12 @@ selection_fraction = 0.2  # share of each fold's training alloys used only to ch
 n_runs = 100  # networks per fold (run_all.sh -p n_runs sets 03 and 06 alike)
 fold_seed = 0
 out_dir = "../outputs/default"  # output folder of an analysis, relative to notebooks/ (JupyterLab runs there)
+overwrite = False  # True: replace outputs in out_dir made with other parameters (and those that read them)
+
+# %%
+from helpers.pipeline import consistency
+
+execution = consistency.begin("06", globals())  # refuses outputs of other parameters unless overwrite
 
 # %%
 out = OutputDir(out_dir)
@@ -199,3 +205,6 @@ out.save_figure("error_vs_difficulty", fig)
 
 # %%
 summaries.models_on_new_alloys(baselines, case_rows).round(3)
+
+# %%
+consistency.finish(execution)  # the provenance record of this execution

@@ -24,6 +24,7 @@ plots.setup_style()
 
 # %% tags=["parameters"]
 out_dir = "../outputs/default"  # output folder of an analysis, relative to notebooks/ (JupyterLab runs there)
+overwrite = False  # True: replace outputs in out_dir made with other parameters (and those that read them)
 candidates = "grid"  # "grid", or a CSV path with a composition column (optional anneal_temp_K, anneal_time_s)
 grid = {
     "Fe": [78, 86],
@@ -43,6 +44,15 @@ top_k = 50  # rows of tables/screen_top.csv
 dask_scheduler = "local"  # "local" starts a LocalCluster; or the address of a running scheduler, tcp://host:8786
 n_workers = 2  # worker processes of a local cluster (one thread each)
 chunk_size = 500  # candidates per task
+
+# %%
+from helpers.pipeline import consistency
+from helpers.screening.parameters import check_screen_parameters
+
+check_screen_parameters(
+    candidates, grid, anneal_temp_K, anneal_time_s, max_candidates, top_k, dask_scheduler, n_workers, chunk_size
+)  # each in one line, before a cluster starts
+execution = consistency.begin("07", globals())  # refuses outputs of other parameters unless overwrite
 
 # %% [markdown]
 # ## What is screened
@@ -159,3 +169,6 @@ retro.T
 # %%
 screening.close_client(client)
 print(f"screened {result.counts['n']:,} candidates in {result.seconds:.1f} s on {result.n_workers} workers")
+
+# %%
+consistency.finish(execution)  # the provenance record of this execution
