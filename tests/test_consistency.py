@@ -240,3 +240,47 @@ def test_ctrl_c_during_a_notebook_prints_one_line(tmp_path):
     assert done.returncode == 130, done.stderr
     assert done.stderr.startswith("interrupted:") and done.stderr.count("\n") == 1, done.stderr
     assert "report: None" not in done.stdout
+
+
+def _papermill_elsewhere(out: Path, target: Path, **parameters) -> None:
+    """As a user runs a notebook outside the pipeline: papermill from notebooks/, the copy written elsewhere."""
+    import papermill as pm
+
+    pm.execute_notebook(
+        str(NB["03"]),
+        str(target),
+        parameters={"out_dir": str(out), **parameters},
+        cwd=str(NB["03"].parent),
+        kernel_name="python3",
+        progress_bar=False,
+    )
+
+
+@pytest.mark.slow
+def test_running_03_elsewhere_with_other_parameters_loses_nothing(tiny_run, tmp_path):
+    import papermill as pm
+
+    out = tmp_path / "copy"
+    shutil.copytree(tiny_run, out)
+    runs, models = _files(out / "tables"), _files(out / "models")
+    with pytest.raises(pm.PapermillExecutionError) as refused:
+        _papermill_elsewhere(out, tmp_path / "x.ipynb", n_runs=2, epochs=3)
+    assert refused.value.ename == "OutputsInUse" and "n_runs 3, now 2" in refused.value.evalue
+    assert len(refused.value.traceback) == 1  # the cell shows one line, no traceback
+    assert refused.value.traceback[0].startswith("OutputsInUse: 03_repeated_training: ")
+    assert _files(out / "tables") == runs and _files(out / "models") == models
+
+    _papermill_elsewhere(out, tmp_path / "x.ipynb", n_runs=2, epochs=3, patience=3, hidden=[16], overwrite=True)
+    record = provenance.read_record(out, NB["03"])
+    assert record["status"] == "ok" and record["parameters"]["n_runs"] == 2 and record["executed"] is None
+    assert sorted(pd_runs(out)) == [0, 1]
+    assert not (out / NB["03"].name).exists()  # the pipeline's executed copy no longer showed these outputs
+    for reader in ("04", "05", "06", "07"):
+        assert provenance.read_record(out, NB[reader]) is None, reader
+    render.build_report(out, NBS)  # consistent again
+
+
+def pd_runs(out: Path) -> list[int]:
+    import pandas as pd
+
+    return pd.read_csv(out / "tables" / "runs.csv")["run"].tolist()

@@ -139,8 +139,10 @@ def one_line_errors(*types: type[BaseException]) -> None:
     shell.set_custom_exc(wanted, _show_one_line)
 
 
-def _show_one_line(shell, etype, value, tb, tb_offset=None):
-    shell.showtraceback((etype, value, tb), exception_only=True)
+def _show_one_line(shell, etype, value, tb, tb_offset=None) -> list[str]:
+    line = f"{etype.__name__}: {value}"
+    shell._showtraceback(etype, value, [line])  # the kernel sends it as the cell's error, with this one line
+    return [line]
 
 
 @dataclass
