@@ -208,12 +208,13 @@ def begin(name: str, namespace: dict) -> Execution:
     all_nbs = notebooks()
     check_upstream([nb], all_nbs, out)
     previous = read_record(out, nb)
-    changes, ups = changed_parameters(previous, parameters), changed_upstream(out, previous)
+    in_pipeline = os.environ.get(PIPELINE_ENV) == "1"
+    changes = changed_parameters(previous, parameters)
+    ups = [] if in_pipeline else changed_upstream(out, previous)  # the pipeline reran them just now, in order
     if (changes or ups) and not namespace.get("overwrite", False):
         raise OutputsInUse(refusal(out, nb, changes, ups, all_nbs))
     copy = os.environ.get(EXECUTED_COPY_ENV)
     executed = bool(copy) and Path(copy).resolve() == (out / nb.name).resolve()
-    in_pipeline = os.environ.get(PIPELINE_ENV) == "1"
     if changes or ups:
         n = _remove_own(out, nb, previous, executed)
         print(f"overwrite: removed {n} files of {nb.stem} made with other parameters ({_what_changed(changes, ups)})")
