@@ -29,6 +29,12 @@ strict = False  # True: stop at the first bad row instead of excluding and repor
 feature_set = "auto"  # "auto", "composition" (the paper's 156 features) or "composition+process" (+ annealing)
 threshold = 1.4  # Bs threshold (T) of the paper's F1 score; saved for notebooks 02 to 04
 out_dir = "../outputs/default"  # output folder of an analysis, relative to notebooks/ (JupyterLab runs there)
+overwrite = False  # True: replace outputs in out_dir made with other parameters (and those that read them)
+
+# %%
+from helpers.pipeline import consistency
+
+execution = consistency.begin("01", globals())  # refuses outputs of other parameters unless overwrite
 
 # %% [markdown]
 # ## Where the data come from
@@ -154,3 +160,6 @@ analysis = {"dataset": dataset, "feature_set": spec.feature_set, "threshold": th
 out.write_json("analysis", analysis)
 out.write_table("dataset_summary", ds.summary().to_frame(), index=True)
 out.listing("01")
+
+# %%
+consistency.finish(execution)  # the provenance record of this execution

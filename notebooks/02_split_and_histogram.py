@@ -31,6 +31,12 @@ split_mode = "grouped"  # "grouped" (no alloy on both sides) or "random" (the pa
 case_study_source = "weonepiece"  # manifest name of the case-study compilation, or a CSV path; "" for none
 case_min_fe = 80.0  # the case study keeps alloys with at least this Fe content (at.%)
 out_dir = "../outputs/default"  # output folder of an analysis, relative to notebooks/ (JupyterLab runs there)
+overwrite = False  # True: replace outputs in out_dir made with other parameters (and those that read them)
+
+# %%
+from helpers.pipeline import consistency
+
+execution = consistency.begin("02", globals())  # refuses outputs of other parameters unless overwrite
 
 # %%
 out = OutputDir(out_dir)
@@ -121,3 +127,6 @@ chosen = {
 }
 out.write_json("split_parameters", chosen)
 chosen
+
+# %%
+consistency.finish(execution)  # the provenance record of this execution

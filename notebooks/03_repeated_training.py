@@ -47,6 +47,12 @@ patience = 50  # epochs without a better validation loss before a run stops
 val_fraction = 0.2  # share of the training alloys held out for early stopping (per run)
 base_seed = 0  # run r uses seed base_seed + r
 out_dir = "../outputs/default"  # output folder of an analysis, relative to notebooks/ (JupyterLab runs there)
+overwrite = False  # True: replace outputs in out_dir made with other parameters (and those that read them)
+
+# %%
+from helpers.pipeline import consistency
+
+execution = consistency.begin("03", globals())  # refuses outputs of other parameters unless overwrite
 
 # %%
 out = OutputDir(out_dir)
@@ -249,3 +255,6 @@ pd.Series(
     },
     name="uncertainty",
 ).to_frame()
+
+# %%
+consistency.finish(execution)  # the provenance record of this execution

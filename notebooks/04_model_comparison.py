@@ -22,6 +22,12 @@ plots.setup_style()
 
 # %% tags=["parameters"]
 out_dir = "../outputs/default"  # output folder of an analysis, relative to notebooks/ (JupyterLab runs there)
+overwrite = False  # True: replace outputs in out_dir made with other parameters (and those that read them)
+
+# %%
+from helpers.pipeline import consistency
+
+execution = consistency.begin("04", globals())  # refuses outputs of other parameters unless overwrite
 
 # %%
 out = OutputDir(out_dir)
@@ -102,3 +108,6 @@ display(
     .join(sweeps["R2 best"].set_index("threshold")["n_high"])
     .round(3)
 )
+
+# %%
+consistency.finish(execution)  # the provenance record of this execution

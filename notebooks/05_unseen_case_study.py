@@ -29,6 +29,12 @@ plots.setup_style()
 
 # %% tags=["parameters"]
 out_dir = "../outputs/default"  # output folder of an analysis, relative to notebooks/ (JupyterLab runs there)
+overwrite = False  # True: replace outputs in out_dir made with other parameters (and those that read them)
+
+# %%
+from helpers.pipeline import consistency
+
+execution = consistency.begin("05", globals())  # refuses outputs of other parameters unless overwrite
 
 # %%
 out = OutputDir(out_dir)
@@ -98,3 +104,6 @@ out.save_figure("fig6", fig)
 errors = summaries.case_study_errors(result, training, models)
 out.write_table("case_study_summary", errors, index=True)
 errors.round(3)
+
+# %%
+consistency.finish(execution)  # the provenance record of this execution

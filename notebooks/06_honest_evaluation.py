@@ -39,6 +39,12 @@ selection_fraction = 0.2  # share of each fold's training alloys used only to ch
 n_runs = 100  # networks per fold (run_all.sh -p n_runs sets 03 and 06 alike)
 fold_seed = 0
 out_dir = "../outputs/default"  # output folder of an analysis, relative to notebooks/ (JupyterLab runs there)
+overwrite = False  # True: replace outputs in out_dir made with other parameters (and those that read them)
+
+# %%
+from helpers.pipeline import consistency
+
+execution = consistency.begin("06", globals())  # refuses outputs of other parameters unless overwrite
 
 # %%
 out = OutputDir(out_dir)
@@ -214,3 +220,6 @@ print(
     f"interval level {outer['interval_level'].iloc[0]:g}"
 )
 outer.head()
+
+# %%
+consistency.finish(execution)  # the provenance record of this execution

@@ -27,6 +27,7 @@ plots.setup_style()
 
 # %% tags=["parameters"]
 out_dir = "../outputs/default"  # output folder of an analysis, relative to notebooks/ (JupyterLab runs there)
+overwrite = False  # True: replace outputs in out_dir made with other parameters (and those that read them)
 candidates = "grid"  # "grid", or a CSV path with a composition column (optional anneal_temp_K, anneal_time_s)
 grid = {
     "Fe": [78, 86],
@@ -48,6 +49,15 @@ n_workers = 2  # worker processes of a local cluster (one thread each)
 chunk_size = 500  # candidates per task
 rank_by = "mean"  # ranking rule: "mean", "upper", "ei", "probability", or "lower" (a Bs we can count on)
 batch_size = 10  # candidates in tables/next_experiments.csv
+
+# %%
+from helpers.pipeline import consistency
+from helpers.screening.parameters import check_screen_parameters
+
+check_screen_parameters(
+    candidates, grid, anneal_temp_K, anneal_time_s, max_candidates, top_k, dask_scheduler, n_workers, chunk_size
+)  # each in one line, before a cluster starts
+execution = consistency.begin("07", globals())  # refuses outputs of other parameters unless overwrite
 
 # %% [markdown]
 # ## What is screened
@@ -200,3 +210,6 @@ retro.set_index("rule")
 # %%
 screening.close_client(client)
 print(f"screened {result.counts['n']:,} candidates in {result.seconds:.1f} s on {result.n_workers} workers")
+
+# %%
+consistency.finish(execution)  # the provenance record of this execution

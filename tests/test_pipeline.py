@@ -226,17 +226,33 @@ def test_a_rerun_upstream_notebook_removes_stale_downstream_outputs(tiny_run, tm
     out = tmp_path / "copy"
     shutil.copytree(tiny_run, out)
     run_all = str(PROJECT_ROOT / "run_all.sh")
-    done = subprocess.run(
-        [run_all, "--out", str(out), "--only", "03", "-p", "n_runs", "2", "-p", "epochs", "3", "-p", "hidden", "[8]"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    retrain = [
+        run_all,
+        "--out",
+        str(out),
+        "--only",
+        "03",
+        "-p",
+        "n_runs",
+        "2",
+        "-p",
+        "epochs",
+        "3",
+        "-p",
+        "hidden",
+        "[8]",
+    ]
+    done = subprocess.run(retrain, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 2 and "-p overwrite True" in done.stderr and done.stderr.count("\n") == 1
+    done = subprocess.run([*retrain, "-p", "overwrite", "True"], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     owned = json.loads((out / "provenance" / "03_repeated_training.json").read_text())["outputs"]
     assert "tables/runs.csv" in owned and "models/r2_best/weights.npz" in owned
     done = subprocess.run(
-        [run_all, "--out", str(out), "--only", "02", "-p", "seed", "7"], capture_output=True, text=True, timeout=600
+        [run_all, "--out", str(out), "--only", "02", "-p", "seed", "7", "-p", "overwrite", "True"],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr
     assert (

@@ -6,7 +6,9 @@ outputs, and build the report.
 Before anything runs, every -p name and value is checked against the notebooks' parameters cells (`parameters`),
 --only against the notebooks found, and each selected notebook's upstream notebooks (`dag.DEPENDS_ON`) against the
 output folder. After each notebook (`kernel`), OUT/provenance/NN_name.json records its parameters, the files it wrote
-and their fingerprint, and the fingerprints of its upstream notebooks' records (`provenance`); a notebook whose
+and their fingerprint, and the fingerprints of its upstream notebooks' records (`provenance`), written by the notebook
+itself (`consistency.begin` after its parameters cell, `consistency.finish` at its end, however it runs), which refuses
+parameters other than those that made the folder's outputs unless `overwrite = True`; a notebook whose
 upstream records changed since it ran is stale and its outputs are removed (`stale`), so the report (helpers.report)
 only ever shows a consistent set. `cli` is the command line.
 
@@ -14,6 +16,7 @@ Errors are one line on stderr with a non-zero exit, never a traceback.
 """
 
 from helpers.pipeline.cli import main, pipeline
+from helpers.pipeline.consistency import Execution, OutputsInUse, begin, finish
 from helpers.pipeline.dag import DEPENDS_ON, NOTEBOOKS_DIR, PipelineError, notebooks, prefix, select, upstream
 from helpers.pipeline.kernel import KERNEL_ENV, PROGRESS_ENV, execute, execute_and_record
 from helpers.pipeline.parameters import (
@@ -46,6 +49,10 @@ from helpers.pipeline.stale import check_upstream, remove_outputs, remove_stale
 
 __all__ = [
     "CALLER_CWD_ENV",
+    "Execution",
+    "OutputsInUse",
+    "begin",
+    "finish",
     "DEPENDS_ON",
     "KERNEL_ENV",
     "NOTEBOOKS_DIR",

@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 
 from helpers.paths import PROJECT_ROOT
+from helpers.pipeline.consistency import pipeline_conflicts, pipeline_refusal
 from helpers.pipeline.dag import PipelineError, select
-from helpers.pipeline.kernel import execute_and_record
+from helpers.pipeline.kernel import execute_and_record, quiet_shutdown
 from helpers.pipeline.parameters import (
     QUICK_PARAMETERS,
     absolute_paths,
@@ -51,18 +52,28 @@ def _output_folder(args: argparse.Namespace, cwd: Path) -> Path:
     return PROJECT_ROOT / "outputs" / ("quick" if args.quick else "default")
 
 
-def _run(selected: list[Path], out: Path, params: dict[str, object], all_notebooks: list[Path], ran: set[str]) -> None:
+def _run(selected: list[Path], out: Path, params: dict[str, object], ran: set[str]) -> None:
     """Execute the selected notebooks in order, one console line each with its seconds; add each that ran to ran."""
     width = max(len(nb.stem) for nb in selected)
     for nb in selected:
         print(f"  {nb.stem:<{width}} ", end="", flush=True)
+        started = time.time()
         try:
-            record = execute_and_record(nb, out, parameters_for(nb, params), all_notebooks)
+            execute_and_record(nb, out, parameters_for(nb, params))
         except BaseException:
             print(flush=True)
             raise
         ran.add(nb.stem)
-        print(f"{record['seconds']:5.0f} s", flush=True)
+        print(f"{time.time() - started:5.0f} s", flush=True)
+
+
+def _check_consistent(out: Path, selected: list[Path], params: dict[str, object], all_notebooks: list[Path]) -> None:
+    """Refuse (before anything runs) parameters other than those that made the folder's outputs, unless overwrite."""
+    conflicts = pipeline_conflicts(out, selected, params)
+    if conflicts and not params.get("overwrite"):
+        raise PipelineError(pipeline_refusal(out, conflicts, all_notebooks))
+    for nb, changes in conflicts.items():
+        print(f"{nb.stem}: its outputs made with other parameters ({'; '.join(changes)}) are replaced (overwrite)")
 
 
 def pipeline(args: argparse.Namespace) -> int:
@@ -74,11 +85,12 @@ def pipeline(args: argparse.Namespace) -> int:
     declared = declared_parameters(all_notebooks)
     given = absolute_paths(check_parameters(args.p, declared), cwd)
     check_selected(given, declared, selected)
+    params: dict[str, object] = {**(QUICK_PARAMETERS if args.quick else {}), **given, "out_dir": str(out)}
+    _check_consistent(out, selected, params, all_notebooks)
     for message in remove_stale(out, all_notebooks):
         print(message, flush=True)
     check_upstream(selected, all_notebooks, out)
 
-    params: dict[str, object] = {**(QUICK_PARAMETERS if args.quick else {}), **given, "out_dir": str(out)}
     shown = ", ".join(f"{k}={v!r}" for k, v in params.items() if k != "out_dir")
     print(f"data: {', '.join(_fetch_data())} (sha256 checked)")
     print(f"output folder: {out}" + (f"; parameters: {shown}" if shown else ""), flush=True)
@@ -86,12 +98,9 @@ def pipeline(args: argparse.Namespace) -> int:
     ran: set[str] = set()
     start = time.time()
     try:
-        _run(selected, out, params, all_notebooks, ran)
+        _run(selected, out, params, ran)
     finally:
-        try:
-            index = _finish(out, all_notebooks, ran)
-        except KeyboardInterrupt:
-            index = None
+        index = _finish(out, all_notebooks, ran)  # an interrupt here leaves no report (see build_report)
     print(f"{len(ran)} notebook{'s' if len(ran) != 1 else ''} ran in {time.time() - start:.0f} s; report: {index}")
     return 0
 
@@ -121,8 +130,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"run_all.sh: {exc}", file=sys.stderr)
         return 1 if str(exc).startswith("FAILED") else 2
     except KeyboardInterrupt:
+        quiet_shutdown()
         print(
-            "interrupted: finished notebooks and training runs are kept; rerun the same command to resume",
+            "interrupted: finished notebooks and training runs are kept; rerun the same command to resume "
+            "(it rebuilds the report)",
             file=sys.stderr,
         )
         return 130

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import os
-import time
 from pathlib import Path
 
 from helpers.pipeline.dag import NOTEBOOKS_DIR, PipelineError
-from helpers.pipeline.parameters import declared_parameters
-from helpers.pipeline.provenance import kernel_log_path, mark_running, read_record, snapshot, write_record
+from helpers.pipeline.provenance import kernel_log_path, mark_ended, read_record
+
+# Set in a kernel's environment (helpers.pipeline.consistency reads them): the executed copy papermill writes, and
+# whether the pipeline started the kernel (it then removes and reports stale outputs itself).
+EXECUTED_COPY_ENV = "BS_ANN_EXECUTED_COPY"
+PIPELINE_ENV = "BS_ANN_PIPELINE"
 
 # Set to "0" in the environment of every kernel the pipeline starts: helpers turn their progress bars off when they
 # read BS_ANN_PROGRESS=0 (progress bars written under papermill only leave fragments in the executed notebooks).
@@ -22,7 +26,7 @@ KERNEL_ENV = {
 }
 
 
-def _kernel_manager_class(log: Path):
+def _kernel_manager_class(log: Path, environment: dict[str, str]):
     """A kernel manager that starts quiet kernels: CurveZMQ keys (so ipykernel has no reason to warn about plain
     TCP), the KERNEL_ENV variables, and the kernel process' own stdout/stderr (C-level library output such as
     TensorFlow's absl/oneDNN lines, which no environment variable silences) in a log file instead of the console."""
@@ -38,7 +42,7 @@ def _kernel_manager_class(log: Path):
             log.parent.mkdir(parents=True, exist_ok=True)
             handle = open(log, "w")  # noqa: SIM115 (closed below)
             try:
-                kw["env"] = {**os.environ, **kw.get("env", {}), **KERNEL_ENV}
+                kw["env"] = {**os.environ, **kw.get("env", {}), **KERNEL_ENV, **environment}
                 kw["stdout"] = kw["stderr"] = handle
                 return await super().start_kernel(**kw)
             finally:
@@ -47,12 +51,19 @@ def _kernel_manager_class(log: Path):
     return QuietKernelManager
 
 
-def execute(notebook: Path, target: Path, parameters: dict[str, object], kernel_log: Path | None = None) -> Path:
+def execute(
+    notebook: Path,
+    target: Path,
+    parameters: dict[str, object],
+    kernel_log: Path | None = None,
+    in_pipeline: bool = False,
+) -> Path:
     """Execute one notebook with papermill (cwd notebooks/, kernel python3, quiet kernel) into target.
 
     C-level output of the kernel process goes to kernel_log (default: provenance/<name>.kernel.log beside target);
     Python-level output (print, display, warnings) stays in the notebook.
     """
+    environment = {EXECUTED_COPY_ENV: str(Path(target).resolve()), PIPELINE_ENV: "1" if in_pipeline else "0"}
     import papermill as pm
 
     log = kernel_log or kernel_log_path(target.parent, notebook)
@@ -65,7 +76,7 @@ def execute(notebook: Path, target: Path, parameters: dict[str, object], kernel_
         kernel_name="python3",
         progress_bar=False,
         log_output=False,
-        kernel_manager_class=_kernel_manager_class(log),
+        kernel_manager_class=_kernel_manager_class(log, environment),
         extra_arguments=["--IPKernelApp.capture_fd_output=False"],
     )
     return target
@@ -87,25 +98,31 @@ def _failure(nb: Path, target: Path, exc: BaseException) -> PipelineError:
     return PipelineError(f"FAILED: {nb.name}: {type(exc).__name__}: {' '.join(str(exc).split())}")
 
 
-def execute_and_record(nb: Path, out: Path, params: dict[str, object], all_notebooks: list[Path]) -> dict:
-    """Execute one notebook into out and write its provenance record (status ok, failed or interrupted)."""
+def quiet_shutdown() -> None:
+    """After an interrupt: the event loop's abandoned tasks (nbclient's cell, "Task exception was never retrieved")
+    and Dask's closing connections would print tracebacks while the process ends; the one line says it all."""
+    for name in ("asyncio", "distributed", "tornado", "traitlets", "papermill"):
+        logging.getLogger(name).disabled = True
+
+
+def execute_and_record(nb: Path, out: Path, params: dict[str, object]) -> dict:
+    """Execute one notebook into out; the notebook writes its provenance record (consistency.begin and finish), and
+    one that began and did not finish is marked failed or interrupted. Returns the record."""
     target = out / nb.name
-    previous = read_record(out, nb)
-    before = snapshot(out)
-    started = time.time()
-    mark_running(out, nb, previous)
     status = "failed"
     try:
-        execute(nb, target, params)
+        execute(nb, target, params, in_pipeline=True)
         status = "ok"
     except KeyboardInterrupt:
         status = "interrupted"
+        quiet_shutdown()
         raise
     except Exception as exc:  # noqa: BLE001  papermill, nbclient and kernel errors alike, reported in one line
         raise _failure(nb, target, exc) from None
     finally:
-        declared = {name: p.default for name, p in declared_parameters([nb]).items()}
-        record = write_record(
-            out, nb, {**declared, **params}, list(params), started, status, before, previous, all_notebooks
-        )
+        if status != "ok":
+            mark_ended(out, nb, status)
+    record = read_record(out, nb)
+    if not record or record.get("status") != "ok":
+        raise PipelineError(f"FAILED: {nb.name} ran but recorded no outputs (it must call consistency.finish)")
     return record

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from helpers.outputs import write_atomic
-from helpers.pipeline.dag import upstream
+from helpers.pipeline.dag import upstream as _up
 from helpers.sources import sha256_of
 
 PROVENANCE = "provenance"  # OUT/provenance/: the records and the kernels' logs
@@ -61,13 +61,24 @@ def valid_notebooks(out: Path, notebook_stems: list[str]) -> tuple[list[tuple[st
         executed = (out / f"{stem}.ipynb").is_file()
         if record_path(out, stem).exists():
             record = read_record(out, stem) or {}
-            if is_valid(record) and executed:
+            if is_valid(record) and (executed or not record.get("executed")):
                 shown.append((stem, record))
             else:
                 hidden.update(record.get("outputs", []))
         elif executed:
             shown.append((stem, None))
     return shown, hidden
+
+
+def disagreeing(out: Path, shown: list[tuple[str, dict | None]]) -> list[tuple[str, str]]:
+    """(notebook, upstream notebook) pairs among the shown notebooks whose recorded upstream fingerprint is not the
+    upstream's fingerprint now: outputs of two different upstream results, which must not be shown together."""
+    return [
+        (stem, up)
+        for stem, record in shown
+        for up, fp in (record or {}).get("upstream", {}).items()
+        if current_fingerprint(out, up) != fp
+    ]
 
 
 def current_fingerprint(out: Path, notebook: Path | str) -> str | None:
@@ -114,13 +125,20 @@ def write_record(
     before: dict[str, tuple[int, int]],
     previous: dict | None,
     all_notebooks: list[Path],
+    upstream: dict[str, str | None] | None = None,
+    executed: bool = True,
 ) -> dict:
-    """Record what this execution of a notebook produced, and from which upstream records."""
+    """Record what this execution of a notebook produced, and from which upstream records (those it read at its
+    start; by default their fingerprints now); executed: whether its executed copy lies in out."""
     after = snapshot(out)
     changed = [rel for rel, stat in after.items() if before.get(rel) != stat]
     kept = [rel for rel in (previous or {}).get("outputs", []) if rel in after]  # e.g. runs resumed, not rewritten
     outputs = sorted(set(changed) | set(kept))
-    ups = {up.stem: current_fingerprint(out, up) for up in upstream(notebook, all_notebooks)}
+    ups = (
+        upstream
+        if upstream is not None
+        else {up.stem: current_fingerprint(out, up) for up in _up(notebook, all_notebooks)}
+    )
     record = {
         "notebook": notebook.stem,
         "status": status,
@@ -129,7 +147,7 @@ def write_record(
         "started": dt.datetime.fromtimestamp(started).isoformat(timespec="seconds"),
         "seconds": round(time.time() - started, 1),
         "finished_ts": time.time(),
-        "executed": f"{notebook.stem}.ipynb",
+        "executed": f"{notebook.stem}.ipynb" if executed else None,
         "outputs": outputs,
         "fingerprint": fingerprint(out, outputs),
         "upstream": ups,
@@ -138,9 +156,14 @@ def write_record(
     return record
 
 
-def mark_running(out: Path, notebook: Path, previous: dict | None) -> None:
-    """While a notebook runs it has no valid record (a crash leaves it invalid, so nothing downstream trusts it)."""
-    write_json(record_path(out, notebook), dict(previous or {}, status="running"))
+def mark_ended(out: Path, notebook: Path, status: str) -> dict | None:
+    """A notebook that began (its record says running) and did not finish: its record says failed or interrupted, so
+    nothing downstream trusts its outputs. Returns the record."""
+    record = read_record(out, notebook)
+    if record and record.get("status") == "running":
+        record = dict(record, status=status, finished_ts=time.time())
+        write_json(record_path(out, notebook), record)
+    return record
 
 
 def write_json(path: Path, record: dict) -> None:

@@ -70,13 +70,18 @@ def notebook_title(executed: Path) -> str:
 
 
 def notebook_entry(out: Path, stem: str, record: dict | None) -> NotebookEntry:
-    """One executed notebook of the report, with when it ran and for how long (unknown without a record)."""
+    """One notebook of the report, with when it ran and for how long (unknown without a record); without links when
+    it ran outside the pipeline (JupyterLab, papermill elsewhere), which leaves no executed copy in the folder."""
+    from helpers.pipeline.dag import NOTEBOOKS_DIR
+
     record = record or {}
+    copy = out / f"{stem}.ipynb"
+    has_copy = copy.is_file()
     return NotebookEntry(
         stem=stem,
-        title=notebook_title(out / f"{stem}.ipynb"),
-        page=f"{stem}.html",
-        executed=f"../{stem}.ipynb",
+        title=notebook_title(copy if has_copy else NOTEBOOKS_DIR / f"{stem}.ipynb"),
+        page=f"{stem}.html" if has_copy else "",
+        executed=f"../{stem}.ipynb" if has_copy else "",
         started=record.get("started", "").replace("T", " "),
         seconds=number(record.get("seconds", float("nan")), 0),
     )

@@ -54,7 +54,8 @@ class Figure:
 
 @dataclass
 class NotebookEntry:
-    """An executed notebook: its HTML page and executed copy (relative to the report folder), when and how long."""
+    """A notebook: its HTML page and executed copy (relative to the report folder; empty when it ran outside the
+    pipeline), when it ran and how long."""
 
     stem: str
     title: str

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Iterator
@@ -48,11 +49,14 @@ def open_client(dask_scheduler: str = "local", n_workers: int = 2):
 
 
 def close_client(client) -> None:
-    """Close a client and, when it started one, its LocalCluster."""
+    """Close a client and, when it started one, its LocalCluster, quietly (also after an interrupt: the workers'
+    closing connections are no news)."""
+    quiet_dask_logs()
     cluster = getattr(client, "cluster", None)
-    client.close()
-    if cluster is not None:
-        cluster.close()
+    for closing in (client, cluster):
+        if closing is not None:
+            with contextlib.suppress(Exception):  # a connection already gone while closing
+                closing.close()
 
 
 def n_workers_of(client) -> int:
@@ -151,11 +155,17 @@ def _run_on(client, task: partial, elements: list[str] | None, chunks: Iterator,
     for _ in range(window):
         if not submit_next():
             break
-    for future in pending:
-        parts[index_of.pop(future.key)] = future.result()
-        future.release()
-        bar is not None and bar.update()
-        submit_next()
+    try:
+        for future in pending:
+            parts[index_of.pop(future.key)] = future.result()
+            future.release()
+            bar is not None and bar.update()
+            submit_next()
+    except KeyboardInterrupt:  # stop the chunks in flight, so the workers are free (and quiet) for what comes next
+        quiet_dask_logs()
+        with contextlib.suppress(Exception):
+            client.cancel(list(pending.futures))
+        raise
     return parts
 
 

@@ -49,15 +49,15 @@ class Grid:
                 f"'balance': 'Fe'}}, not {grid!r}"
             )
         grid = dict(grid)
-        step, balance = float(grid.pop("step", 0.5)), grid.pop("balance", "Fe")
-        if not step > 0 or not math.isclose(100 / step, round(100 / step), abs_tol=1e-6):
-            raise ScreenError(f"grid step must be positive and divide 100 (e.g. 0.5, 0.25, 1), not {step}")
+        step, balance = grid.pop("step", 0.5), grid.pop("balance", "Fe")
+        if not _number(step) or not step > 0 or not math.isclose(100 / step, round(100 / step), abs_tol=1e-6):
+            raise ScreenError(f"grid: step {step!r}: give a positive number that divides 100 (e.g. 0.5, 0.25, 1)")
         ranges = {el: _element_range(el, bounds, step, el == balance) for el, bounds in grid.items()}
         if balance not in ranges:
             raise ScreenError(f"grid: the balance element {balance!r} needs a range too (e.g. {balance!r}: [78, 86])")
         if "Fe" not in ranges:
             raise ScreenError("grid: the models speak for Fe-based alloys only; give Fe a range")
-        return cls(ranges, step, balance)
+        return cls(ranges, float(step), balance)
 
     @property
     def free(self) -> list[str]:
@@ -123,12 +123,36 @@ class Grid:
         return f"{', '.join(parts)} at.%, step {self.step:g}"
 
 
-def _element_range(el: str, bounds, step: float, is_balance: bool) -> tuple[float, float]:
-    """One element's range, checked: a valid symbol, 0 <= low <= high <= 100, whole steps (the balance excepted)."""
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def element_problem(el: object) -> str | None:
+    """None, or why a grid key is not an element the models can take: the checks a CSV's formulas get (unknown
+    symbols, D and T, elements without the data the features are computed from)."""
     from pymatgen.core import Element
 
-    if not Element.is_valid_symbol(el):
-        raise ScreenError(f"grid: {el!r} is not an element symbol")
+    from helpers.formulas import formula_problem, no_data_elements
+
+    problem = formula_problem(el) if isinstance(el, str) else "not an element symbol"
+    if problem or not Element.is_valid_symbol(el):
+        return problem or "not an element symbol"
+    if el in no_data_elements():
+        return (
+            "has no elemental data (atomic orbitals) in pymatgen, so the 156 features cannot be computed; such "
+            "alloys are outside what this model can describe"
+        )
+    return None
+
+
+def _element_range(el: str, bounds, step: float, is_balance: bool) -> tuple[float, float]:
+    """One element's range, checked: an element the models take, 0 <= low <= high <= 100, whole steps (the balance
+    excepted)."""
+    problem = element_problem(el)
+    if problem:
+        raise ScreenError(f"grid: {el!r}: {problem}; remove it from grid or use another element")
+    if not isinstance(bounds, (list, tuple)) or len(bounds) != 2 or not all(_number(b) for b in bounds):
+        raise ScreenError(f"grid: {el}: {bounds!r} is not a range; give [low, high] in at.%, e.g. {el!r}: [0, 10]")
     lo, hi = (float(b) for b in bounds)
     if not 0 <= lo <= hi <= 100:
         raise ScreenError(f"grid: {el} range {bounds} must satisfy 0 <= low <= high <= 100 (at.%)")
