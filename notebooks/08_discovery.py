@@ -29,6 +29,12 @@ high_bs = [1.7, 1.8]  # Bs (T) counted as high in the one-shot benchmark
 n_boot = 1000  # bootstrap replicates (alloys resampled) of the benchmark's intervals
 simulation_size = "small"  # "small" (default, minutes), "full" (the size), "tiny" (a smoke test)
 simulation_seed = 0  # seed of the campaigns (starting sets, member carves, network seeds)
+overwrite = False  # True: replace outputs in out_dir made with other parameters
+
+# %%
+from helpers.pipeline import consistency
+
+execution = consistency.begin("08", globals())  # refuses outputs of other parameters unless overwrite
 
 # %%
 out = OutputDir(out_dir)
@@ -114,3 +120,6 @@ for start in done:
 
 # %%
 simulation.evidence(bench, sim, high_bs[0]).round(2)
+
+# %%
+consistency.finish(execution)  # the provenance record of this execution
