@@ -107,6 +107,7 @@ class Plan:
     anneal_temp_K: float | None
     anneal_time_s: float | None
     report: pd.DataFrame
+    n_available: int = 0  # candidates there are (grid points, checked CSV rows): n_candidates of them are screened
 
 
 def as_quenched(anneal_temp_K) -> bool:
@@ -164,6 +165,7 @@ def grid_plan(g: Grid, anneal_temp_K, anneal_time_s, max_candidates: int | None,
         temp,
         time_s,
         pd.DataFrame(columns=REPORT_COLUMNS),
+        n_valid,
     )
 
 
@@ -188,6 +190,7 @@ def csv_plan(candidates: str | Path, max_candidates: int | None, chunk_size: int
         None,
         None,
         ds.report,
+        len(ds.table),
     )
 
 

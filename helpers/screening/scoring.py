@@ -5,10 +5,10 @@ flags and notes): the 100-run ensemble and the R2-best and F1-best networks are 
 run through the project's one forward pass (``helpers.modeling.network.forward``) on blocks of ``BLOCK_ROWS``
 rows, the feature matrix broadcast over the networks (no copy per network). Features constant over a chunk (the
 annealing of grid candidates, many element statistics) are folded into the first layer's bias once per chunk: the
-same sums with about a quarter fewer products on the default grid (equal to 1e-6 T). The difficulty (mean out-of-bag error of
-the nearest training alloys, plus the spread) comes from ``Calibration.difficulty_batch`` and the domain flag from
-``Domain.inside``, both array operations over the chunk. Texts (domain notes, refusal reasons) are written only for
-the rows that leave a worker.
+same sums with about a quarter fewer products on the default grid (equal to 1e-6 T). The difficulty (mean
+out-of-bag error of the nearest training alloys, plus the spread) comes from ``Calibration.difficulty_batch`` and the
+domain flag from ``Domain.inside``, both array operations over the chunk. Texts (domain notes, refusal reasons) are
+written only for the rows that leave a worker.
 """
 
 from __future__ import annotations
