@@ -77,6 +77,19 @@ class Domain:
             index=table.index,
         )
 
+    def inside(self, amounts: pd.DataFrame, annealed: np.ndarray, difficulty: np.ndarray) -> np.ndarray:
+        """The in_domain flag of ``check`` as array operations: ``amounts`` in at.% (rows x elements, as
+        ``element_amounts`` gives), ``annealed`` per row; the reasons are those of ``check``, without their text."""
+        present = amounts.to_numpy(float) > 0
+        unseen = [el not in self.amount_max for el in amounts.columns]
+        outside = present[:, unseen].any(axis=1) if any(unseen) else np.zeros(len(amounts), bool)
+        for el in self.elements:
+            value = amounts[el].to_numpy(float) if el in amounts else np.zeros(len(amounts))
+            outside |= (value > self.amount_max[el] + 1e-9) | (value < self.amount_min[el] - 1e-9)
+        if self.n_as_quenched < FEW_AS_QUENCHED:
+            outside |= ~np.asarray(annealed, bool)
+        return ~(outside | (np.asarray(difficulty, float) > self.difficulty_limit))
+
     def _reasons(self, amounts: pd.Series, annealed: bool, difficulty: float) -> list[str]:
         present = amounts[amounts > 0]
         unseen = [el for el in present.index if el not in self.amount_max]

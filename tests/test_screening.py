@@ -65,10 +65,46 @@ def test_grid_parameter_mistakes_are_refused_in_one_line():
             screening.Grid.from_parameter(bad)
 
 
+def test_a_grid_is_checked_once_when_planned_and_screened_whole_by_default():
+    whole = screening.plan("grid", SMALL, 773.0, 3600.0)
+    assert whole.n_candidates == screening.Grid.from_parameter(SMALL).count() and "all" in whole.description
+    sampled = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=10, chunk_size=4)
+    assert sampled.n_candidates == 10 and sampled.n_chunks == 3 and "sample" in sampled.description
+    with pytest.raises(screening.ScreenError, match="anneal"):  # the row checks, run once on the grid
+        screening.plan("grid", SMALL, 5000.0, 3600.0)
+    with pytest.raises(screening.ScreenError, match="0.001"):
+        screening.plan(
+            "grid", {**SMALL, "step": 0.0005, "Fe": [80, 80.001], "Si": [0, 0.001], "B": [0, 0.001], "P": [19.998, 20]}
+        )
+
+
+def test_the_rows_sent_back_hold_every_top_row_and_the_pareto_set():
+    """A worker writes texts only for a few candidates; they must hold the top_k and the Pareto set of the chunk."""
+    from helpers.screening.summary import pareto, rank
+    from helpers.screening.worker import leaving_candidates
+
+    rng = np.random.default_rng(1)
+    n = 3000
+    rows = pd.DataFrame(
+        {
+            "bs_lower": rng.choice(np.round(np.linspace(1.0, 1.8, 60), 3), n),  # many ties, as on a grid
+            "bs_ensemble": rng.choice([1.5, 1.6, 1.7], n),
+            "composition": [f"Fe{80 + i % 7}B{i}" for i in range(n)],
+            "metalloid_at_pct": rng.choice(np.arange(10, 25, 0.5), n),
+        }
+    )
+    chosen = rows.iloc[leaving_candidates(rows["bs_lower"].to_numpy(), rows["metalloid_at_pct"].to_numpy(), 20)]
+    assert len(chosen) < n / 5
+    pd.testing.assert_frame_equal(rank(chosen).head(20), rank(rows).head(20))
+    pd.testing.assert_frame_equal(pareto(chosen), pareto(rows))
+
+
 @pytest.mark.slow
 def test_chunked_screen_equals_unchunked_and_predict_table(tiny_run):
+    from helpers.domain import element_amounts
     from helpers.modeling.saved_models import load_saved_models
     from helpers.predict import predict_table
+    from helpers.screening.summary import ROUNDED, TOP_COLUMNS, pareto, rank
 
     todo = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=60, chunk_size=7)
     whole = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=60, chunk_size=1000)
@@ -79,11 +115,38 @@ def test_chunked_screen_equals_unchunked_and_predict_table(tiny_run):
     pd.testing.assert_frame_equal(a.top, b.top, atol=1e-4)
     pd.testing.assert_frame_equal(a.pareto, b.pareto, atol=1e-4)
     assert np.array_equal(a.hist, b.hist) and np.allclose(a.map_mean, b.map_mean, equal_nan=True, atol=1e-4)
-    # a worker scores exactly as python -m helpers.predict does
-    table = screening.amounts_table(todo.elements, next(todo.make_chunks()), 773.0, 3600.0)
-    mine = screening.score_table(table, tiny_run)[0]
-    reference = predict_table(table, saved=load_saved_models(tiny_run))
-    pd.testing.assert_frame_equal(mine[reference.columns], reference, atol=1e-5)
+    # the screen's summary equals ranking python -m helpers.predict's table of every candidate
+    table = screening.amounts_table(whole.elements, next(whole.make_chunks()), 773.0, 3600.0)
+    reference = predict_table(table, saved=load_saved_models(tiny_run), cache_dir=None)
+    amounts = element_amounts(reference["composition"]).reindex(columns=["B", "Si", "P", "C"], fill_value=0.0)
+    metalloids = amounts.sum(axis=1).round(3)
+    ok = reference[reference["status"] == "ok"].assign(fe_at_pct=table["fe_at_pct"], metalloid_at_pct=metalloids)
+    assert b.counts["n_refused"] == len(reference) - len(ok)
+    assert b.counts["n_in_domain"] == ok["in_domain"].sum()
+    expected_top = rank(ok)[TOP_COLUMNS].head(10).reset_index(drop=True).round(ROUNDED)
+    pd.testing.assert_frame_equal(b.top, expected_top, check_dtype=False, atol=1e-6)
+    expected_front = pareto(ok)[TOP_COLUMNS].reset_index(drop=True).round(ROUNDED)
+    pd.testing.assert_frame_equal(b.pareto, expected_front, check_dtype=False, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_matrix_scoring_equals_predict_table_on_hundreds_of_grid_points(tiny_run):
+    """Stacked networks, folded constant features, the interval and the domain as arrays: predict_table's numbers
+    to 1e-6 T, the same domain flags and notes, the same status."""
+    from helpers.modeling.saved_models import load_saved_models
+    from helpers.predict import predict_table
+
+    grid = screening.Grid.from_parameter(screening.DEFAULT_GRID)
+    points = next(grid.chunks(400, max_candidates=400))
+    for temp, time_s in ((773.0, 3600.0), (None, None)):  # annealed, and as-quenched (outside the domain)
+        table = screening.amounts_table(grid.elements, points, temp, time_s)
+        mine = screening.score_table(table, tiny_run)[0]
+        reference = predict_table(table, saved=load_saved_models(tiny_run), cache_dir=None)
+        numbers = [c for c in reference.columns if reference[c].dtype.kind == "f"]
+        texts = [c for c in reference.columns if c not in numbers]
+        assert len(reference) == 400 and len(numbers) >= 8
+        np.testing.assert_allclose(mine[numbers], reference[numbers], rtol=0, atol=1e-6)
+        pd.testing.assert_frame_equal(mine[texts], reference[texts])
 
 
 @pytest.mark.slow
@@ -92,17 +155,16 @@ def test_a_candidate_csv_with_a_bad_row_reports_it_and_scores_the_rest(tiny_run,
         "composition,anneal_temp_K,anneal_time_s\n"
         "Fe84Si4B8P4,773,3600\n"
         "Fe80Q20,773,3600\n"  # unknown element: excluded
-        "Fe83.314159Si4.123B8.563P4,773,3600\n"  # long decimals: rounded
+        "Fe83.314159Si4.123B8.563P4,773,3600\n"  # long decimals: kept to 0.001 at.% (rescaled to sum 100)
         "Fe82B12Si6,,\n"
     )
     todo = screening.plan(str(path), screening.DEFAULT_GRID, max_candidates=100, chunk_size=2)
     report = todo.report.set_index("source_row")
     assert report.loc[3, "action"] == "excluded"
-    rounded = report.loc[[4]]
-    assert rounded["reason"].str.contains("rounded to 0.1 at.%").any() and set(rounded["action"]) == {"normalized"}
+    assert not todo.report["reason"].str.contains("0.1 at.%").any()  # no rounding of candidates any more
     result = screening.screen(todo, tiny_run, top_k=5, progress=False)
     assert result.counts["n"] == 3 and len(result.top) == 3
-    assert "Fe83.3B8.6Si4.1P4" in set(result.top["composition"])
+    assert "Fe83.314B8.563Si4.123P4" in set(result.top["composition"])
     assert not result.top.loc[result.top["composition"] == "Fe82B12Si6", "in_domain"].any()  # as-quenched
 
 

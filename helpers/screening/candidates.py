@@ -1,12 +1,11 @@
 """Candidate tables: every one is built by ``candidate_table``, which runs ``helpers.validation``'s checks.
 
-Grid chunks (``amounts_table``, on the workers), a user's CSV (``plan``, through ``helpers.data.read_user_csv``,
-the same checks) and notebook 05's case-study rows (``case_study_candidates``) all become the tidy table that
-``helpers.predict`` and the featurizer read, with the report of rows excluded or changed.
-
-matminer's featurizers slow down sharply with the number of decimals of the amounts (measured here: 7 ms per
-composition at 0.1 at.% resolution, 19 ms at 0.01, 180 ms at 0.001, 750 ms for 12-decimal amounts), so CSV
-candidates are rounded to ``ROUND_AT_PCT`` and every changed row is reported.
+Grid points (``amounts_table``, for the few rows that leave a worker), a user's CSV (``plan``, through
+``helpers.data.read_user_csv``, the same checks) and notebook 05's case-study rows (``case_study_candidates``) all
+become the tidy table that ``helpers.predict`` and the featurizer read, with the report of rows excluded or changed.
+Amounts keep the 0.001 at.% resolution of the checks (featurizing is array operations: no rounding is needed for
+speed). A grid is checked once, when the screen is planned (``check_grid``): its points are then valid by
+construction and the workers score them without row checks.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from helpers.screening.grid import Grid, ScreenError
 from helpers.screening.summary import Axes
 from helpers.validation import REPORT_COLUMNS
 
-ROUND_AT_PCT = 0.1  # CSV candidates are rounded to this resolution (featurizing stays fast)
 GRID_FILE = "<grid>"  # the file named by the report of a grid chunk
 
 
@@ -50,53 +48,25 @@ def amounts_table(
     first_row: int = 0,
 ) -> pd.DataFrame:
     """The candidate table of an amounts array (at.%, rows x elements); rows the checks exclude are left out."""
-    amounts = np.asarray(amounts, float)
+    return candidate_table(_grid_frame(elements, amounts, anneal_temp_K, anneal_time_s), GRID_FILE, first_row)[0]
+
+
+def _grid_frame(
+    elements: list[str], amounts: np.ndarray, anneal_temp_K: float | None, anneal_time_s: float | None
+) -> pd.DataFrame:
+    """Amounts as the frame of a user's file: formula text and annealing cells."""
     formulas = [
         "".join(f"{el}{np.format_float_positional(v, trim='-')}" for el, v in zip(elements, row, strict=True) if v > 0)
-        for row in amounts
+        for row in np.asarray(amounts, float)
     ]
     annealed = anneal_temp_K is not None
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "composition": formulas,
             "anneal_temp_K": float(anneal_temp_K) if annealed else "",
             "anneal_time_s": float(anneal_time_s) if annealed and anneal_time_s is not None else "",
         }
     )
-    return candidate_table(frame, GRID_FILE, first_row)[0]
-
-
-def round_candidates(table: pd.DataFrame, at_pct: float = ROUND_AT_PCT) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Amounts rounded to at_pct (the largest element takes the rounding remainder); the rows changed, reported."""
-    from helpers.domain import element_amounts
-    from helpers.validation import canonical_formula
-
-    amounts = element_amounts(table["composition"])
-    rounded = (amounts / at_pct).round() * at_pct
-    largest = amounts.idxmax(axis=1)
-    for i, el in largest.items():
-        rounded.loc[i, el] += 100.0 - rounded.loc[i].sum()
-    rounded = rounded.round(6)
-    formulas = pd.Series([canonical_formula(r[r > 0].to_dict()) for _, r in rounded.iterrows()], index=table.index)
-    out = table.copy()
-    changed = formulas != table["composition"]
-    out["composition"] = formulas
-    if "Fe" in rounded:
-        out["fe_at_pct"] = rounded["Fe"].round(3)
-    report = pd.DataFrame(
-        {
-            "file": "",
-            "source_row": table.loc[changed, "source_row"],
-            "column": "composition",
-            "value": table.loc[changed, "composition"],
-            "reason": [
-                f"amounts rounded to {at_pct:g} at.% (featurizing long decimals is slow): scored as {f}"
-                for f in formulas[changed]
-            ],
-            "action": "normalized",
-        }
-    )
-    return out, report.reset_index(drop=True)
 
 
 def case_study_candidates(case_study_csv: str | Path) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
@@ -137,6 +107,7 @@ class Plan:
     anneal_temp_K: float | None
     anneal_time_s: float | None
     report: pd.DataFrame
+    n_available: int = 0  # candidates there are (grid points, checked CSV rows): n_candidates of them are screened
 
 
 def as_quenched(anneal_temp_K) -> bool:
@@ -153,25 +124,30 @@ def plan(
     grid: dict,
     anneal_temp_K=None,
     anneal_time_s=None,
-    max_candidates: int = 20000,
-    chunk_size: int = 250,
+    max_candidates: int | None = None,
+    chunk_size: int = 20000,
 ) -> Plan:
-    """What to screen: "grid" (the grid parameter, sampled down to max_candidates) or a CSV of compositions."""
-    if int(chunk_size) < 1 or int(max_candidates) < 1:
+    """What to screen: "grid" (the grid parameter, sampled down to max_candidates) or a CSV of compositions.
+
+    ``max_candidates`` None screens every candidate.
+    """
+    if int(chunk_size) < 1 or (max_candidates is not None and int(max_candidates) < 1):
         raise ScreenError("chunk_size and max_candidates must be at least 1")
+    most = None if max_candidates is None else int(max_candidates)
     if candidates == "grid":
-        return grid_plan(Grid.from_parameter(grid), anneal_temp_K, anneal_time_s, int(max_candidates), int(chunk_size))
-    return csv_plan(candidates, int(max_candidates), int(chunk_size))
+        return grid_plan(Grid.from_parameter(grid), anneal_temp_K, anneal_time_s, most, int(chunk_size))
+    return csv_plan(candidates, most, int(chunk_size))
 
 
-def grid_plan(g: Grid, anneal_temp_K, anneal_time_s, max_candidates: int, chunk_size: int) -> Plan:
+def grid_plan(g: Grid, anneal_temp_K, anneal_time_s, max_candidates: int | None, chunk_size: int) -> Plan:
     """The grid's points (a seeded uniform sample of max_candidates when larger), annealed as given."""
     n_valid = g.count()
     if n_valid == 0:
         raise ScreenError(f"the grid {g.describe()} has no point whose balance {g.balance} lies in its range")
-    n = min(n_valid, max_candidates)
+    n = n_valid if max_candidates is None else min(n_valid, max_candidates)
     temp = None if as_quenched(anneal_temp_K) else float(anneal_temp_K)
     time_s = None if temp is None or anneal_time_s in (None, "") else float(anneal_time_s)
+    check_grid(g, temp, time_s)
     treatment = "as-quenched" if temp is None else f"annealed at {temp:g} K for {time_s:g} s"
     sampled = (
         f"a seeded uniform sample of {n:,} of its {n_valid:,} points (max_candidates)"
@@ -189,11 +165,12 @@ def grid_plan(g: Grid, anneal_temp_K, anneal_time_s, max_candidates: int, chunk_
         temp,
         time_s,
         pd.DataFrame(columns=REPORT_COLUMNS),
+        n_valid,
     )
 
 
-def csv_plan(candidates: str | Path, max_candidates: int, chunk_size: int) -> Plan:
-    """The first max_candidates checked rows of a CSV, amounts rounded to ROUND_AT_PCT; the report of every change."""
+def csv_plan(candidates: str | Path, max_candidates: int | None, chunk_size: int) -> Plan:
+    """The first max_candidates checked rows of a CSV (amounts as checked, to 0.001 at.%); the report of bad rows."""
     from helpers.data import read_user_csv
     from helpers.paths import resolve
 
@@ -201,14 +178,10 @@ def csv_plan(candidates: str | Path, max_candidates: int, chunk_size: int) -> Pl
     ds = read_user_csv(path, with_target=False)  # the checks of candidate_table, after reading the file safely
     if ds.table.empty:
         raise ScreenError(f"{path}: no row can be screened (see the report of bad rows)")
-    table, rounded = round_candidates(ds.table)
-    rounded["file"] = str(path)
-    report = pd.concat([ds.report, rounded], ignore_index=True)
-    table = table.head(max_candidates)
+    table = ds.table.head(max_candidates)
     return Plan(
         "csv",
-        f"{path.name}: {len(table):,} candidates ({len(ds.report)} rows excluded or changed on "
-        f"reading, {len(rounded)} rounded to {ROUND_AT_PCT:g} at.%)",
+        f"{path.name}: {len(table):,} candidates ({len(ds.report)} rows excluded or changed on reading)",
         None,
         Axes.for_table(table),
         len(table),
@@ -216,5 +189,24 @@ def csv_plan(candidates: str | Path, max_candidates: int, chunk_size: int) -> Pl
         lambda: table_chunks(table, chunk_size),
         None,
         None,
-        report,
+        ds.report,
+        len(ds.table),
     )
+
+
+def check_grid(g: Grid, anneal_temp_K: float | None, anneal_time_s: float | None) -> None:
+    """Check a grid once so that its points need no row checks: elements with data, amounts on the 0.001 at.%
+    resolution, and the row checks of helpers.validation on its first point with the treatment (ScreenError)."""
+    from helpers.formulas import DECIMALS, no_data_elements
+
+    missing = sorted(set(g.elements) & no_data_elements())
+    if missing:
+        raise ScreenError(f"grid: element(s) {', '.join(missing)} have no elemental data, so no features")
+    units = [g.step, *(bound for bounds in g.ranges.values() for bound in bounds)]
+    if any(abs(round(u, DECIMALS) - u) > 1e-9 for u in units):
+        raise ScreenError(f"grid: the step and ranges must be multiples of {10**-DECIMALS:g} at.% (the resolution)")
+    _, report = candidate_table(_grid_frame(g.elements, next(g.chunks(1)), anneal_temp_K, anneal_time_s), GRID_FILE)
+    excluded = report[report["action"] == "excluded"]
+    if len(excluded):
+        bad = excluded.iloc[0]
+        raise ScreenError(f"grid: {bad['column']} = {bad['value']!r}: {bad['reason']}")

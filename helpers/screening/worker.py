@@ -1,11 +1,14 @@
-"""What a worker does with one chunk: load the models once, build and score the candidate table, summarize it.
+"""What a worker does with one chunk: load the models once, featurize and score the chunk as arrays, summarize it.
 
-``score_table`` uses the training featurizer (``helpers.features.build_features``, no second implementation; the
-cache is off, chunks are not worth keeping), the ensemble, the R2-best and F1-best networks, the conformal interval
-and the domain flag, exactly as ``helpers.predict.predict_table`` computes them (a test checks the two agree).
-``summarize_chunk`` is what goes back: the best ``top_k`` rows by the interval's lower bound, the Pareto set of
-lower bound against total metalloid content, histogram counts of (Fe, Bs), a map of Bs over two elements, counts
-in the domain and above the threshold; ``screen_chunk`` adds the seconds each step took.
+A grid chunk is an (rows x elements) array of amounts: its features come straight from the amounts
+(``helpers.features.build_features_from_amounts``: no formula text, no parsing, no cache); the grid was checked once
+when the screen was planned (``candidates.check_grid``), so its points need no row checks here. A CSV chunk is a
+checked tidy table (its rows passed ``helpers.validation`` when the plan read the file). Scoring is
+``helpers.screening.scoring`` (every network in one stacked forward pass, the interval and the domain flag as array
+operations), equal to ``helpers.predict.predictions``. ``summarize_chunk`` is what goes back: the best ``top_k`` rows
+by the interval's lower bound, the Pareto set of lower bound against total metalloid content, histogram counts of
+(Fe, Bs), a map of Bs over two elements, counts in the domain and above the threshold. Composition texts and domain
+notes are written only for the rows that leave the worker (the candidates of the top rows and of the Pareto set).
 """
 
 from __future__ import annotations
@@ -13,17 +16,20 @@ from __future__ import annotations
 import os
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from helpers.screening.candidates import amounts_table
+from helpers.screening.grid import ScreenError
+from helpers.screening.scoring import Scores, Stack, output_frame, score_features
 from helpers.screening.summary import TOP_COLUMNS, Axes, pareto, rank
 
 METALLOIDS = ("B", "Si", "P", "C")
 
-_MODELS: dict[str, object] = {}
+_MODELS: dict[str, tuple] = {}
 
 
 def _in_dask_worker() -> bool:
@@ -36,10 +42,9 @@ def _in_dask_worker() -> bool:
         return False
 
 
-def models(out_dir: str | Path, worker: bool = False):
-    """The saved models of an output folder, loaded once per process (a Dask worker keeps them between chunks).
-
-    ``worker``: this process is a Dask worker: TensorFlow gets one thread, and the one-job warnings are off.
+def models(out_dir: str | Path, worker: bool = False) -> tuple:
+    """The saved models of an output folder and their stacked networks, loaded once per process (a Dask worker keeps
+    them between chunks). ``worker``: this process is a Dask worker: TensorFlow gets one thread, one-job warnings off.
     """
     key = str(Path(out_dir).expanduser().resolve())
     if key not in _MODELS:
@@ -56,8 +61,10 @@ def models(out_dir: str | Path, worker: bool = False):
             except RuntimeError:  # TensorFlow already started in this process
                 pass
         saved = load_saved_models(key)
-        saved.calibration.difficulty(saved.calibration.X[:1], np.zeros(1))  # fit the neighbour search once
-        _MODELS[key] = saved
+        stack = Stack.of(saved)
+        stack.predict_scaled(np.zeros((1, len(saved.spec.columns)), np.float32))  # build the forward pass once
+        saved.calibration.difficulty_batch(saved.calibration.X[:1], np.zeros(1))  # fit the neighbour search once
+        _MODELS[key] = (saved, stack)
     return _MODELS[key]
 
 
@@ -68,79 +75,145 @@ def load_models_here(out_dir: str) -> float:
     return time.perf_counter() - t0
 
 
-def score_table(
-    table: pd.DataFrame, out_dir: str | Path, level: float = 0.9, worker: bool = False
-) -> tuple[pd.DataFrame, dict]:
-    """Predictions, interval, domain flag and status per candidate (as predict_table), and the seconds per step.
+def sgemm_gflops(size: int = 2048, repeats: int = 3) -> float:
+    """GFLOP/s of a large float32 matrix product in this process, with the thread settings of its predictions."""
+    from helpers.modeling.backend import tensorflow
 
-    The seconds: ``load_s`` (the models, 0 when already loaded), ``featurize_s`` (the featurizer alone) and
-    ``predict_s`` (the networks, the interval and the domain flag alone).
+    tf = tensorflow()
+    a = tf.constant(np.random.default_rng(0).random((size, size), np.float32))
+    tf.matmul(a, a).numpy()
+    best = min(_seconds(lambda: tf.matmul(a, a).numpy()) for _ in range(repeats))
+    return 2 * size**3 / best / 1e9
+
+
+def _seconds(work: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    work()
+    return time.perf_counter() - t0
+
+
+def percent_frame(elements: list[str], amounts: np.ndarray) -> pd.DataFrame:
+    """At.% per element (rows x elements), each row scaled to sum 100 (as ``helpers.domain.element_amounts``)."""
+    amounts = np.asarray(amounts, float)
+    return pd.DataFrame(100.0 * amounts / amounts.sum(axis=1, keepdims=True), columns=list(elements))
+
+
+def annealing_frame(n: int, anneal_temp_K: float | None, anneal_time_s: float | None) -> pd.DataFrame:
+    """The annealing columns of n grid candidates treated alike (as the tidy table of ``helpers.validation``)."""
+    annealed = anneal_temp_K is not None
+    return pd.DataFrame(
+        {
+            "anneal_temp_K": np.full(n, float(anneal_temp_K) if annealed else np.nan),
+            "anneal_time_s": np.full(n, float(anneal_time_s) if annealed and anneal_time_s is not None else np.nan),
+            "annealed": np.full(n, annealed),
+        }
+    )
+
+
+def score_amounts(
+    elements: list[str], amounts: np.ndarray, annealing: pd.DataFrame, out_dir: str | Path, level: float, worker: bool
+) -> tuple[Scores, pd.DataFrame, dict]:
+    """Scores of candidates given as amounts (rows x elements) with their annealing columns; their at.%; seconds.
+
+    The seconds: ``load_s`` (the models, 0 when already loaded), ``featurize_s`` (the featurizer alone),
+    ``predict_s`` (the networks, the interval and the domain flag) and, inside it, ``networks_s``; ``flops`` done by
+    the networks (``flops_unfolded``: without the folding of constant features).
     """
-    from helpers.features import build_features
-    from helpers.predict import OUTPUT_COLUMNS, predictions
+    from helpers.features import build_features_from_amounts
 
     t0 = time.perf_counter()
     fresh = str(Path(out_dir).expanduser().resolve()) not in _MODELS
-    saved = models(out_dir, worker)
+    saved, stack = models(out_dir, worker)
     t1 = time.perf_counter()
-    with warnings.catch_warnings():  # joblib warns, in daemon worker processes, that it runs one job: it should
-        warnings.simplefilter("ignore")
-        X, _, _ = build_features(table, spec=saved.spec, cache_dir=None, progress=False)
+    X = build_features_from_amounts(elements, amounts, annealing.reset_index(drop=True), saved.spec)
+    percent = percent_frame(elements, amounts)
     t2 = time.perf_counter()
-    out = predictions(table, X, saved, level)
-    out = out[OUTPUT_COLUMNS].assign(fe_at_pct=table["fe_at_pct"].to_numpy())
+    scores = score_features(X, percent, annealing["annealed"].to_numpy(bool), saved, stack, level)
     t3 = time.perf_counter()
-    return out, {"load_s": t1 - t0 if fresh else 0.0, "featurize_s": t2 - t1, "predict_s": t3 - t2}
+    timing = {
+        "load_s": t1 - t0 if fresh else 0.0,
+        "featurize_s": t2 - t1,
+        "predict_s": t3 - t2,
+        "networks_s": scores.networks_s,
+        "flops": scores.flops,
+        "flops_unfolded": float(stack.flops_per_row()) * len(amounts),
+    }
+    return scores, percent, timing
 
 
-def metalloid_total(compositions: pd.Series) -> pd.Series:
-    """B + Si + P + C in at.% per composition."""
-    from helpers.domain import element_amounts
+def score_table(
+    table: pd.DataFrame, out_dir: str | Path, level: float = 0.9, worker: bool = False
+) -> tuple[pd.DataFrame, dict]:
+    """Predictions, interval, domain flag and status per row of a checked tidy table (as predict_table); seconds."""
+    from helpers.features import parse_amounts
 
-    amounts = element_amounts(compositions)
-    return amounts.reindex(columns=list(METALLOIDS), fill_value=0.0).sum(axis=1).round(3)
+    elements, amounts = parse_amounts(table["composition"])
+    scores, _, timing = score_amounts(elements, amounts, table, out_dir, level, worker)
+    saved, _ = models(out_dir, worker)
+    out = output_frame(table, scores, saved).assign(fe_at_pct=table["fe_at_pct"].to_numpy())
+    return out, timing
 
 
-def _map_counts(ok: pd.DataFrame, table: pd.DataFrame, axes: Axes) -> tuple[np.ndarray, np.ndarray]:
+def leaving_candidates(lower: np.ndarray, metalloid: np.ndarray, top_k: int) -> np.ndarray:
+    """Rows that can enter the top_k by lower bound or the Pareto set: a lower bound at least the top_k-th largest,
+    or the largest of its metalloid content (ties kept: the ranking's later keys decide among them)."""
+    if len(lower) <= top_k:
+        return np.arange(len(lower))
+    kth = -np.partition(-lower, top_k - 1)[top_k - 1]
+    groups, group_of = np.unique(metalloid, return_inverse=True)
+    best = np.full(len(groups), -np.inf)
+    np.maximum.at(best, group_of, lower)
+    return np.flatnonzero((lower >= kth) | (lower == best[group_of]))
+
+
+def _map_counts(bs: np.ndarray, percent: pd.DataFrame, axes: Axes) -> tuple[np.ndarray, np.ndarray]:
     """Sum and count of the ensemble's Bs per cell of the map over two elements."""
-    from helpers.domain import element_amounts
-
-    amounts = element_amounts(table.loc[ok.index, "composition"]) if len(ok) else pd.DataFrame()
     idx = [
-        np.clip(
-            np.round((amounts.get(e, pd.Series(0.0, index=ok.index)).to_numpy() - lo) / axes.map_step).astype(int),
-            0,
-            n - 1,
-        )
+        np.clip(np.round((percent[e].to_numpy() - lo) / axes.map_step).astype(int), 0, n - 1)
+        if e in percent
+        else np.clip(np.full(len(percent), round(-lo / axes.map_step)), 0, n - 1)
         for e, lo, n in zip(axes.map_elements, axes.map_lo, axes.map_shape, strict=False)
     ]
     map_sum, map_count = np.zeros(axes.map_shape), np.zeros(axes.map_shape)
-    np.add.at(map_sum, tuple(idx), ok["bs_ensemble"].to_numpy())
+    np.add.at(map_sum, tuple(idx), bs)
     np.add.at(map_count, tuple(idx), 1)
     return map_sum, map_count
 
 
 def summarize_chunk(
-    scored: pd.DataFrame, table: pd.DataFrame, axes: Axes, top_k: int, threshold: float, n_excluded: int = 0
+    scores: Scores,
+    percent: pd.DataFrame,
+    rows_of: Callable[[np.ndarray], pd.DataFrame],
+    domain,
+    axes: Axes,
+    top_k: int,
+    threshold: float,
 ) -> dict:
     """What a worker sends back for one chunk: its best rows, Pareto set, histogram and map counts, counts.
 
-    ``n_excluded``: rows of the chunk the candidate checks left out; they count as candidates refused.
+    ``rows_of(indices)`` gives the tidy rows (composition, fe_at_pct, annealing) of some candidates of the chunk.
     """
-    ok = scored[scored["status"] == "ok"].copy()
-    ok["metalloid_at_pct"] = metalloid_total(ok["composition"]).to_numpy()
-    hist, _, _ = np.histogram2d(ok["fe_at_pct"], ok["bs_ensemble"], bins=[axes.fe_edges, axes.bs_edges])
-    map_sum, map_count = _map_counts(ok, table, axes)
-    inside = ok["in_domain"].astype(bool)
+    ok = np.flatnonzero(scores.ok)
+    bs, lower, inside = scores.predicted["bs_ensemble"][ok], scores.lower[ok], scores.in_domain[ok]
+    kept = percent.iloc[ok].reset_index(drop=True)
+    fe = np.round(kept["Fe"].to_numpy(), 3) if "Fe" in kept else np.zeros(len(ok))
+    metalloid = kept.reindex(columns=list(METALLOIDS), fill_value=0.0).sum(axis=1).round(3).to_numpy()
+    hist, _, _ = np.histogram2d(fe, bs, bins=[axes.fe_edges, axes.bs_edges])
+    map_sum, map_count = _map_counts(bs, kept, axes)
+    chosen = ok[leaving_candidates(lower, metalloid, top_k)]
+    table = rows_of(chosen).reset_index(drop=True)
+    rows = pd.concat([table, scores.rows(chosen)], axis=1)
+    rows["metalloid_at_pct"] = metalloid[np.searchsorted(ok, chosen)]
+    rows["domain_notes"] = domain.check(table, scores.difficulty[chosen])["domain_notes"].to_numpy()
     return {
-        "n": len(scored) + n_excluded,
-        "n_refused": int((scored["status"] != "ok").sum()) + n_excluded,
+        "n": len(scores.ok),
+        "n_refused": int((~scores.ok).sum()),
         "n_in_domain": int(inside.sum()),
-        "n_above_threshold": int((ok["bs_ensemble"] >= threshold).sum()),
-        "n_in_domain_above_threshold": int((inside & (ok["bs_ensemble"] >= threshold)).sum()),
-        "n_in_domain_lower_above_threshold": int((inside & (ok["bs_lower"] >= threshold)).sum()),
-        "top": rank(ok)[TOP_COLUMNS].head(top_k),
-        "pareto": pareto(ok)[TOP_COLUMNS],
+        "n_above_threshold": int((bs >= threshold).sum()),
+        "n_in_domain_above_threshold": int((inside & (bs >= threshold)).sum()),
+        "n_in_domain_lower_above_threshold": int((inside & (lower >= threshold)).sum()),
+        "top": rank(rows)[TOP_COLUMNS].head(top_k),
+        "pareto": pareto(rows)[TOP_COLUMNS],
         "hist": hist,
         "map_sum": map_sum,
         "map_count": map_count,
@@ -160,15 +233,37 @@ def screen_chunk(
     first_row: int = 0,
     worker: bool = False,
 ) -> dict:
-    """One task: amounts (with elements) or a tidy table -> checked table -> scored -> summarized, with timings.
+    """One task: amounts (with elements) or a checked tidy table -> scored as arrays -> summarized, with timings.
 
-    The timings: those of ``score_table``, ``table_s`` (building and checking the candidate table), ``task_s`` (the
-    whole task) and the worker's process id.
+    The timings: those of ``score_amounts``, ``table_s`` (reading the chunk's amounts: the formulas of a table),
+    ``task_s`` (the whole task) and the worker's process id.
     """
+    from helpers.features import parse_amounts
+
     t0 = time.perf_counter()
-    table = chunk if elements is None else amounts_table(elements, chunk, anneal_temp_K, anneal_time_s, first_row)
+    if elements is None:
+        table = chunk.reset_index(drop=True)
+        elements, amounts = parse_amounts(table["composition"])
+        annealing = table
+        rows_of: Callable[[np.ndarray], pd.DataFrame] = lambda idx: table.iloc[idx]
+    else:
+        amounts = np.asarray(chunk, float)
+        annealing = annealing_frame(len(amounts), anneal_temp_K, anneal_time_s)
+        rows_of = _grid_rows(elements, amounts, anneal_temp_K, anneal_time_s, first_row)
     table_s = time.perf_counter() - t0
-    scored, timing = score_table(table, out_dir, level, worker)
-    summary = summarize_chunk(scored, table, axes, top_k, threshold, n_excluded=len(chunk) - len(table))
+    scores, percent, timing = score_amounts(elements, amounts, annealing, out_dir, level, worker)
+    summary = summarize_chunk(scores, percent, rows_of, models(out_dir)[0].domain, axes, top_k, threshold)
     summary["timing"] = {**timing, "table_s": table_s, "task_s": time.perf_counter() - t0, "pid": os.getpid()}
     return summary
+
+
+def _grid_rows(elements, amounts, anneal_temp_K, anneal_time_s, first_row) -> Callable[[np.ndarray], pd.DataFrame]:
+    """The tidy rows of some grid points (through the candidate checks: few rows leave a worker)."""
+
+    def rows_of(idx: np.ndarray) -> pd.DataFrame:
+        table = amounts_table(elements, amounts[idx], anneal_temp_K, anneal_time_s, first_row)
+        if len(table) != len(idx):
+            raise ScreenError("a grid point failed the candidate checks; the grid should have been refused by plan")
+        return table.assign(source_row=first_row + idx)
+
+    return rows_of
