@@ -188,7 +188,7 @@ def interval_calibrated(calibration: Calibration, scaler, X: pd.DataFrame, level
     j = scaler.columns.index("annealed")
     calibration_annealed = calibration.X[:, j] * scaler.x_scale[j] + scaler.x_mean[j] > 0.5
     enough = {True: calibration_annealed.sum() >= need, False: (~calibration_annealed).sum() >= need}
-    return np.array([enough[bool(a)] for a in X["annealed"].to_numpy(float) > 0.5])
+    return np.where(X["annealed"].to_numpy(float) > 0.5, enough[True], enough[False])
 
 
 def check_level(level: float) -> None:

@@ -21,7 +21,6 @@ from helpers.discovery import batch
 from helpers.outputs import OutputDir
 from helpers.plots import screening_figures
 from helpers.retrospective import HIGH_BS_T, retrospective
-from helpers.screening.summary import rank
 
 plots.setup_style()
 
@@ -101,11 +100,16 @@ print(
 # %% [markdown]
 # ## The screen
 # Chunks are generated one at a time and at most a few per worker are in flight, so the candidates never sit in this
-# notebook's memory. Each worker returns only what is needed: the chunk's best `top_k` rows by lower bound, its Pareto
-# set, histogram counts and counts in the domain and above the threshold.
+# notebook's memory. Each worker returns only what is needed: the chunk's best `top_k` rows by the ranking rule
+# `rank_by` (below), its Pareto set, histogram counts and counts in the domain and above the threshold. `ei` needs the
+# best Bs measured among the rows 03's networks were fitted on; `probability` the Bs to exceed (1.7 T).
 
 # %%
-result = screening.screen(todo, out.root, client, top_k=top_k, threshold=threshold)
+split_rows = out.read_table("split", index_col="row_id")
+trained_on = training.loc[split_rows.index[split_rows["set"] == "train"]]  # the rows 03's networks were fitted on
+best_measured = float(trained_on["bs_tesla"].max())
+ranking = screening.Ranking(rank_by, best=best_measured, target=HIGH_BS_T)
+result = screening.screen(todo, out.root, client, top_k=top_k, threshold=threshold, ranking=ranking)
 summary = screening.summary_row(result, threshold, todo.description)
 out.write_table("screen_summary", summary)
 summary.T
@@ -120,19 +124,14 @@ summary.T
 # 26 alloys against 77 at random (acceleration 2.93, 2.56-3.40), ahead of every other rule (lower 2.56, probability
 # 2.19, upper 1.93, ei 1.54). The lower bound of the 90 % interval is the rule for **a Bs we can count on** (what a
 # candidate reaches with 90 % confidence, inside the domain), not for discovery: it pushes down the uncertain
-# candidates, and on the case study those were the best alloys. Each worker still sends its chunk's best `top_k` rows
-# by the lower bound (`helpers/screening/worker.py`), which are re-ranked here: with another rule, a candidate a worker
-# cut can be missing.
+# candidates, and on the case study those were the best alloys.
 # `ei` is the expected improvement over the best measured training Bs and `probability` the chance of exceeding
 # 1.7 T, both from a normal whose central 90 % interval is the conformal one. `in_domain` False marks a guess;
 # `domain_notes` says why; `interval_calibrated` False marks an interval whose annealing state has too few
 # calibration rows for its level (`helpers/intervals.py`).
 
 # %%
-split_rows = out.read_table("split", index_col="row_id")
-trained_on = training.loc[split_rows.index[split_rows["set"] == "train"]]  # the rows 03's networks were fitted on
-best_measured = float(trained_on["bs_tesla"].max())
-top = rank(result.top, rank_by, best=best_measured, target=HIGH_BS_T).reset_index(drop=True)
+top = result.top
 out.write_table("screen_top", top)
 print(f"{top['in_domain'].sum()} of the top {len(top)} are inside the training domain")
 top.head(15).round(3)

@@ -92,8 +92,9 @@ def test_the_rows_sent_back_hold_every_top_row_and_the_pareto_set():
             "composition": [f"Fe{80 + i % 7}B{i}" for i in range(n)],
             "metalloid_at_pct": rng.choice(np.arange(10, 25, 0.5), n),
         }
-    )
-    chosen = rows.iloc[leaving_candidates(rows["bs_lower"].to_numpy(), rows["metalloid_at_pct"].to_numpy(), 20)]
+    ).assign(bs_upper=lambda t: t["bs_lower"] + 0.5, interval_level=0.9)
+    lower = rows["bs_lower"].to_numpy()
+    chosen = rows.iloc[leaving_candidates(lower, lower, rows["metalloid_at_pct"].to_numpy(), 20)]
     assert len(chosen) < n / 5
     pd.testing.assert_frame_equal(rank(chosen).head(20), rank(rows).head(20))
     pd.testing.assert_frame_equal(pareto(chosen), pareto(rows))
@@ -124,9 +125,29 @@ def test_chunked_screen_equals_unchunked_and_predict_table(tiny_run):
     assert b.counts["n_refused"] == len(reference) - len(ok)
     assert b.counts["n_in_domain"] == ok["in_domain"].sum()
     expected_top = rank(ok)[TOP_COLUMNS].head(10).reset_index(drop=True).round(ROUNDED)
-    pd.testing.assert_frame_equal(b.top, expected_top, check_dtype=False, atol=1e-6)
+    pd.testing.assert_frame_equal(b.top[TOP_COLUMNS], expected_top, check_dtype=False, atol=1e-6)  # + rank_by, score
     expected_front = pareto(ok)[TOP_COLUMNS].reset_index(drop=True).round(ROUNDED)
     pd.testing.assert_frame_equal(b.pareto, expected_front, check_dtype=False, atol=1e-6)
+
+
+def test_a_screen_ranked_by_another_rule_keeps_the_best_of_every_chunk_by_that_rule(tiny_run):
+    """Workers cut each chunk to its top_k by the notebook's rule, not by the lower bound (07's rank_by)."""
+    from helpers.modeling.saved_models import load_saved_models
+    from helpers.predict import predict_table
+    from helpers.screening.summary import TOP_COLUMNS, Ranking
+
+    by_mean = Ranking("mean")
+    chunked = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=60, chunk_size=7)
+    whole = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=60, chunk_size=1000)
+    result = screening.screen(chunked, tiny_run, top_k=10, progress=False, ranking=by_mean)
+    table = screening.amounts_table(whole.elements, next(whole.make_chunks()), 773.0, 3600.0)
+    reference = predict_table(table, saved=load_saved_models(tiny_run), cache_dir=None)
+    ok = reference[reference["status"] == "ok"]
+    expected = by_mean.order(ok)["composition"].head(10).tolist()
+    assert result.top["composition"].tolist() == expected
+    assert (result.top["rank_by"] == "mean").all()
+    assert np.allclose(result.top["score"], result.top["bs_ensemble"], atol=1e-4)  # bs_ensemble is rounded
+    assert set(TOP_COLUMNS) <= set(result.top.columns)
 
 
 @pytest.mark.slow

@@ -18,7 +18,7 @@ from helpers.screening.cluster import (
     screen,
 )
 from helpers.screening.grid import DEFAULT_GRID, Grid, ScreenError
-from helpers.screening.summary import Axes, ScreenResult, summary_row
+from helpers.screening.summary import Axes, Ranking, ScreenResult, summary_row
 from helpers.screening.worker import score_table
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "Axes",
     "Grid",
     "Plan",
+    "Ranking",
     "ScreenError",
     "ScreenResult",
     "amounts_table",

@@ -17,7 +17,7 @@ import pandas as pd
 
 from helpers.screening.candidates import Plan
 from helpers.screening.grid import ScreenError
-from helpers.screening.summary import Axes, ScreenResult, merge
+from helpers.screening.summary import BY_LOWER_BOUND, Axes, Ranking, ScreenResult, merge
 from helpers.screening.worker import load_models_here, score_table, screen_chunk
 
 
@@ -90,6 +90,7 @@ def run_screen(
     n_chunks: int | None = None,
     window: int | None = None,
     progress: bool = True,
+    ranking: Ranking = BY_LOWER_BOUND,
 ) -> ScreenResult:
     """Score every chunk (amount arrays with ``elements``, or tidy tables) on the client's workers and merge.
 
@@ -105,6 +106,7 @@ def run_screen(
         level=level,
         anneal_temp_K=anneal_temp_K,
         anneal_time_s=anneal_time_s,
+        ranking=ranking,
     )
     bar = _progress(n_chunks) if progress else None
     start = time.perf_counter()
@@ -116,7 +118,7 @@ def run_screen(
     if bar is not None:
         bar.close()
     ordered = [parts[i] for i in sorted(parts)]
-    return merge(ordered, axes, top_k, seconds, n_workers_of(client))
+    return merge(ordered, axes, top_k, seconds, n_workers_of(client), ranking)
 
 
 def _run_here(task: partial, elements: list[str] | None, chunks: Iterator, bar) -> dict[int, dict]:
@@ -177,8 +179,9 @@ def screen(
     threshold: float = 1.4,
     level: float = 0.9,
     progress: bool = True,
+    ranking: Ranking = BY_LOWER_BOUND,
 ) -> ScreenResult:
-    """Run a plan (see run_screen)."""
+    """Run a plan (see run_screen); ``ranking`` chooses which candidates are the best (default: the lower bound)."""
     return run_screen(
         p.make_chunks(),
         out_dir,
@@ -192,6 +195,7 @@ def screen(
         anneal_time_s=p.anneal_time_s,
         n_chunks=p.n_chunks,
         progress=progress,
+        ranking=ranking,
     )
 
 

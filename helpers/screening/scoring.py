@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.evaluation import SELECTED_MODELS
+from helpers.intervals import interval_calibrated
 from helpers.predict import FE_BASED_MIN_AT_PCT
 from helpers.validation import BS_MAX_TESLA
 
@@ -95,6 +96,7 @@ class Scores:
     in_domain: np.ndarray
     ok: np.ndarray  # False: refused (not Fe-based, or a prediction outside 0 to 2.5 T)
     level: float
+    calibrated: np.ndarray  # whether the row's annealing state has enough calibration rows for the level
     networks_s: float = 0.0  # seconds of the stacked forward pass alone
     flops: float = 0.0  # its floating-point operations
 
@@ -107,6 +109,7 @@ class Scores:
                 "bs_lower": self.lower[idx],
                 "bs_upper": self.upper[idx],
                 "interval_level": self.level,
+                "interval_calibrated": self.calibrated[idx],
                 "in_domain": self.in_domain[idx],
                 "difficulty": self.difficulty[idx],
             }
@@ -140,6 +143,7 @@ def score_features(
         saved.domain.inside(amounts, annealed, difficulty),
         (np.round(fe, 3) >= FE_BASED_MIN_AT_PCT) & possible,
         level,
+        interval_calibrated(saved.calibration, scaler, pd.DataFrame({"annealed": annealed.astype(float)}), level),
         networks_s,
         flops,
     )

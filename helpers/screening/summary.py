@@ -81,6 +81,28 @@ class Axes:
         return cls(fe_edges, (a, b), lo, step, shape)
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """How the screen orders candidates: a rule of helpers.discovery.rules, with what ei and probability need."""
+
+    rank_by: str = "lower"
+    best: float | None = None  # the best measured training Bs (ei)
+    target: float | None = None  # a Bs to exceed (probability)
+
+    def scores(self, rows: pd.DataFrame) -> np.ndarray:
+        """The rule's score of every row (higher = better)."""
+        from helpers.discovery.rules import score
+
+        return score(rows, self.rank_by, self.best, self.target)
+
+    def order(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """The rows best first (see rank)."""
+        return rank(rows, self.rank_by, self.best, self.target)
+
+
+BY_LOWER_BOUND = Ranking()  # the default: the Bs a candidate reaches with the interval's confidence
+
+
 def rank(rows: pd.DataFrame, rank_by: str = "lower", best: float | None = None, target: float | None = None):
     """Best first by the score of a rule of helpers.discovery.rules (default the interval's lower bound), then the
     ensemble, then the formula (deterministic ties); adds the columns ``rank_by`` and ``score`` (NaN ranks last).
@@ -120,11 +142,15 @@ class ScreenResult:
     n_workers: int
 
 
-def merge(parts: list[dict], axes: Axes, top_k: int, seconds: float, n_workers: int) -> ScreenResult:
+def merge(
+    parts: list[dict], axes: Axes, top_k: int, seconds: float, n_workers: int, ranking: Ranking | None = None
+) -> ScreenResult:
     """Combine chunk summaries: the global top_k and Pareto set, summed counts and maps."""
     counts = {k: int(sum(p[k] for p in parts)) for k in COUNT_KEYS}
     tops = [p["top"] for p in parts if len(p["top"])]
-    top = rank(pd.concat(tops)).head(top_k).reset_index(drop=True) if tops else pd.DataFrame(columns=TOP_COLUMNS)
+    top = (
+        ranking.order(pd.concat(tops)).head(top_k).reset_index(drop=True) if tops else pd.DataFrame(columns=TOP_COLUMNS)
+    )
     top = top.round(ROUNDED)
     fronts = [p["pareto"] for p in parts if len(p["pareto"])]
     front = pareto(pd.concat(fronts)).reset_index(drop=True) if fronts else pd.DataFrame(columns=TOP_COLUMNS)

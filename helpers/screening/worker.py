@@ -25,7 +25,7 @@ import pandas as pd
 from helpers.screening.candidates import amounts_table
 from helpers.screening.grid import ScreenError
 from helpers.screening.scoring import Scores, Stack, output_frame, score_features
-from helpers.screening.summary import TOP_COLUMNS, Axes, pareto, rank
+from helpers.screening.summary import BY_LOWER_BOUND, TOP_COLUMNS, Axes, Ranking, pareto
 
 METALLOIDS = ("B", "Si", "P", "C")
 
@@ -154,16 +154,18 @@ def score_table(
     return out, timing
 
 
-def leaving_candidates(lower: np.ndarray, metalloid: np.ndarray, top_k: int) -> np.ndarray:
-    """Rows that can enter the top_k by lower bound or the Pareto set: a lower bound at least the top_k-th largest,
-    or the largest of its metalloid content (ties kept: the ranking's later keys decide among them)."""
+def leaving_candidates(score: np.ndarray, lower: np.ndarray, metalloid: np.ndarray, top_k: int) -> np.ndarray:
+    """Rows that can enter the top_k by the ranking's score or the Pareto set (lower bound per metalloid content): a
+    score at least the top_k-th largest, or the largest lower bound of its metalloid content (ties kept: the
+    ranking's later keys decide among them)."""
     if len(lower) <= top_k:
         return np.arange(len(lower))
-    kth = -np.partition(-lower, top_k - 1)[top_k - 1]
+    score = np.nan_to_num(score, nan=-np.inf)
+    kth = -np.partition(-score, top_k - 1)[top_k - 1]
     groups, group_of = np.unique(metalloid, return_inverse=True)
     best = np.full(len(groups), -np.inf)
     np.maximum.at(best, group_of, lower)
-    return np.flatnonzero((lower >= kth) | (lower == best[group_of]))
+    return np.flatnonzero((score >= kth) | (lower == best[group_of]))
 
 
 def _map_counts(bs: np.ndarray, percent: pd.DataFrame, axes: Axes) -> tuple[np.ndarray, np.ndarray]:
@@ -188,8 +190,9 @@ def summarize_chunk(
     axes: Axes,
     top_k: int,
     threshold: float,
+    ranking: Ranking = BY_LOWER_BOUND,
 ) -> dict:
-    """What a worker sends back for one chunk: its best rows, Pareto set, histogram and map counts, counts.
+    """What a worker sends back for one chunk: its best rows by ``ranking``, Pareto set, histogram and map counts.
 
     ``rows_of(indices)`` gives the tidy rows (composition, fe_at_pct, annealing) of some candidates of the chunk.
     """
@@ -200,7 +203,7 @@ def summarize_chunk(
     metalloid = kept.reindex(columns=list(METALLOIDS), fill_value=0.0).sum(axis=1).round(3).to_numpy()
     hist, _, _ = np.histogram2d(fe, bs, bins=[axes.fe_edges, axes.bs_edges])
     map_sum, map_count = _map_counts(bs, kept, axes)
-    chosen = ok[leaving_candidates(lower, metalloid, top_k)]
+    chosen = ok[leaving_candidates(ranking.scores(scores.rows(ok)), lower, metalloid, top_k)]
     table = rows_of(chosen).reset_index(drop=True)
     rows = pd.concat([table, scores.rows(chosen)], axis=1)
     rows["metalloid_at_pct"] = metalloid[np.searchsorted(ok, chosen)]
@@ -212,7 +215,7 @@ def summarize_chunk(
         "n_above_threshold": int((bs >= threshold).sum()),
         "n_in_domain_above_threshold": int((inside & (bs >= threshold)).sum()),
         "n_in_domain_lower_above_threshold": int((inside & (lower >= threshold)).sum()),
-        "top": rank(rows)[TOP_COLUMNS].head(top_k),
+        "top": ranking.order(rows)[TOP_COLUMNS].head(top_k),
         "pareto": pareto(rows)[TOP_COLUMNS],
         "hist": hist,
         "map_sum": map_sum,
@@ -232,6 +235,7 @@ def screen_chunk(
     anneal_time_s: float | None = None,
     first_row: int = 0,
     worker: bool = False,
+    ranking: Ranking = BY_LOWER_BOUND,
 ) -> dict:
     """One task: amounts (with elements) or a checked tidy table -> scored as arrays -> summarized, with timings.
 
@@ -252,7 +256,7 @@ def screen_chunk(
         rows_of = _grid_rows(elements, amounts, anneal_temp_K, anneal_time_s, first_row)
     table_s = time.perf_counter() - t0
     scores, percent, timing = score_amounts(elements, amounts, annealing, out_dir, level, worker)
-    summary = summarize_chunk(scores, percent, rows_of, models(out_dir)[0].domain, axes, top_k, threshold)
+    summary = summarize_chunk(scores, percent, rows_of, models(out_dir)[0].domain, axes, top_k, threshold, ranking)
     summary["timing"] = {**timing, "table_s": table_s, "task_s": time.perf_counter() - t0, "pid": os.getpid()}
     return summary
 
