@@ -118,8 +118,8 @@ summary.T
 # ## The best candidates
 # Ranked by `rank_by` (its value is in the `score` column). Why the default, the ensemble mean: notebook 08 measured
 # every rule on the default data (2026-12-02; README "Which alloy next"), and the mean was the one rule good in every
-# test. Enrichment of Bs >= 1.7 T among the top 10 %: 3.39 (95 % interval 2.10-6.15) on the outer test folds of 06 and
-# 1.96 (0.91-2.69) on the case study of 05, where the lower bound fell to 0.81 (0.12-1.68, no better than chance) and
+# test. Enrichment of Bs >= 1.7 T among the top 10 %: 3.26 (95 % interval 2.07-6.13) on the outer test folds of 06 and
+# 1.96 (0.97-2.72) on the case study of 05, where the lower bound fell to 0.81 (0.12-1.64, no better than chance) and
 # the upper bound reached 1.85 (1.34-2.74); in 20 simulated campaigns the mean found half of the pool's top 5 % after
 # 26 alloys against 77 at random (acceleration 2.93, 2.56-3.40), ahead of every other rule (lower 2.56, probability
 # 2.19, upper 1.93, ei 1.54). The lower bound of the 90 % interval is the rule for **a Bs we can count on** (what a
