@@ -65,7 +65,7 @@ def test_other_parameters_are_refused_in_one_line_before_anything_is_touched(tra
     assert "\n" not in message and message.startswith("03_repeated_training: ")
     assert "n_runs 100, now 3" in message and "epochs 500, now 5" in message and "patience" not in message
     assert "set out_dir to a new folder" in message and "overwrite = True" in message
-    assert "the outputs of 04, 05, 06, 07, which read them, are removed too" in message
+    assert "the outputs of 04, 05, 06, 07, 08, which read them, are removed too" in message
     assert _files(trained) == before
 
 
