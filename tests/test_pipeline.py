@@ -82,7 +82,8 @@ def test_upstream_table_and_unknown_notebooks(tmp_path):
     assert [nb.name[:2] for nb in dag.upstream(Path("05_unseen_case_study.ipynb"), nbs)] == ["01", "02", "03"]
     assert [nb.name[:2] for nb in dag.upstream(Path("02_x.ipynb"), nbs)] == ["01"]
     assert [nb.name[:2] for nb in dag.upstream(Path("07_x.ipynb"), nbs)] == ["01", "02", "03", "05"]
-    assert len(dag.upstream(Path("08_future.ipynb"), nbs)) == 7  # unknown: all earlier ones
+    assert [nb.name[:2] for nb in dag.upstream(Path("08_x.ipynb"), nbs)] == ["01", "02", "03", "05", "06"]
+    assert len(dag.upstream(Path("09_future.ipynb"), nbs)) == 8  # unknown: all earlier ones
 
 
 def test_path_parameters_resolve_against_the_callers_folder(tmp_path):

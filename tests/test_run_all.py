@@ -24,6 +24,7 @@ NOTEBOOKS = (
     "05_unseen_case_study",
     "06_honest_evaluation",
     "07_screen_candidates",
+    "08_discovery",
 )
 NOISE = (
     "Kernel is running over TCP",
