@@ -160,9 +160,17 @@ def read_user_csv(path: str | Path, strict: bool = False, with_target: bool = Tr
     return _user_dataset(raw, path, strict, with_target)
 
 
+class SeenRows(dict):
+    """Digests of a file's earlier rows -> row number, shared by its chunks and never copied: pandas deep-copies
+    DataFrame.attrs at every operation, which made a long file cost time quadratic in its length."""
+
+    def __deepcopy__(self, memo: dict) -> SeenRows:
+        return self
+
+
 def iter_user_csv(path: str | Path, chunk_rows: int = 2000, with_target: bool = False) -> Iterator[Dataset]:
     """read_user_csv in chunks of ``chunk_rows`` rows (exact duplicates are found across chunks); bounded memory."""
-    path, seen = resolve(path), {}
+    path, seen = resolve(path), SeenRows()
     chunks = iter_table(path, chunk_rows)
     while True:
         try:

@@ -290,3 +290,16 @@ def test_predicted_rows_on_standard_output_stay_a_clean_csv(tiny_run, tmp_path, 
     captured = capsys.readouterr()
     assert pd.read_csv(io.StringIO(captured.out))["source_row"].tolist() == [2, 4]
     assert "row 3" in captured.err and "deuterium" in captured.err
+
+
+def test_the_duplicate_digests_of_a_long_file_are_shared_by_its_chunks_not_copied():
+    """pandas deep-copies DataFrame.attrs at every operation; a copied digest dict made predict --csv quadratic."""
+    import copy
+
+    from helpers.data import SeenRows
+
+    seen = SeenRows({b"digest": 2})
+    assert copy.deepcopy(seen) is seen
+    frame = pd.DataFrame({"a": [1]})
+    frame.attrs["seen_rows"] = seen
+    assert frame.copy().attrs["seen_rows"] is seen
