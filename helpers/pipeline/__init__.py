@@ -18,7 +18,7 @@ Errors are one line on stderr with a non-zero exit, never a traceback.
 from helpers.pipeline.cli import main, pipeline
 from helpers.pipeline.consistency import Execution, OutputsInUse, begin, finish
 from helpers.pipeline.dag import DEPENDS_ON, NOTEBOOKS_DIR, PipelineError, notebooks, prefix, select, upstream
-from helpers.pipeline.kernel import KERNEL_ENV, PROGRESS_ENV, execute, execute_and_record
+from helpers.pipeline.kernel import KERNEL_ENV, execute, execute_and_record
 from helpers.pipeline.parameters import (
     CALLER_CWD_ENV,
     PATH_PARAMETERS,
@@ -57,7 +57,6 @@ __all__ = [
     "KERNEL_ENV",
     "NOTEBOOKS_DIR",
     "PATH_PARAMETERS",
-    "PROGRESS_ENV",
     "PROVENANCE",
     "QUICK_PARAMETERS",
     "REPORT",

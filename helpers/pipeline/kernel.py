@@ -14,12 +14,9 @@ from helpers.pipeline.provenance import kernel_log_path, mark_ended, read_record
 EXECUTED_COPY_ENV = "BS_ANN_EXECUTED_COPY"
 PIPELINE_ENV = "BS_ANN_PIPELINE"
 
-# Set to "0" in the environment of every kernel the pipeline starts: helpers turn their progress bars off when they
-# read BS_ANN_PROGRESS=0 (progress bars written under papermill only leave fragments in the executed notebooks).
-PROGRESS_ENV = "BS_ANN_PROGRESS"
-# The environment of the kernels the pipeline starts: no progress bars (ours and any tqdm bar), no TF C++ info lines.
+# The environment of the kernels the pipeline starts: no progress bars (TQDM_DISABLE turns off ours and any tqdm bar:
+# under papermill they only leave fragments in the executed notebooks), no TF C++ info lines.
 KERNEL_ENV = {
-    PROGRESS_ENV: "0",
     "TQDM_DISABLE": "1",
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
