@@ -203,9 +203,7 @@ def test_kernels_are_quiet_and_progress_bars_are_off(tmp_path):
     nb = nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_code_cell("out_dir = ''", metadata={"tags": ["parameters"]}),
-            nbformat.v4.new_code_cell(
-                "import os\nos.write(2, b'C-level noise\\n')\nprint(os.environ['TQDM_DISABLE'])"
-            ),
+            nbformat.v4.new_code_cell("import os\nos.write(2, b'C-level noise\\n')\nprint(os.environ['TQDM_DISABLE'])"),
             nbformat.v4.new_code_cell("from tqdm import tqdm\nfor _ in tqdm(range(3)): pass"),
         ]
     )
