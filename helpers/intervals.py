@@ -116,12 +116,8 @@ class Calibration:
         return self._difficulty_estimator().apply() + self.spread
 
     def difficulty(self, X_scaled: np.ndarray, spread: np.ndarray) -> np.ndarray:
-        """Difficulty of new rows: neighbours' mean |residual| plus the ensemble spread (T)."""
-        return self._difficulty_estimator().apply(np.asarray(X_scaled, np.float32)) + np.asarray(spread)
-
-    def difficulty_batch(self, X_scaled: np.ndarray, spread: np.ndarray) -> np.ndarray:
-        """``difficulty`` as one array operation over many rows (equal to it): crepes' neighbour search, then the
-        mean |residual| of each row's neighbours as one gather and mean instead of a Python loop over rows."""
+        """Difficulty of new rows: neighbours' mean |residual| plus the ensemble spread (T); crepes' neighbour search,
+        then the mean |residual| of each row's neighbours as one gather (its ``apply`` loops over rows in Python)."""
         estimator = self._difficulty_estimator()
         neighbours = estimator.nn.kneighbors(
             estimator.nn_scaler.transform(np.asarray(X_scaled, np.float32)), return_distance=False

@@ -92,7 +92,7 @@ def predictions(table: pd.DataFrame, X: pd.DataFrame, saved, level: float = DEFA
     out["interval_calibrated"] = interval_calibrated(saved.calibration, saved.ensemble.scaler, X, level)
     flags = saved.domain.check(table, difficulty)
     out["in_domain"], out["domain_notes"], out["difficulty"] = flags["in_domain"], flags["domain_notes"], difficulty
-    out["status"] = [_refusal(row, fe) for (_, row), fe in zip(out.iterrows(), table["fe_at_pct"], strict=True)]
+    out["status"] = [refusal(row, fe) for (_, row), fe in zip(out.iterrows(), table["fe_at_pct"], strict=True)]
     refused = out["status"] != "ok"
     out.loc[refused, [*PREDICTED_COLUMNS, "ensemble_std", *INTERVAL_COLUMNS, "interval_clipped"]] = np.nan
     return out[OUTPUT_COLUMNS]  # a refused row is never shown with a number
@@ -121,7 +121,7 @@ def clipped_note(row: pd.Series) -> str | None:
     )
 
 
-def _refusal(row: pd.Series, fe_at_pct: float) -> str:
+def refusal(row: pd.Series, fe_at_pct: float) -> str:
     """'ok', or 'refused: <reason>' for a row the models cannot speak for or whose prediction is impossible."""
     if fe_at_pct < FE_BASED_MIN_AT_PCT:
         return (

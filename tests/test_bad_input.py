@@ -213,8 +213,8 @@ def test_predict_never_prints_a_number_for_alloys_it_cannot_speak_for(tiny_run, 
 
 def test_an_impossible_prediction_is_refused_not_shown():
     row = pd.Series({"bs_r2_best": 6.7, "bs_f1_best": 1.5, "bs_ensemble": 1.6})
-    assert predict._refusal(row, 80.0).startswith("refused: physically impossible")
-    assert predict._refusal(row.replace(6.7, 1.4), 80.0) == "ok"
+    assert predict.refusal(row, 80.0).startswith("refused: physically impossible")
+    assert predict.refusal(row.replace(6.7, 1.4), 80.0) == "ok"
 
 
 def test_composition_only_models_say_they_ignore_annealing():

@@ -92,3 +92,13 @@ def test_out_of_bag_rows_of_a_masked_run_are_its_validation_rows_and_the_rows_ou
     for i, (fitted, validation) in enumerate(early_stopping_carves(groups, 0.2, [3, 4], row_mask)):
         assert set(fitted) | set(validation) == set(np.flatnonzero(row_mask[i]))
         assert set(np.flatnonzero(held_out[i])) == set(range(40)) - set(fitted)
+
+
+def test_difficulty_of_new_rows_equals_crepes_apply():
+    """Calibration.difficulty gathers the neighbours' residuals at once; crepes' apply loops over rows: same numbers."""
+    rng = np.random.default_rng(3)
+    X_cal, res_cal = rng.normal(size=(120, 5)).astype(np.float32), np.abs(rng.normal(size=120))
+    cal = intervals.Calibration(X_cal, res_cal, np.zeros(len(res_cal)))
+    X_new, spread = rng.normal(size=(40, 5)).astype(np.float32), rng.uniform(0, 0.1, 40)
+    expected = cal._difficulty_estimator().apply(X_new) + spread
+    np.testing.assert_allclose(cal.difficulty(X_new, spread), expected, rtol=1e-12)

@@ -6,7 +6,7 @@ run through the project's one forward pass (``helpers.modeling.network.forward``
 rows, the feature matrix broadcast over the networks (no copy per network). Features constant over a chunk (the
 annealing of grid candidates, many element statistics) are folded into the first layer's bias once per chunk: the
 same sums with about a quarter fewer products on the default grid (equal to 1e-6 T). The difficulty (mean
-out-of-bag error of the nearest training alloys, plus the spread) comes from ``Calibration.difficulty_batch`` and the
+out-of-bag error of the nearest training alloys, plus the spread) comes from ``Calibration.difficulty`` and the
 domain flag from ``Domain.inside``, both array operations over the chunk. Texts (domain notes, refusal reasons) are
 written only for the rows that leave a worker.
 """
@@ -130,7 +130,7 @@ def score_features(
     predicted = {f"bs_{SELECTED_MODELS[name]}": per_network[stack.n_runs + i] for i, name in enumerate(stack.selected)}
     predicted["bs_ensemble"] = per_run.mean(axis=0)
     spread = per_run.std(axis=0)
-    difficulty = saved.calibration.difficulty_batch(X_scaled, spread)
+    difficulty = saved.calibration.difficulty(X_scaled, spread)
     bounds = saved.calibration.interval(predicted["bs_ensemble"], difficulty, level)
     fe = amounts["Fe"].to_numpy() if "Fe" in amounts else np.zeros(len(amounts))
     possible = np.all([(v > 0) & (v <= BS_MAX_TESLA) for v in predicted.values()], axis=0)
@@ -151,7 +151,7 @@ def score_features(
 
 def output_frame(table: pd.DataFrame, scores: Scores, saved) -> pd.DataFrame:
     """The output table of helpers.predict.predictions for a tidy table and its scores (notes and reasons per row)."""
-    from helpers.predict import OUTPUT_COLUMNS, PREDICTED_COLUMNS, _refusal, clipped_bounds
+    from helpers.predict import OUTPUT_COLUMNS, PREDICTED_COLUMNS, clipped_bounds, refusal
 
     everything = np.arange(len(table))
     numbers = scores.rows(everything).set_axis(table.index, axis=0)
@@ -163,7 +163,7 @@ def output_frame(table: pd.DataFrame, scores: Scores, saved) -> pd.DataFrame:
     out["status"] = "ok"
     refused = ~scores.ok
     out.loc[refused, "status"] = [
-        _refusal(row, fe) for (_, row), fe in zip(out[refused].iterrows(), table.loc[refused, "fe_at_pct"], strict=True)
+        refusal(row, fe) for (_, row), fe in zip(out[refused].iterrows(), table.loc[refused, "fe_at_pct"], strict=True)
     ]
     out.loc[refused, [*PREDICTED_COLUMNS, "ensemble_std", "bs_lower", "bs_upper", "interval_clipped"]] = np.nan
     return out[OUTPUT_COLUMNS]

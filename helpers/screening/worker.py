@@ -63,7 +63,7 @@ def models(out_dir: str | Path, worker: bool = False) -> tuple:
         saved = load_saved_models(key)
         stack = Stack.of(saved)
         stack.predict_scaled(np.zeros((1, len(saved.spec.columns)), np.float32))  # build the forward pass once
-        saved.calibration.difficulty_batch(saved.calibration.X[:1], np.zeros(1))  # fit the neighbour search once
+        saved.calibration.difficulty(saved.calibration.X[:1], np.zeros(1))  # fit the neighbour search once
         _MODELS[key] = (saved, stack)
     return _MODELS[key]
 
