@@ -2,7 +2,7 @@
 
     python benchmarks/bench_featurize.py [--vectorized 200000] [--matminer 300] [--repeats 3]
 
-Both featurize random points of notebook 07's default grid (at.%, step 0.5). The vectorized path takes the raw
+Both featurize random points of notebook 09's default grid (at.%, step 0.5). The vectorized path takes the raw
 amounts array (what a screen has) and is timed as the best of --repeats runs after one warm-up (the element tables
 are built once per process; that time is printed apart); a second line times it from formula strings (pymatgen
 parses each one). matminer featurizes the grid formulas with the paper's stack (MultipleFeaturizer, one job).

@@ -2,7 +2,7 @@
 
     python benchmarks/bench_screening.py [--analysis outputs/default] [--candidates N] [--chunk-size 20000]
 
-Both runs screen notebook 07's default grid (helpers.screening.DEFAULT_GRID, annealed at 773 K for 3600 s; all of its
+Both runs screen notebook 09's default grid (helpers.screening.DEFAULT_GRID, annealed at 773 K for 3600 s; all of its
 844,375 points unless --candidates takes a seeded sample) on a LocalCluster of 1 and then 2 worker processes (1
 thread each). The models are loaded on every worker before the clock starts (that time is printed apart). Where the
 time goes, summed over the chunks: featurize_s (the vectorized featurizer from raw amounts), predict_s (the stacked

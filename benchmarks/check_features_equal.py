@@ -2,7 +2,7 @@
 
     python benchmarks/check_features_equal.py [--grid 10000] [--random 10000] [--workers 2] [--seed 0]
 
-Featurizes --grid random points of notebook 07's default grid and --random random compositions over the training
+Featurizes --grid random points of notebook 09's default grid and --random random compositions over the training
 elements (1 to 7 elements, 3 decimals) with both implementations and applies the rule of the tests
 (helpers.features.check.deviations: 1e-9 relative; identical for picked and discrete values). matminer runs on
 --workers processes. Cost on this 2-core machine: 5 to 26 ms per grid point and 0.3 to 0.6 s per 3-decimal composition

@@ -1,8 +1,8 @@
 """The retrospective check of a screen: would it have found the alloys measured with a high Bs?
 
-Notebook 07 scores notebook 05's case-study alloys (never used in training or selection) as candidates
+Notebook 09 scores notebook 05's case-study alloys (never used in training or selection) as candidates
 (``helpers.screening.case_study_candidates``) and ranks them by every rule of ``helpers.discovery.rules`` (random
-as the mean over many random orders), the one 07 ranks by marked ``chosen``.
+as the mean over many random orders), the one 09 ranks by marked ``chosen``.
 """
 
 from __future__ import annotations

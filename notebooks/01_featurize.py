@@ -132,7 +132,7 @@ if len(filled):
 # %% [markdown]
 # The 156 numbers are the matminer stack's, but by default they are computed by `helpers.features.vectorized`: the
 # same statistics written as array operations over a table of element properties read once from matminer's and
-# pymatgen's own data, about a thousand times faster (`benchmarks/bench_featurize.py`), which is what lets notebook 07
+# pymatgen's own data, about a thousand times faster (`benchmarks/bench_featurize.py`), which is what lets notebook 09
 # screen large grids. matminer stays the reference: `tests/test_features_equal.py` holds the two to 1e-9 relative
 # (identical for counts, flags and picked values) on every training and case-study alloy, random grid points and
 # random compositions. Here the two featurize (up to) 25 of this data's alloys side by side.

@@ -1,6 +1,6 @@
 """One analysis per output folder (issue 15, items 1, 6, 7): a notebook records its own provenance however it runs and
 refuses parameters other than those that made the folder unless overwrite; the pipeline and the report refuse mixing;
-an interrupt leaves no stale report; notebook 07's parameters are checked in one line before a cluster starts."""
+an interrupt leaves no stale report; notebook 09's parameters are checked in one line before a cluster starts."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def test_other_parameters_are_refused_in_one_line_before_anything_is_touched(tra
     assert "\n" not in message and message.startswith("03_repeated_training: ")
     assert "n_runs 100, now 3" in message and "epochs 500, now 5" in message and "patience" not in message
     assert "set out_dir to a new folder" in message and "overwrite = True" in message
-    assert "the outputs of 04, 05, 06, 07, 08, which read them, are removed too" in message
+    assert "the outputs of 04, 05, 06, 09, 10, which read them, are removed too" in message
     assert _files(trained) == before
 
 
@@ -161,7 +161,7 @@ def test_every_notebook_records_its_own_provenance_and_can_overwrite():
         assert _defaults(nb.name[:2])["overwrite"] is False, nb.name
 
 
-# --------------------------------------------------------------------------- 07's parameters
+# --------------------------------------------------------------------------- 09's parameters
 
 GOOD = {
     "candidates": "grid",
@@ -196,20 +196,20 @@ GOOD = {
         ("grid", {**DEFAULT_GRID, "step": "half"}, "grid: step 'half': give a positive number that divides 100"),
     ],
 )
-def test_every_parameter_of_07_is_checked_in_one_line(name, value, expected):
+def test_every_parameter_of_09_is_checked_in_one_line(name, value, expected):
     with pytest.raises(ScreenError) as refused:
         check_screen_parameters(**{**GOOD, name: value})
     assert str(refused.value).startswith(expected) and "\n" not in str(refused.value)
 
 
-def test_good_parameters_of_07_pass():
+def test_good_parameters_of_09_pass():
     check_screen_parameters(**GOOD)
     check_screen_parameters(**{**GOOD, "anneal_temp_K": 0, "anneal_time_s": None})  # as-quenched
     check_screen_parameters(**{**GOOD, "anneal_temp_K": None, "dask_scheduler": "tcp://host:8786", "n_workers": 0})
 
 
-def test_07_checks_its_parameters_before_a_cluster_starts():
-    source = (PROJECT_ROOT / "notebooks" / "07_screen_candidates.py").read_text()
+def test_09_checks_its_parameters_before_a_cluster_starts():
+    source = (PROJECT_ROOT / "notebooks" / "09_screen_candidates.py").read_text()
     assert source.index("check_screen_parameters(") < source.index("open_client(")
 
 
@@ -275,7 +275,7 @@ def test_running_03_elsewhere_with_other_parameters_loses_nothing(tiny_run, tmp_
     assert record["status"] == "ok" and record["parameters"]["n_runs"] == 2 and record["executed"] is None
     assert sorted(pd_runs(out)) == [0, 1]
     assert not (out / NB["03"].name).exists()  # the pipeline's executed copy no longer showed these outputs
-    for reader in ("04", "05", "06", "07"):
+    for reader in ("04", "05", "06", "09"):
         assert provenance.read_record(out, NB[reader]) is None, reader
     render.build_report(out, NBS)  # consistent again
 

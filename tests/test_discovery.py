@@ -247,7 +247,7 @@ def test_the_network_fit_predict_trains_one_model_per_mask_on_its_rows_only():
     assert np.allclose(alone[0], first[1], atol=1e-4)  # a model is the same whatever trains beside it
 
 
-# --------------------------------------------------------------------------- notebook 07: rank_by, the next batch
+# --------------------------------------------------------------------------- notebook 09: rank_by, the next batch
 
 
 def _candidates():

@@ -1,7 +1,7 @@
 """The vectorized featurizer equals the matminer stack (1e-9 relative; identical for picked and discrete values).
 
 The default run checks every composition of the training data and the case study, 400 random points of notebook
-07's default grid, 25 random compositions over the training elements with 3 decimals, and the boundary cases of
+09's default grid, 25 random compositions over the training elements with 3 decimals, and the boundary cases of
 matminer's branches (single elements, ties for the mode, orbitals filled exactly). The full-size check (10,000 grid
 points and 10,000 random compositions; about 45 minutes of matminer per core) is benchmarks/check_features_equal.py.
 """
@@ -54,7 +54,7 @@ def test_boundary_cases_of_matminers_branches(training_elements):
     assert fast["compound possible"].sum() > 50
 
 
-def test_the_copied_grid_is_notebook_07s_default_grid():
+def test_the_copied_grid_is_notebook_09s_default_grid():
     try:
         from helpers.screening.grid import DEFAULT_GRID as grid
     except ImportError:

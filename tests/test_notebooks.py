@@ -139,14 +139,14 @@ def test_06_writes_the_protocol_and_baseline_tables(tiny_run):
         assert (tiny_run / "figures" / f"{fig}.png").is_file()
 
 
-def test_08_benchmarks_the_rules_and_simulates_campaigns(tiny_run):
+def test_10_benchmarks_the_rules_and_simulates_campaigns(tiny_run):
     if not (tiny_run / "tables" / "case_study.csv").is_file():
         run_notebook("05_unseen_case_study.ipynb", tiny_run)
-    run_notebook("08_discovery.ipynb", tiny_run, simulation_size="tiny", n_boot=50)
+    run_notebook("10_discovery.ipynb", tiny_run, simulation_size="tiny", n_boot=50)
     bench = pd.read_csv(tiny_run / "tables" / "discovery_benchmark.csv")
     assert set(bench["rule"]) == {"random", "mean", "lower", "upper", "ei", "probability"}
-    assert "case study (05)" in set(bench["set"]) and (tiny_run / "figures" / "08_enrichment_case.png").is_file()
+    assert "case study (05)" in set(bench["set"]) and (tiny_run / "figures" / "10_enrichment_case.png").is_file()
     sim = pd.read_csv(tiny_run / "tables" / "discovery_simulation.csv")
     assert set(sim["rule"]) == set(bench["rule"]) and (sim["campaigns"] == 2).all()
     assert {"acceleration", "acceleration_low", "acceleration_high", "experiments", "censored"} <= set(sim.columns)
-    assert (tiny_run / "figures" / "08_best_found.png").is_file()
+    assert (tiny_run / "figures" / "10_best_found.png").is_file()

@@ -78,12 +78,12 @@ def test_unknown_name_lists_the_valid_ones(declared):
 
 
 def test_upstream_table_and_unknown_notebooks(tmp_path):
-    nbs = [Path(f"{p}_x.ipynb") for p in ("01", "02", "03", "04", "05", "06", "07", "08")]
+    nbs = [Path(f"{p}_x.ipynb") for p in ("01", "02", "03", "04", "05", "06", "09", "10")]
     assert [nb.name[:2] for nb in dag.upstream(Path("05_unseen_case_study.ipynb"), nbs)] == ["01", "02", "03"]
     assert [nb.name[:2] for nb in dag.upstream(Path("02_x.ipynb"), nbs)] == ["01"]
-    assert [nb.name[:2] for nb in dag.upstream(Path("07_x.ipynb"), nbs)] == ["01", "02", "03", "05"]
-    assert [nb.name[:2] for nb in dag.upstream(Path("08_x.ipynb"), nbs)] == ["01", "02", "03", "05", "06"]
-    assert len(dag.upstream(Path("09_future.ipynb"), nbs)) == 8  # unknown: all earlier ones
+    assert [nb.name[:2] for nb in dag.upstream(Path("09_x.ipynb"), nbs)] == ["01", "02", "03", "05"]
+    assert [nb.name[:2] for nb in dag.upstream(Path("10_x.ipynb"), nbs)] == ["01", "02", "03", "05", "06"]
+    assert len(dag.upstream(Path("11_future.ipynb"), nbs)) == 8  # unknown: all earlier ones
 
 
 def test_path_parameters_resolve_against_the_callers_folder(tmp_path):
@@ -112,9 +112,9 @@ def test_command_line_errors_are_one_line_without_traceback(tmp_path, capsys, mo
     monkeypatch.setenv(parameters.CALLER_CWD_ENV, str(tmp_path))
     code, _, err = _main(capsys, "--out", "new", "-p", "n_rnus", "3")
     assert code == 2 and err.count("\n") == 1 and "did you mean n_runs?" in err
-    code, _, err = _main(capsys, "--out", "new", "--only", "09")
+    code, _, err = _main(capsys, "--out", "new", "--only", "99")
     assert code == 2 and err.strip() == (
-        "run_all.sh: --only 09 matches no notebook; available: " + ", ".join(nb.stem for nb in notebooks())
+        "run_all.sh: --only 99 matches no notebook; available: " + ", ".join(nb.stem for nb in notebooks())
     )
     code, _, err = _main(capsys, "--out", "new", "--only", "01", "03")
     assert code == 2 and err.strip() == (

@@ -23,8 +23,8 @@ NOTEBOOKS = (
     "04_model_comparison",
     "05_unseen_case_study",
     "06_honest_evaluation",
-    "07_screen_candidates",
-    "08_discovery",
+    "09_screen_candidates",
+    "10_discovery",
 )
 NOISE = (
     "Kernel is running over TCP",

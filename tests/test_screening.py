@@ -1,4 +1,4 @@
-"""Screening (notebook 07): grid enumeration, chunking, user candidate files, and a real Dask cluster on loopback."""
+"""Screening (notebook 09): grid enumeration, chunking, user candidate files, and a real Dask cluster on loopback."""
 
 from __future__ import annotations
 
@@ -49,13 +49,13 @@ def test_grid_sample_is_capped_deterministic_and_lazy():
     assert isinstance(grid.chunks(10), type(x for x in ()))  # a generator, nothing built up front
 
 
-def test_notebook_07_declares_the_default_grid_of_the_library():
-    """The literal grid in 07's parameters cell (so that -p grid '{...}' works) is DEFAULT_GRID, entry for entry."""
+def test_notebook_09_declares_the_default_grid_of_the_library():
+    """The literal grid in 09's parameters cell (so that -p grid '{...}' works) is DEFAULT_GRID, entry for entry."""
     import ast
 
     import papermill
 
-    declared = papermill.inspect_notebook(str(PROJECT_ROOT / "notebooks" / "07_screen_candidates.ipynb"))
+    declared = papermill.inspect_notebook(str(PROJECT_ROOT / "notebooks" / "09_screen_candidates.ipynb"))
     assert ast.literal_eval(declared["grid"]["default"]) == screening.DEFAULT_GRID
 
 
@@ -131,7 +131,7 @@ def test_chunked_screen_equals_unchunked_and_predict_table(tiny_run):
 
 
 def test_a_screen_ranked_by_another_rule_keeps_the_best_of_every_chunk_by_that_rule(tiny_run):
-    """Workers cut each chunk to its top_k by the notebook's rule, not by the lower bound (07's rank_by)."""
+    """Workers cut each chunk to its top_k by the notebook's rule, not by the lower bound (09's rank_by)."""
     from helpers.modeling.saved_models import load_saved_models
     from helpers.predict import predict_table
     from helpers.screening.summary import TOP_COLUMNS, Ranking

@@ -5,7 +5,7 @@
 Reads ``tables/outer_predictions.csv`` (notebook 06: one row per outer test row, see OUTER_COLUMNS; made by
 ``outer_predictions``) and ``tables/case_study.csv`` (notebook 05), and writes the registry's table
 ``discovery_benchmark`` and one figure per set, ``discovery_enrichment_outer`` and ``discovery_enrichment_case``
-(notebook 08). Expected improvement is taken over the best measured Bs of the rows each model was trained on: per
+(notebook 10). Expected improvement is taken over the best measured Bs of the rows each model was trained on: per
 outer fold, the fold's training rows; for the case study, the training rows of notebook 02's split.
 """
 

@@ -1,4 +1,4 @@
-"""The sequential-learning simulation of notebook 08 on the public data: its pool, its runs and its tables.
+"""The sequential-learning simulation of notebook 10 on the public data: its pool, its runs and its tables.
 
 The pool is every measured row of both public sources an analysis holds: the training data (notebook 01's
 ``dataset`` and ``features``) and the case-study rows of the other source (notebook 02's ``case_study_rows``),
@@ -23,7 +23,7 @@ from helpers.modeling.network import TrainConfig
 from helpers.outputs import OutputDir
 
 # The simulation's sizes: "full" is the issue's (20 campaigns x both starts, 5 members, 30 rounds of 5); "small"
-# (the default of notebook 08) keeps 20 campaigns and 30 rounds of 5 but trains 3 members and runs the random start
+# (the default of notebook 10) keeps 20 campaigns and 30 rounds of 5 but trains 3 members and runs the random start
 # only; "tiny" is a smoke test (--quick).
 SIZES: dict[str, dict] = {
     "full": {"n_campaigns": 20, "n_rounds": 30, "n_members": 5, "starts": campaign.STARTS},

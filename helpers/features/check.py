@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 RELATIVE_TOLERANCE = 1e-9
-# Notebook 07's default grid (at.%, step 0.5, Fe the balance), copied here for the sample of grid points.
+# Notebook 09's default grid (at.%, step 0.5, Fe the balance), copied here for the sample of grid points.
 GRID_RANGES = {"Fe": (78, 86), "Si": (0, 10), "B": (4, 14), "P": (0, 8), "C": (0, 4), "Cu": (0, 1.5), "Nb": (0, 3)}
 GRID_STEP, GRID_BALANCE = 0.5, "Fe"
 # Values picked from an element table, counts and flags: they must be identical, not merely close.

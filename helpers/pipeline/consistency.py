@@ -34,7 +34,7 @@ from helpers.pipeline.stale import check_upstream, remove_stale
 # Records whose parameters describe what is in the folder: a finished run, or one to resume (interrupted, running).
 KEEP_STATUS = ("ok", "interrupted", "running")
 NOT_COMPARED = ("out_dir", "overwrite")  # where the outputs go, and the permission to replace them
-# How a notebook runs, not what it computes (07's screen gives the same tables on any cluster and chunking): recorded,
+# How a notebook runs, not what it computes (09's screen gives the same tables on any cluster and chunking): recorded,
 # never a reason to refuse.
 HOW_IT_RUNS = ("dask_scheduler", "n_workers", "chunk_size")
 

@@ -16,8 +16,8 @@ DEPENDS_ON: dict[str, tuple[str, ...]] = {
     "04": ("01", "02", "03"),
     "05": ("01", "02", "03"),
     "06": ("01", "02", "03", "05"),  # 05: the case-study predictions, for the coverage of the intervals there
-    "07": ("01", "02", "03", "05"),
-    "08": ("01", "02", "03", "05", "06"),  # 06: the outer test folds' predictions, for the discovery benchmark
+    "09": ("01", "02", "03", "05"),
+    "10": ("01", "02", "03", "05", "06"),  # 06: the outer test folds' predictions, for the discovery benchmark
 }
 
 

@@ -1,4 +1,4 @@
-"""The figures of notebook 07: the screened candidates' density, the Pareto front, the map over two elements."""
+"""The figures of notebook 09: the screened candidates' density, the Pareto front, the map over two elements."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def plot_pareto(result: ScreenResult, threshold: float) -> plt.Figure:
     """The Pareto front: best lower-bound Bs for each total metalloid content, with the top candidates."""
     fig, ax = plt.subplots(figsize=(7.5, 4.6))
     top, front = result.top, result.pareto
-    rule = top["rank_by"].iloc[0] if "rank_by" in top and len(top) else "lower"  # 07's ranking rule
+    rule = top["rank_by"].iloc[0] if "rank_by" in top and len(top) else "lower"  # 09's ranking rule
     ax.scatter(top["metalloid_at_pct"], top["bs_lower"], s=16, color="0.6", label=f"top {len(top)} by {rule}")
     if len(front):
         ax.step(front["metalloid_at_pct"], front["bs_lower"], where="post", color="#1f77b4", lw=1.2)

@@ -100,40 +100,40 @@ FIGURES: dict[str, Caption] = {
         "deviation, and the share of measured values within k standard deviations beside what a calibrated Gaussian "
         "would give.",
     ),
-    "07_screen_bs_vs_fe": Caption(
-        "07",
+    "09_screen_bs_vs_fe": Caption(
+        "09",
         "Screening: predicted Bs of the candidates",
         "Density of the ensemble's predicted Bs against Fe content for every screened candidate, with the measured "
         "training data on top; the dashed line is the threshold. Far from the training data the numbers are guesses.",
     ),
-    "07_screen_pareto": Caption(
-        "07",
+    "09_screen_pareto": Caption(
+        "09",
         "Screening: Bs against metalloid content",
         "The Pareto front of the lower bound of the 90 % interval against total metalloid content (B + Si + P + C, "
         "more usually means easier glass formation), with the top candidates; open circles lie outside the domain.",
     ),
-    "07_screen_map": Caption(
-        "07",
+    "09_screen_map": Caption(
+        "09",
         "Screening: Bs over two grid elements",
         "Mean predicted Bs of the screened candidates over the first two grid elements, averaged over the others.",
     ),
-    "08_enrichment_outer": Caption(
-        "08",
+    "10_enrichment_outer": Caption(
+        "10",
         "Which alloy next: one-shot ranking of the outer test folds",
         "Enrichment of high-Bs rows among the top 10 % and 20 % of the outer test rows of 06 ranked by each rule "
         "(1 = chance), with bootstrap 95 % intervals that resample alloys.",
     ),
-    "08_enrichment_case": Caption(
-        "08", "Which alloy next: one-shot ranking of the case study", "The same for the case-study rows of 05."
+    "10_enrichment_case": Caption(
+        "10", "Which alloy next: one-shot ranking of the case study", "The same for the case-study rows of 05."
     ),
-    "08_best_found": Caption(
-        "08",
+    "10_best_found": Caption(
+        "10",
         "Which alloy next: simulated campaigns",
         "Best Bs found against alloys made, mean over campaigns per rule, from a random 10 % start; grey: the band "
         "of 95 % of the random campaigns.",
     ),
-    "08_best_found_hard": Caption(
-        "08", "Which alloy next: simulated campaigns, hard start", "The same from a start below the pool's median."
+    "10_best_found_hard": Caption(
+        "10", "Which alloy next: simulated campaigns, hard start", "The same from a start below the pool's median."
     ),
 }
 # Tables: file name -> (notebook that makes it, what it holds); tables not listed are still linked.
@@ -156,20 +156,20 @@ TABLES: dict[str, TableNote] = {
     "dataset_summary.csv": TableNote("01", "rows, alloys and Bs range of the data (01)"),
     "split_summary.csv": TableNote("02", "the training and test sets and their similarity (02)"),
     "case_study_bad_rows.csv": TableNote("02", "case-study rows excluded or changed while reading them (02)"),
-    "screen_top.csv": TableNote("07", "the best screened candidates by the lower bound of their interval (07)"),
+    "screen_top.csv": TableNote("09", "the best screened candidates by the lower bound of their interval (09)"),
     "screen_summary.csv": TableNote(
-        "07",
-        "candidates screened, seconds, workers, how many in the domain and above the threshold (07)",
+        "09",
+        "candidates screened, seconds, workers, how many in the domain and above the threshold (09)",
     ),
     "screen_retrospective.csv": TableNote(
-        "07",
+        "09",
         "the case-study alloys scored as candidates: enrichment of high-Bs alloys in "
-        "the top fifth, rank correlation (07)",
+        "the top fifth, rank correlation (09)",
     ),
-    "discovery_benchmark.csv": TableNote("08", "enrichment and precision of every ranking rule, 95 % intervals (08)"),
-    "discovery_simulation.csv": TableNote("08", "simulated campaigns: experiments to a top alloy, acceleration (08)"),
-    "next_experiments.csv": TableNote("07", "a diverse batch of candidates to make next, nearest measured alloy (07)"),
-    "screen_pareto.csv": TableNote("07", "the Pareto front of lower-bound Bs against metalloid content (07)"),
+    "discovery_benchmark.csv": TableNote("10", "enrichment and precision of every ranking rule, 95 % intervals (10)"),
+    "discovery_simulation.csv": TableNote("10", "simulated campaigns: experiments to a top alloy, acceleration (10)"),
+    "next_experiments.csv": TableNote("09", "a diverse batch of candidates to make next, nearest measured alloy (09)"),
+    "screen_pareto.csv": TableNote("09", "the Pareto front of lower-bound Bs against metalloid content (09)"),
 }
 # Table 1's rows: column of tables/table1.csv -> label.
 METRICS = [

@@ -1,4 +1,4 @@
-"""Screening candidate alloys at scale on Dask (notebook 07): a lazy composition grid, chunks scored on workers, merged.
+"""Screening candidate alloys at scale on Dask (notebook 09): a lazy composition grid, chunks scored on workers, merged.
 
 The modules: ``grid`` (``Grid``, ``DEFAULT_GRID``), ``candidates`` (checked candidate tables, ``plan``), ``worker``
 (models loaded once per process, a chunk scored and summarized), ``scoring`` (all networks stacked in one forward

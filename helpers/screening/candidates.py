@@ -90,7 +90,7 @@ def table_chunks(table: pd.DataFrame, chunk_size: int) -> Iterator[pd.DataFrame]
         yield table.iloc[start : start + chunk_size]
 
 
-# --------------------------------------------------------------------------- what notebook 07 screens
+# --------------------------------------------------------------------------- what notebook 09 screens
 
 
 @dataclass

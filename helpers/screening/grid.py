@@ -1,6 +1,6 @@
 """The composition grid: element ranges on one step, enumerated lazily in chunks, sampled down when too large.
 
-``DEFAULT_GRID`` is the grid notebook 07 screens by default; its parameters cell holds the same literal (so that
+``DEFAULT_GRID`` is the grid notebook 09 screens by default; its parameters cell holds the same literal (so that
 ``-p grid '{...}'`` still works) and a test checks that the two agree. The benchmark reads this constant.
 """
 

@@ -1,4 +1,4 @@
-"""Notebook 07's parameters, checked before a cluster starts: each bad value gets one line naming the parameter, the
+"""Notebook 09's parameters, checked before a cluster starts: each bad value gets one line naming the parameter, the
 value and what to do (ScreenError). The grid's elements go through the checks a CSV's formulas get (Grid)."""
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def check_screen_parameters(
     n_workers: object,
     chunk_size: object,
 ) -> None:
-    """Every parameter of notebook 07, before anything starts; ScreenError in one line for the first bad one."""
+    """Every parameter of notebook 09, before anything starts; ScreenError in one line for the first bad one."""
     from helpers.pipeline.consistency import one_line_errors
 
     one_line_errors(ScreenError)  # in a notebook: the line, without a traceback

@@ -1,12 +1,12 @@
 # %% [markdown]
-# # 07 · Screening new alloys
+# # 09 · Screening new alloys
 #
 # The paper's point is alloy design without trial-and-error melting: find compositions with a high Bs before anyone
 # makes them. This notebook takes that step with the models of notebook 03. It enumerates a grid of compositions (or
 # reads a CSV of candidates), sends them in chunks to Dask workers, and scores each candidate with the ensemble of all
 # training runs, the R2-best and F1-best networks, the 90 % conformal prediction interval and the applicability-domain
 # flag, exactly as `python -m helpers.predict` does (the same featurizer code as training). Candidates are ranked by
-# the rule `rank_by` that notebook 08 measured to find high-Bs alloys best (the section "The best candidates" gives
+# the rule `rank_by` that notebook 10 measured to find high-Bs alloys best (the section "The best candidates" gives
 # the numbers), and the notebook ends with a diverse batch of `batch_size` alloys to make next.
 #
 # **Candidates outside the training domain are guesses.** An element amount outside the training range, an
@@ -56,7 +56,7 @@ from helpers.screening.parameters import check_screen_parameters
 check_screen_parameters(
     candidates, grid, anneal_temp_K, anneal_time_s, max_candidates, top_k, dask_scheduler, n_workers, chunk_size
 )  # each in one line, before a cluster starts
-execution = consistency.begin("07", globals())  # refuses outputs of other parameters unless overwrite
+execution = consistency.begin("09", globals())  # refuses outputs of other parameters unless overwrite
 
 # %% [markdown]
 # ## What is screened
@@ -116,7 +116,7 @@ summary.T
 
 # %% [markdown]
 # ## The best candidates
-# Ranked by `rank_by` (its value is in the `score` column). Why the default, the ensemble mean: notebook 08 measured
+# Ranked by `rank_by` (its value is in the `score` column). Why the default, the ensemble mean: notebook 10 measured
 # every rule on the default data (2026-12-02; README "Which alloy next"), and the mean was the one rule good in every
 # test. Enrichment of Bs >= 1.7 T among the top 10 %: 3.26 (95 % interval 2.07-6.13) on the outer test folds of 06 and
 # 1.96 (0.97-2.72) on the case study of 05, where the lower bound fell to 0.81 (0.12-1.64, no better than chance) and

@@ -1,7 +1,7 @@
 # %% [markdown]
-# # 08 · Which alloy next? A ranking rule chosen by evidence
+# # 10 · Which alloy next? A ranking rule chosen by evidence
 #
-# The point of a Bs model is to choose what to make next. Notebook 07 ranks candidates by a rule; this notebook
+# The point of a Bs model is to choose what to make next. Notebook 09 ranks candidates by a rule; this notebook
 # measures which rule finds high-Bs alloys, in two ways (`helpers/discovery`, background in the package docstrings):
 #
 # 1. **One shot.** Rank alloys nothing was trained on (the outer test folds of 06 and the case study of 05) by each
@@ -34,7 +34,7 @@ overwrite = False  # True: replace outputs in out_dir made with other parameters
 # %%
 from helpers.pipeline import consistency
 
-execution = consistency.begin("08", globals())  # refuses outputs of other parameters unless overwrite
+execution = consistency.begin("10", globals())  # refuses outputs of other parameters unless overwrite
 
 # %%
 out = OutputDir(out_dir)
@@ -115,7 +115,7 @@ for start in done:
 # %% [markdown]
 # ## Which rule?
 # Per rule, the enrichment among the top 10 % at the first threshold (per set) and the acceleration to the first
-# good alloy (per start), each with its interval, sorted by the mean of those values. Notebook 07's `rank_by`
+# good alloy (per start), each with its interval, sorted by the mean of those values. Notebook 09's `rank_by`
 # default is the rule that leads here on the default data; the README gives the numbers as measured.
 
 # %%
