@@ -36,14 +36,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from helpers import data, features, split  # noqa: E402
-from helpers.modeling import keras_reference, runs, vectorized  # noqa: E402
-from helpers.modeling.network import TrainConfig  # noqa: E402
-from helpers.modeling.scaler import Scaler  # noqa: E402
+from helpers.modeling import trainer  # noqa: E402
+from helpers.modeling.network import RunResult, Scaler, TrainConfig, run_seed  # noqa: E402
 
 TARGET_RATIO = 0.35  # issues #9 and #16: the trainer's GFLOP/s over a large sgemm's (#16: with 500 runs)
 
 
-def useful_gflop(results: list[runs.RunResult], carves, n_in: int, hidden: tuple[int, ...]) -> float:
+def useful_gflop(results: list[RunResult], carves, n_in: int, hidden: tuple[int, ...]) -> float:
     """6 * weights * (epochs_trained * fitting rows), summed over runs, in GFLOP (see the module docstring)."""
     sizes = [n_in, *hidden, 1]
     n_weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
@@ -93,16 +92,15 @@ def timed(train) -> tuple[object, float, float]:
 def folds_together(table, X, n_folds: int, n_runs: int, config: TrainConfig) -> tuple[list, list, float, float]:
     """n_folds x n_runs runs trained together as notebook 06 trains them: results, carves, wall and CPU seconds."""
     from helpers import evaluation
-    from helpers.modeling import fitting
 
     folds = split.grouped_folds(table, n_folds, 0)
     plans = [evaluation.plan_fold(table, tr, te, 0.2, k) for k, (tr, te) in enumerate(folds)]
     mask = np.repeat([table.index.isin(p.fit_ids) for p in plans], n_runs, axis=0)  # as evaluation.train_folds
     run_ids = list(range(n_runs)) * n_folds
     groups = table["composition"].to_numpy()
-    carves = runs.early_stopping_carves(groups, config.val_fraction, [runs.run_seed(0, r) for r in run_ids], mask)
+    carves = trainer.early_stopping_carves(groups, config.val_fraction, [run_seed(0, r) for r in run_ids], mask)
     y = table["bs_tesla"].to_numpy()
-    results, wall, cpu = timed(lambda: fitting.fit_networks(X, y, groups, config, run_ids, 0, row_mask=mask))
+    results, wall, cpu = timed(lambda: trainer.fit_networks(X, y, groups, config, run_ids, 0, row_mask=mask))
     return results, carves, wall, cpu
 
 
@@ -127,7 +125,7 @@ def print_verdict(ratio: float) -> None:
             "(the forward one at the batched rate above; the backward ones slower), each step Adam reads and "
             "writes every weight and both moments (memory-bound), and runs stop between about 60 and 500 epochs: "
             "the tail of epochs with a few runs alive costs a few ms of fixed per-operation overhead per epoch "
-            "whatever its size (see helpers/modeling/vectorized.py)."
+            "whatever its size (see helpers/modeling/trainer.py)."
         )
     print(f"gflops_ratio: {ratio:.2f}", flush=True)
 
@@ -151,12 +149,12 @@ def main() -> None:
     groups = table.loc[train, "composition"].to_numpy()
     config = TrainConfig(epochs=args.epochs)
     run_ids = list(range(args.runs))
-    carves = runs.early_stopping_carves(groups, config.val_fraction, [runs.run_seed(0, r) for r in run_ids])
+    carves = trainer.early_stopping_carves(groups, config.val_fraction, [run_seed(0, r) for r in run_ids])
     n_seq = min(args.sequential_runs or args.runs, args.runs)
     print(f"data: {int(train.sum())} training rows x {X.shape[1]} features; network {config}")
 
-    vectorized.train_vectorized(X_fit, y_fit, carves[:2], run_ids[:2], 0, TrainConfig(epochs=2))  # warm-up
-    fast, fast_seconds, fast_cpu = timed(lambda: vectorized.train_vectorized(X_fit, y_fit, carves, run_ids, 0, config))
+    trainer.train_vectorized(X_fit, y_fit, carves[:2], run_ids[:2], 0, TrainConfig(epochs=2))  # warm-up
+    fast, fast_seconds, fast_cpu = timed(lambda: trainer.train_vectorized(X_fit, y_fit, carves, run_ids, 0, config))
     fast_per_run = fast_seconds / len(run_ids)
     print(
         f"vectorized: {len(run_ids)} runs, {fast_per_run:.3f} s per run, {fast_seconds:.1f} s in all "
@@ -179,7 +177,7 @@ def main() -> None:
         return
 
     start = time.perf_counter()
-    slow = keras_reference.train_sequential(X_fit, y_fit, carves[:n_seq], run_ids[:n_seq], 0, config)
+    slow = trainer.train_sequential(X_fit, y_fit, carves[:n_seq], run_ids[:n_seq], 0, config)
     slow_per_run = (time.perf_counter() - start) / n_seq
     measured_on = f"measured on the first {n_seq} of {len(run_ids)} runs" if n_seq < len(run_ids) else f"{n_seq} runs"
     print(

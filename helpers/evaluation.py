@@ -25,9 +25,8 @@ from sklearn.preprocessing import StandardScaler
 from helpers import intervals, metrics, split
 from helpers.domain import Domain
 from helpers.modeling.ensemble import Ensemble
-from helpers.modeling.fitting import fit_networks
-from helpers.modeling.network import TrainConfig
-from helpers.modeling.runs import run_seed
+from helpers.modeling.network import TrainConfig, run_seed
+from helpers.modeling.trainer import fit_networks
 
 SELECTED_MODELS = {"R2 best": "r2_best", "F1 best": "f1_best"}  # name -> folder and column key, the one mapping
 MODEL_KEYS = {"ensemble": "ensemble", **SELECTED_MODELS}  # every model a prediction table shows

@@ -27,7 +27,7 @@ import pandas as pd
 from crepes import ConformalRegressor
 from crepes.extras import DifficultyEstimator
 
-from helpers.modeling.runs import early_stopping_carves
+from helpers.modeling.trainer import early_stopping_carves
 from helpers.outputs import write_atomic
 from helpers.validation import BS_MAX_TESLA
 

@@ -70,7 +70,7 @@ def predict_table(
 ) -> pd.DataFrame:
     """Predictions, ensemble spread, interval at ``level``, domain flag and status per row of a tidy table."""
     from helpers.features import build_features
-    from helpers.modeling.saved_models import load_saved_models
+    from helpers.modeling.files import load_saved_models
 
     check_level(level)
     saved = saved or load_saved_models(resolve(analysis or DEFAULT_ANALYSIS))
@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _predict_one(args: argparse.Namespace, folder: Path) -> int:
-    from helpers.modeling.saved_models import load_saved_models
+    from helpers.modeling.files import load_saved_models
 
     if args.anneal_temp is not None and args.anneal_time is None:
         raise PredictionError(f"--anneal-temp without --anneal-time: {TEMP_WITHOUT_TIME}")
@@ -252,7 +252,7 @@ def _predict_one(args: argparse.Namespace, folder: Path) -> int:
 
 def _predict_csv(args: argparse.Namespace, folder: Path) -> int:
     """Read, check, predict and write the file in chunks of CHUNK_ROWS rows: memory stays bounded at any length."""
-    from helpers.modeling.saved_models import load_saved_models
+    from helpers.modeling.files import load_saved_models
 
     source, out = resolve(args.csv), resolve(args.out) if args.out else None
     check_level(args.level)

@@ -26,10 +26,10 @@ from helpers import evaluation, intervals, plots
 from helpers.domain import Domain
 from helpers.features import FeatureSpec
 from helpers.metrics import METRIC_COLUMNS, scores
-from helpers.modeling import network, network_files, repeated
-from helpers.modeling.backend import keras_module
-from helpers.modeling.runs import early_stopping_carves, run_seed
-from helpers.modeling.scaler import Scaler
+from helpers.modeling import network, repeated
+from helpers.modeling.files import load_network, save_network
+from helpers.modeling.network import Scaler, keras_module, run_seed
+from helpers.modeling.trainer import early_stopping_carves
 from helpers.outputs import OutputDir
 from helpers.plots import paper_figures
 
@@ -145,7 +145,7 @@ _ = ax.set(xlabel="epoch", ylabel="loss (MSE, scaled Bs)", yscale="log", title="
 # ## The same, 100 times at once
 # A single run's score depends on its random start, its dropout masks and the order it sees the rows, so the paper
 # trains the network 100 times. One `model.fit` after another takes several seconds each here. The fast trainer
-# (`helpers/modeling/`) does exactly the steps above for every run at once, in one vectorized TensorFlow computation
+# (`helpers/modeling/trainer.py`) does exactly the steps above for every run at once, in one vectorized TensorFlow computation
 # in which each run keeps its own weights, initialization, dropout, shuffling, validation alloys and stopping point;
 # with dropout off it gives Keras' weights to 1e-4 (a test checks it). That is about 30 times faster
 # (`benchmarks/bench_training.py` measures it). It uses the same scaler as above, and saves each run as it finishes:
@@ -208,8 +208,8 @@ out.save_figure("fig3b", fig)
 # Each goes to its own folder (`models/r2_best/`, `models/f1_best/`) with its weights (`weights.npz`, and `model.keras`
 # for use with Keras alone), its scaler, its feature list and the parameters it was trained with, so notebooks 04 and
 # 05, the `helpers.predict` command, or your own script can load it with
-# `helpers.modeling.network_files.load_network(folder)` (or all of them at once, checked, with
-# `helpers.modeling.saved_models.load_saved_models(out_dir)`).
+# `helpers.modeling.files.load_network(folder)` (or all of them at once, checked, with
+# `helpers.modeling.files.load_saved_models(out_dir)`).
 # All runs stay in `models/runs/` as the ensemble.
 
 # %%
@@ -225,8 +225,8 @@ for name, r in best.items():
         "n_train_rows": len(train_ids),
     }
     folder = out.path(evaluation.SELECTED_MODELS[name])
-    network_files.save_network(folder, trained.weights_of(r), trained.scaler, spec, config, meta)
-    reloaded = network_files.load_network(folder).predict_features(X.loc[test_ids])
+    save_network(folder, trained.weights_of(r), trained.scaler, spec, config, meta)
+    reloaded = load_network(folder).predict_features(X.loc[test_ids])
     check = scores(table.loc[test_ids, "bs_tesla"], reloaded, threshold)
     print(f"{name}: run {r} saved to {folder}; reloaded, it scores test R2 {check['r2']:.3f}, F1 {check['f1']:.3f}")
 

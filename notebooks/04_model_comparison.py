@@ -14,7 +14,7 @@ import pandas as pd
 from IPython.display import display
 
 from helpers import metrics, plots
-from helpers.modeling.saved_models import load_saved_models
+from helpers.modeling.files import load_saved_models
 from helpers.outputs import OutputDir
 from helpers.plots import paper_figures
 

@@ -242,7 +242,7 @@ def _wrong_shape(path: Path) -> None:
 
 
 def _nan_run(path: Path) -> None:
-    from helpers.modeling.network_files import read_weights
+    from helpers.modeling.files import read_weights
 
     weights = read_weights(path)
     weights[0][0, 0] = np.nan

@@ -63,7 +63,7 @@ def test_predict_csv_predicts_the_good_rows_and_reports_the_bad(tiny_run, tmp_pa
 
 
 def test_a_users_script_can_predict_a_tidy_table_with_a_saved_model(tiny_run):
-    from helpers.modeling.network_files import load_network
+    from helpers.modeling.files import load_network
 
     table = pd.DataFrame(
         {
@@ -102,7 +102,7 @@ def test_an_interval_is_marked_uncalibrated_where_its_state_has_too_few_calibrat
     import pandas as pd
 
     from helpers.intervals import Calibration, interval_calibrated, min_calibration_rows
-    from helpers.modeling.scaler import Scaler
+    from helpers.modeling.network import Scaler
 
     assert [min_calibration_rows(v) for v in (0.8, 0.9, 0.95)] == [4, 9, 19]
     annealed = np.r_[np.ones(40), np.zeros(12)]  # 40 annealed and 12 as-quenched calibration rows

@@ -83,7 +83,7 @@ def test_the_domain_saves_and_loads(tmp_path):
 
 
 def test_out_of_bag_rows_of_a_masked_run_are_its_validation_rows_and_the_rows_outside_its_mask():
-    from helpers.modeling.runs import early_stopping_carves
+    from helpers.modeling.trainer import early_stopping_carves
 
     groups = np.repeat(np.arange(20), 2)
     row_mask = np.zeros((2, 40), bool)

@@ -103,7 +103,7 @@ def test_the_rows_sent_back_hold_every_top_row_and_the_pareto_set():
 @pytest.mark.slow
 def test_chunked_screen_equals_unchunked_and_predict_table(tiny_run):
     from helpers.domain import element_amounts
-    from helpers.modeling.saved_models import load_saved_models
+    from helpers.modeling.files import load_saved_models
     from helpers.predict import predict_table
     from helpers.screening.summary import ROUNDED, TOP_COLUMNS, pareto, rank
 
@@ -132,7 +132,7 @@ def test_chunked_screen_equals_unchunked_and_predict_table(tiny_run):
 
 def test_a_screen_ranked_by_another_rule_keeps_the_best_of_every_chunk_by_that_rule(tiny_run):
     """Workers cut each chunk to its top_k by the notebook's rule, not by the lower bound (09's rank_by)."""
-    from helpers.modeling.saved_models import load_saved_models
+    from helpers.modeling.files import load_saved_models
     from helpers.predict import predict_table
     from helpers.screening.summary import TOP_COLUMNS, Ranking
 
@@ -154,7 +154,7 @@ def test_a_screen_ranked_by_another_rule_keeps_the_best_of_every_chunk_by_that_r
 def test_matrix_scoring_equals_predict_table_on_hundreds_of_grid_points(tiny_run):
     """Stacked networks, folded constant features, the interval and the domain as arrays: predict_table's numbers
     to 1e-6 T, the same domain flags and notes, the same status."""
-    from helpers.modeling.saved_models import load_saved_models
+    from helpers.modeling.files import load_saved_models
     from helpers.predict import predict_table
 
     grid = screening.Grid.from_parameter(screening.DEFAULT_GRID)

@@ -50,3 +50,32 @@ def test_notebooks_are_committed_clean_with_one_parameters_cell(notebook):
     assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
     assert sum("parameters" in c.metadata.get("tags", []) for c in nb.cells) == 1
     assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+def _sizes() -> tuple[list[str], list[str]]:
+    """Modules of helpers/ over 350 lines and functions over 60 lines (decorators included)."""
+    import ast
+
+    long_modules, long_functions = [], []
+    for path in sorted((PROJECT_ROOT / "helpers").rglob("*.py")):
+        source = path.read_text()
+        rel = path.relative_to(PROJECT_ROOT)
+        if len(source.splitlines()) > 350:
+            long_modules.append(f"{rel} ({len(source.splitlines())} lines)")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                if node.end_lineno - start + 1 > 60:
+                    long_functions.append(f"{rel}:{node.lineno} {node.name} ({node.end_lineno - start + 1} lines)")
+    return long_modules, long_functions
+
+
+def test_modules_and_functions_are_short_enough_to_read_at_once():
+    long_modules, long_functions = _sizes()
+    assert not long_modules, f"modules over 350 lines (split them): {long_modules}"
+    assert not long_functions, f"functions over 60 lines (split them): {long_functions}"
+
+
+def test_modeling_is_a_few_modules():
+    modules = sorted(p.stem for p in (PROJECT_ROOT / "helpers" / "modeling").glob("*.py"))
+    assert len(modules) <= 7, modules

@@ -9,9 +9,8 @@ from scipy.stats import mannwhitneyu
 
 from helpers.features import FeatureSpec
 from helpers.metrics import scores
-from helpers.modeling import ensemble, fitting, keras_reference, network, network_files, repeated, scaler, vectorized
-from helpers.modeling.network import TrainConfig
-from helpers.modeling.runs import run_seed
+from helpers.modeling import ensemble, files, network, repeated, trainer
+from helpers.modeling.network import TrainConfig, run_seed
 from helpers.outputs import OutputDir
 from helpers.split import early_stopping_carve
 
@@ -31,8 +30,8 @@ def test_without_dropout_and_with_full_batches_it_reproduces_keras_exactly():
     X, y = _problem(160)
     runs = [0, 1, 2]
     config = TrainConfig(hidden=(16, 8), dropout=0.0, epochs=50, batch_size=512, patience=8, learning_rate=1e-2)
-    fast = vectorized.train_vectorized(X, y, _carves(160, runs, 3), runs, 3, config)
-    slow = keras_reference.train_sequential(X, y, _carves(160, runs, 3), runs, 3, config)
+    fast = trainer.train_vectorized(X, y, _carves(160, runs, 3), runs, 3, config)
+    slow = trainer.train_sequential(X, y, _carves(160, runs, 3), runs, 3, config)
     for a, b in zip(fast, slow, strict=True):
         assert a.epochs_trained == b.epochs_trained and a.best_epoch == b.best_epoch
         assert a.best_val_loss == pytest.approx(b.best_val_loss, rel=1e-4)
@@ -47,11 +46,11 @@ def test_with_dropout_and_minibatches_its_test_scores_match_one_by_one_training(
     X, y = X[:240], y[:240]
     runs = list(range(12))
     config = TrainConfig(hidden=(32, 16), dropout=0.2, epochs=60, batch_size=32, patience=10)
-    fast = vectorized.train_vectorized(X, y, _carves(240, runs, 11), runs, 11, config)
-    slow = keras_reference.train_sequential(X, y, _carves(240, runs, 11), runs, 11, config)
+    fast = trainer.train_vectorized(X, y, _carves(240, runs, 11), runs, 11, config)
+    slow = trainer.train_sequential(X, y, _carves(240, runs, 11), runs, 11, config)
 
     def r2s(results):
-        preds = network.predict_scaled([r.weights for r in results], X_test, "relu")
+        preds = ensemble.predict_scaled([r.weights for r in results], X_test, "relu")
         return np.array([scores(y_test, p)["r2"] for p in preds])
 
     r2_fast, r2_slow = r2s(fast), r2s(slow)
@@ -65,7 +64,7 @@ def test_runs_are_independent_networks_with_their_own_start_and_stop():
     runs = [0, 1, 2, 3]
     # a learning rate at which every run stops early, so the stops compare (at 1e-3 most runs use all 80 epochs)
     config = TrainConfig(hidden=(16,), dropout=0.1, epochs=80, batch_size=32, patience=5, learning_rate=1e-2)
-    results = vectorized.train_vectorized(X, y, _carves(160, runs, 0), runs, 0, config)
+    results = trainer.train_vectorized(X, y, _carves(160, runs, 0), runs, 0, config)
     firsts = [r.weights[0] for r in results]
     assert all(not np.allclose(firsts[0], w) for w in firsts[1:])
     assert len({r.epochs_trained for r in results}) > 1
@@ -74,8 +73,8 @@ def test_runs_are_independent_networks_with_their_own_start_and_stop():
 def test_a_run_does_not_depend_on_which_other_runs_train_beside_it():
     X, y = _problem(160)
     config = TrainConfig(hidden=(16, 8), dropout=0.2, epochs=40, batch_size=32, patience=5)
-    together = vectorized.train_vectorized(X, y, _carves(160, [0, 1, 2, 3], 5), [0, 1, 2, 3], 5, config)
-    alone = vectorized.train_vectorized(X, y, _carves(160, [2], 5), [2], 5, config)
+    together = trainer.train_vectorized(X, y, _carves(160, [0, 1, 2, 3], 5), [0, 1, 2, 3], 5, config)
+    alone = trainer.train_vectorized(X, y, _carves(160, [2], 5), [2], 5, config)
     assert alone[0].epochs_trained == together[2].epochs_trained
     for wa, wb in zip(alone[0].weights, together[2].weights, strict=True):
         np.testing.assert_allclose(wa, wb, rtol=1e-4, atol=1e-5)
@@ -85,10 +84,10 @@ def test_masks_drawn_step_by_step_train_the_same_runs_as_masks_drawn_per_epoch(m
     X, y = _problem(160)
     config = TrainConfig(hidden=(16, 8), dropout=0.2, epochs=30, batch_size=32, patience=5)
     carves = _carves(160, [0, 1, 2], 5)
-    monkeypatch.setattr(vectorized, "MASKS_PER_STEP_FROM", 10**6)
-    per_epoch = vectorized.train_vectorized(X, y, carves, [0, 1, 2], 5, config)
-    monkeypatch.setattr(vectorized, "MASKS_PER_STEP_FROM", 1)
-    per_step = vectorized.train_vectorized(X, y, carves, [0, 1, 2], 5, config)
+    monkeypatch.setattr(trainer, "MASKS_PER_STEP_FROM", 10**6)
+    per_epoch = trainer.train_vectorized(X, y, carves, [0, 1, 2], 5, config)
+    monkeypatch.setattr(trainer, "MASKS_PER_STEP_FROM", 1)
+    per_step = trainer.train_vectorized(X, y, carves, [0, 1, 2], 5, config)
     for a, b in zip(per_epoch, per_step, strict=True):
         assert a.epochs_trained == b.epochs_trained and a.best_epoch == b.best_epoch
         for wa, wb in zip(a.weights, b.weights, strict=True):
@@ -165,15 +164,15 @@ def test_a_saved_network_loads_on_its_own_and_predicts_the_same(small_data, tmp_
     _train(small_data, tmp_path, n_runs=2)
     run_paths = sorted((tmp_path / "models" / "runs").glob("run_*.npz"))
     ensemble_ = ensemble.Ensemble(
-        [network_files.read_weights(p) for p in run_paths],
-        scaler.Scaler.from_json(tmp_path / "models" / "scaler.json"),
+        [files.read_weights(p) for p in run_paths],
+        network.Scaler.from_json(tmp_path / "models" / "scaler.json"),
         spec,
         TrainConfig(hidden=(16, 8), epochs=30, patience=5),
         {},
     )
     weights, config = ensemble_.weights[1], ensemble_.config
-    folder = network_files.save_network(tmp_path / "best", weights, ensemble_.scaler, spec, config, {"run": 1})
-    net = network_files.load_network(folder)
+    folder = files.save_network(tmp_path / "best", weights, ensemble_.scaler, spec, config, {"run": 1})
+    net = files.load_network(folder)
     ours = net.predict_features(X_te)
     np.testing.assert_allclose(ours, ensemble_.per_network(X_te)[1], rtol=1e-6)
     with_keras = keras.models.load_model(folder / "model.keras").predict(net.scaler.x(X_te), verbose=0)[:, 0]
@@ -195,12 +194,12 @@ MASK_CONFIG = TrainConfig(hidden=(16, 8), dropout=0.2, epochs=30, batch_size=32,
 
 def test_a_masked_run_never_sees_the_rows_outside_its_mask():
     X, y, groups, mask = _masked_problem()
-    before = fitting.fit_networks(X, y, groups, MASK_CONFIG, [0, 1, 2], 4, row_mask=mask)
+    before = trainer.fit_networks(X, y, groups, MASK_CONFIG, [0, 1, 2], 4, row_mask=mask)
     changed_X, changed_y = X.copy(), y.copy()
     outside = ~mask[0]  # rows 120 to 199: in run 1's mask (and half of them in run 2's), never in run 0's
     changed_y[outside] = 3.0 - changed_y[outside]
     changed_X.loc[outside, "f0"] += 5.0
-    after = fitting.fit_networks(changed_X, changed_y, groups, MASK_CONFIG, [0, 1, 2], 4, row_mask=mask)
+    after = trainer.fit_networks(changed_X, changed_y, groups, MASK_CONFIG, [0, 1, 2], 4, row_mask=mask)
     assert after[0].epochs_trained == before[0].epochs_trained
     for wa, wb in zip(after[0].weights, before[0].weights, strict=True):
         np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
@@ -213,10 +212,10 @@ def test_a_masked_run_never_sees_the_rows_outside_its_mask():
 def test_a_masked_run_is_that_run_trained_on_its_rows_alone():
     X, y, groups, mask = _masked_problem()
     # run 0 on two different sets of rows (as run r of two folds): the same seed, two networks
-    together = fitting.fit_networks(X, y, groups, MASK_CONFIG, [0, 0, 5], 4, row_mask=mask)
+    together = trainer.fit_networks(X, y, groups, MASK_CONFIG, [0, 0, 5], 4, row_mask=mask)
     for position, run in enumerate([0, 0, 5]):
         rows = mask[position]
-        alone = fitting.fit_networks(X[rows], y[rows], groups[rows], MASK_CONFIG, [run], 4)[0]
+        alone = trainer.fit_networks(X[rows], y[rows], groups[rows], MASK_CONFIG, [run], 4)[0]
         masked = together[position]
         assert (masked.run, masked.position, masked.epochs_trained) == (run, position, alone.epochs_trained)
         np.testing.assert_allclose(masked.scaler.x_mean, alone.scaler.x_mean)
@@ -229,7 +228,7 @@ def test_a_masked_run_is_that_run_trained_on_its_rows_alone():
 def test_a_bad_row_mask_is_refused_in_one_line():
     X, y, groups, mask = _masked_problem()
     with pytest.raises(ValueError, match="boolean array of 3 runs x 200 rows"):
-        fitting.fit_networks(X, y, groups, MASK_CONFIG, [0, 1, 2], 4, row_mask=mask[:, :10])
+        trainer.fit_networks(X, y, groups, MASK_CONFIG, [0, 1, 2], 4, row_mask=mask[:, :10])
     mask[1] = False
     with pytest.raises(ValueError, match="position 1 has 0 training rows"):
-        fitting.fit_networks(X, y, groups, MASK_CONFIG, [0, 1, 2], 4, row_mask=mask)
+        trainer.fit_networks(X, y, groups, MASK_CONFIG, [0, 1, 2], 4, row_mask=mask)

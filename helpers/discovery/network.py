@@ -1,7 +1,7 @@
 """The project's network as a campaign's fitting step: every model of a round in one vectorized training.
 
 ``network_fit_predict(groups, config)`` returns an ``ensemble.FitPredict`` built on
-``helpers.modeling.fitting.fit_networks(..., row_mask=...)``: model ``i`` is one training run whose rows are those of
+``helpers.modeling.trainer.fit_networks(..., row_mask=...)``: model ``i`` is one training run whose rows are those of
 ``train_masks[i]`` (its scaler, its early-stopping carve of whole alloys and its fitting rows all come from those rows
 only), with seed ``seeds[i]``. All models of a round (every rule, campaign and member) train in one call, so the
 trainer batches them; each then predicts every row of the pool.
@@ -19,8 +19,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.discovery.ensemble import FitPredict
-from helpers.modeling.network import TrainConfig, activation, forward
-from helpers.modeling.runs import RunResult
+from helpers.modeling.network import RunResult, TrainConfig, activation, forward
 
 SIMULATION_CONFIG = TrainConfig(
     hidden=(32,), dropout=0.0, activation="relu", learning_rate=5e-3, epochs=100, batch_size=64, patience=10
@@ -33,7 +32,7 @@ def network_fit_predict(groups: np.ndarray, config: TrainConfig = SIMULATION_CON
     groups = np.asarray(groups)
 
     def fit_predict(X: np.ndarray, y: np.ndarray, train_masks: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-        from helpers.modeling.fitting import fit_networks
+        from helpers.modeling.trainer import fit_networks
 
         frame = pd.DataFrame(np.asarray(X, float), columns=[f"x{j}" for j in range(np.shape(X)[1])])
         masks = np.asarray(train_masks, bool)
@@ -46,7 +45,7 @@ def network_fit_predict(groups: np.ndarray, config: TrainConfig = SIMULATION_CON
 
 def predict_runs(results: list[RunResult], X: pd.DataFrame, activation_name: str) -> np.ndarray:
     """Bs (T) of every run on every row (runs x rows), each run with its own scaler, dropout off."""
-    from helpers.modeling.backend import tensorflow
+    from helpers.modeling.network import tensorflow
 
     tf = tensorflow()
     act = activation(activation_name)

@@ -1,9 +1,9 @@
 """Trained networks that predict Bs: an ensemble of runs, or one network (R2 best, F1 best).
 
 ``predict_tesla`` is the one place where weights, a scaler and features become Bs per network; everything that
-predicts (the ensemble, one network, scoring runs, evaluation) goes through it. Two names, two shapes:
-``per_network`` gives networks x rows (on an ensemble and on one network alike), ``predict_features`` (one network
-only) and ``predict`` give one value per row.
+predicts (the ensemble, one network, scoring runs, evaluation) goes through it, and ``predict_scaled`` is the one
+way networks are stacked for it. Two names, two shapes: ``per_network`` gives networks x rows (on an ensemble and
+on one network alike), ``predict_features`` (one network only) and ``predict`` give one value per row.
 """
 
 from __future__ import annotations
@@ -14,11 +14,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from helpers.modeling.network import TrainConfig, predict_scaled
-from helpers.modeling.scaler import Scaler
+from helpers.modeling.network import Scaler, TrainConfig, activation, forward, tensorflow
 
 if TYPE_CHECKING:
     from helpers.features import FeatureSpec
+
+
+def predict_scaled(weights: list[list[np.ndarray]], X_scaled: np.ndarray, activation_name: str) -> np.ndarray:
+    """Predictions (networks x rows, scaled target) of several networks at once, with dropout off."""
+    tf = tensorflow()
+    params = [tf.constant(np.stack([w[k] for w in weights]), tf.float32) for k in range(len(weights[0]))]
+    h = tf.broadcast_to(tf.constant(X_scaled, tf.float32)[None], [len(weights), *X_scaled.shape])
+    return forward(params, h, activation(activation_name)).numpy()
 
 
 def predict_tesla(weights: list[list[np.ndarray]], scaler: Scaler, X: pd.DataFrame, activation_name: str) -> np.ndarray:

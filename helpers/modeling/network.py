@@ -1,21 +1,56 @@
-"""The network: its configuration and its one forward pass (for a stack of networks), and the same as Keras layers.
+"""The network: TensorFlow imported quietly, its configuration, its one forward pass, its Keras layers, its scaler.
 
 A network is a fully connected regression network (Dense + Dropout per hidden layer, one linear output). The
 forward pass is written once, in TensorFlow, for a stack of networks at once (weights with a leading network
 axis); the trainer, the predictions and the Keras model saved beside every network all use the activation of
-``keras.activations.get``, so no activation is written by hand anywhere.
+``keras.activations.get``, so no activation is written by hand anywhere. Every network is trained on, and predicts
+from, features and target standardized by a ``Scaler`` with statistics of the training rows only. A training run
+(``run_seed``, ``RunResult``) is one network trained from one seed.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-from helpers.modeling.backend import keras_module, tensorflow
+from helpers.outputs import write_atomic
 
 ACTIVATIONS = ("relu", "elu", "tanh", "sigmoid", "selu", "softplus")
+
+
+def tensorflow():
+    """TensorFlow, imported once with its C++ start-up lines (oneDNN, CPU features) kept off the console.
+
+    TensorFlow writes them to file descriptor 2 while it loads, whatever TF_CPP_MIN_LOG_LEVEL says; they are not
+    for a reader. Every module imports TensorFlow (and Keras, which loads it) through here.
+    """
+    if "tensorflow" not in sys.modules:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        sys.stderr.flush()
+        saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 2)
+            import tensorflow  # noqa: F401
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(devnull)
+    return sys.modules["tensorflow"]
+
+
+def keras_module():
+    """Keras, after a quiet TensorFlow import."""
+    tensorflow()
+    import keras
+
+    return keras
 
 
 @dataclass
@@ -79,14 +114,6 @@ def forward(params, h, act, masks=None):
     return h[..., 0]
 
 
-def predict_scaled(weights: list[list[np.ndarray]], X_scaled: np.ndarray, activation_name: str) -> np.ndarray:
-    """Predictions (networks x rows, scaled target) of several networks at once, with dropout off."""
-    tf = tensorflow()
-    params = [tf.constant(np.stack([w[k] for w in weights]), tf.float32) for k in range(len(weights[0]))]
-    h = tf.broadcast_to(tf.constant(X_scaled, tf.float32)[None], [len(weights), *X_scaled.shape])
-    return forward(params, h, activation(activation_name)).numpy()
-
-
 def keras_network(n_in: int, config: TrainConfig):
     """The network as a Keras Sequential model: Dense+Dropout per hidden layer, one linear output."""
     keras = keras_module()
@@ -95,3 +122,80 @@ def keras_network(n_in: int, config: TrainConfig):
         layers += [keras.layers.Dense(width, activation=config.activation), keras.layers.Dropout(config.dropout)]
     layers.append(keras.layers.Dense(1))
     return keras.Sequential(layers)
+
+
+@dataclass
+class Scaler:
+    """Standardization of features and target, with statistics of the training rows only."""
+
+    x_mean: np.ndarray
+    x_scale: np.ndarray
+    y_mean: float
+    y_scale: float
+    columns: list[str] = field(default_factory=list)
+
+    @classmethod
+    def fit(cls, X: pd.DataFrame, y: np.ndarray) -> Scaler:
+        """Fit on training rows (constant features get scale 1, as in scikit-learn's StandardScaler)."""
+        from sklearn.preprocessing import StandardScaler
+
+        sk = StandardScaler().fit(X.to_numpy(float))
+        return cls(sk.mean_, sk.scale_, float(np.mean(y)), float(np.std(y)), list(X.columns))
+
+    def x(self, X: pd.DataFrame) -> np.ndarray:
+        """Scaled features as float32, columns in training order."""
+        return ((X[self.columns].to_numpy(float) - self.x_mean) / self.x_scale).astype(np.float32)
+
+    def y(self, y: np.ndarray) -> np.ndarray:
+        """Scaled target."""
+        return ((np.asarray(y, float) - self.y_mean) / self.y_scale).astype(np.float32)
+
+    def y_back(self, y_scaled: np.ndarray) -> np.ndarray:
+        """Target back in tesla."""
+        return np.asarray(y_scaled) * self.y_scale + self.y_mean
+
+    def to_json(self, path: Path) -> None:
+        """Write as JSON."""
+        fields = {
+            "x_mean": self.x_mean.tolist(),
+            "x_scale": self.x_scale.tolist(),
+            "y_mean": self.y_mean,
+            "y_scale": self.y_scale,
+            "columns": self.columns,
+        }
+        write_atomic(Path(path), lambda part: part.write_text(json.dumps(fields)))
+
+    @classmethod
+    def from_json(cls, path: Path) -> Scaler:
+        """Read what to_json wrote."""
+        d = json.loads(Path(path).read_text())
+        return cls(
+            np.array(d["x_mean"], float),
+            np.array(d["x_scale"], float),
+            float(d["y_mean"]),
+            float(d["y_scale"]),
+            list(d["columns"]),
+        )
+
+
+@dataclass
+class RunResult:
+    """One trained network: its best weights (restored at the best validation epoch) and how it got there.
+
+    ``position`` is the run's place in the list of runs of its training call (run numbers may repeat there, e.g.
+    run r of every fold); ``scaler`` is the scaler its rows were standardized with (set by ``fit_networks``).
+    """
+
+    run: int
+    seed: int
+    weights: list[np.ndarray]
+    epochs_trained: int
+    best_epoch: int
+    best_val_loss: float
+    position: int = -1
+    scaler: Scaler | None = None
+
+
+def run_seed(base_seed: int, run: int) -> int:
+    """The seed of run ``run``."""
+    return int(base_seed) + int(run)

@@ -1,26 +1,31 @@
 """Repeated training: train n runs, score each on the test set, save each as it finishes; resume on rerun.
 
-The bookkeeping of a resumable training (finished runs, fingerprint, removal of stale files, whole-file writes) is
-in ``resume.py``; this module trains and scores. A rerun with the same inputs and parameters trains only the runs
-that are missing, and the resumed runs are identical to those of an uninterrupted training.
+A rerun with the same inputs and parameters (the same fingerprint) trains only the runs that are missing, and the
+resumed runs are identical to those of an uninterrupted training. A rerun with anything changed starts afresh and
+first removes everything derived from the old runs (their tables and the chosen R2/F1-best networks, the
+calibration of the intervals and the domain), so a folder never mixes two trainings. Every file is written through
+the registry's atomic writer (helpers/outputs.py), so an interruption leaves no half file.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from helpers.metrics import scores
-from helpers.modeling import resume
 from helpers.modeling.ensemble import Ensemble, predict_tesla
-from helpers.modeling.fitting import fit_networks
-from helpers.modeling.network import TrainConfig
-from helpers.modeling.network_files import read_weights
-from helpers.modeling.runs import RunResult, run_seed
-from helpers.modeling.scaler import Scaler
+from helpers.modeling.files import read_weights
+from helpers.modeling.network import RunResult, Scaler, TrainConfig, run_seed
+from helpers.modeling.trainer import fit_networks
 from helpers.outputs import OutputDir
+
+DERIVED = ("r2_best", "f1_best", "domain", "calibration")  # fitted from the runs by notebook 03 (registry names)
 
 
 @dataclass
@@ -60,11 +65,11 @@ def repeated_training(
     Writes the registry's run_weights, scaler, model_feature_spec, training, runs (one row per run) and
     test_predictions (one row per run and test row) of the output folder ``out``.
     """
-    digest = resume.fingerprint((X_train, y_train, X_test, y_test), config, n_runs, base_seed, threshold)
-    rows, preds = resume.finished_runs(out, digest)
+    digest = fingerprint((X_train, y_train, X_test, y_test), config, n_runs, base_seed, threshold)
+    rows, preds = finished_runs(out, digest)
     todo = [r for r in range(n_runs) if r not in set(rows.get("run", []))]
     if todo:
-        resume.remove_derived(out)
+        remove_derived(out)
     out.create()
     scaler = Scaler.fit(X_train, y_train.to_numpy())
     scaler.to_json(out.path("scaler"))
@@ -109,3 +114,45 @@ class _RunScorer:
         self.preds = pd.concat([self.preds, pd.DataFrame(per_row)], ignore_index=True)
         self.out.write_table("test_predictions", self.preds)
         self.out.write_table("runs", self.rows)
+
+
+def fingerprint(frames: tuple, config: TrainConfig, n_runs: int, base_seed: int, threshold: float) -> str:
+    """A short digest of the training inputs (data frames with their index, columns) and every parameter."""
+    digest = hashlib.sha256()
+    for frame in frames:
+        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    digest.update(json.dumps([asdict(config), n_runs, base_seed, threshold, list(frames[0].columns)]).encode())
+    return digest.hexdigest()[:20]
+
+
+def finished_runs(out: OutputDir, digest: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows of runs.csv and test_predictions.csv of runs finished with this fingerprint; remove everything else."""
+    recorded = _read_json(out.path("training")).get("fingerprint")
+    same = out.exists("runs") and recorded == digest
+    rows = out.read_table("runs") if same else pd.DataFrame()
+    preds = out.read_table("test_predictions") if same and out.exists("test_predictions") else pd.DataFrame()
+    finished = {int(r) for r in rows.get("run", []) if out.run_weights(int(r)).is_file()}
+    for run in out.runs_on_disk():  # weights of runs that never made it into runs.csv
+        if not same or run not in finished:
+            out.run_weights(run).unlink()
+    if not same:
+        for name in ("runs", "test_predictions"):
+            out.path(name).unlink(missing_ok=True)
+        return pd.DataFrame(), pd.DataFrame()
+    rows = rows[rows["run"].isin(finished)].reset_index(drop=True)
+    preds = preds[preds["run"].isin(finished)].reset_index(drop=True) if len(preds) else preds
+    return rows, preds
+
+
+def remove_derived(out: OutputDir) -> None:
+    """Remove what notebook 03 derives from a finished training (chosen networks, domain, calibration): stale now."""
+    for name in DERIVED:
+        path = out.path(name)
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}

@@ -39,7 +39,7 @@ class Stack:
     @classmethod
     def of(cls, saved) -> Stack:
         """Stack the runs of ``saved.ensemble`` and its selected networks (all share one scaler)."""
-        from helpers.modeling.backend import tensorflow
+        from helpers.modeling.network import tensorflow
 
         tf = tensorflow()
         weights = [*saved.ensemble.weights, *(net.weights[0] for net in saved.selected.values())]
@@ -56,7 +56,7 @@ class Stack:
     def folded(self, X_scaled: np.ndarray) -> tuple[list, np.ndarray]:
         """The weights with the features constant over these rows folded into the first layer's bias (the same
         sums, fewer products), and the columns that vary."""
-        from helpers.modeling.backend import tensorflow
+        from helpers.modeling.network import tensorflow
 
         tf = tensorflow()
         constant = (X_scaled == X_scaled[:1]).all(axis=0) if len(X_scaled) > 1 else np.zeros(X_scaled.shape[1], bool)
@@ -71,8 +71,7 @@ class Stack:
     def predict_scaled(self, X_scaled: np.ndarray, block_rows: int = BLOCK_ROWS) -> tuple[np.ndarray, float]:
         """Outputs (networks x rows, scaled target) of every stacked network, block by block of rows, and the
         floating-point operations done."""
-        from helpers.modeling.backend import tensorflow
-        from helpers.modeling.network import activation, forward
+        from helpers.modeling.network import activation, forward, tensorflow
 
         tf, act = tensorflow(), activation(self.activation)
         params, varying = self.folded(X_scaled)

@@ -48,8 +48,8 @@ def models(out_dir: str | Path, worker: bool = False) -> tuple:
     """
     key = str(Path(out_dir).expanduser().resolve())
     if key not in _MODELS:
-        from helpers.modeling.backend import tensorflow
-        from helpers.modeling.saved_models import load_saved_models
+        from helpers.modeling.files import load_saved_models
+        from helpers.modeling.network import tensorflow
 
         tf = tensorflow()
         if worker or _in_dask_worker():  # one thread per worker process: n workers on n cores scale
@@ -77,7 +77,7 @@ def load_models_here(out_dir: str) -> float:
 
 def sgemm_gflops(size: int = 2048, repeats: int = 3) -> float:
     """GFLOP/s of a large float32 matrix product in this process, with the thread settings of its predictions."""
-    from helpers.modeling.backend import tensorflow
+    from helpers.modeling.network import tensorflow
 
     tf = tensorflow()
     a = tf.constant(np.random.default_rng(0).random((size, size), np.float32))

@@ -1,5 +1,6 @@
-"""The one loader of the models an analysis saved (models/ of an output folder), checked once when loaded.
+"""The files of trained networks: one network saved so it loads on its own, and the one loader of an analysis' models.
 
+``save_network`` / ``load_network`` write and read one network (e.g. models/r2_best) for a script of your own.
 Notebook 03 writes models/: the weights of every training run (runs/run_NNN.npz, listed in tables/runs.csv), one
 scaler and feature spec, training.json, the R2-best and F1-best networks (r2_best/, f1_best/) and the applicability
 domain. ``load_saved_models`` reads each file once, checks that they belong together (files present, valid JSON,
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,13 +23,49 @@ from helpers.evaluation import SELECTED_MODELS
 from helpers.features import FeatureSpec
 from helpers.intervals import Calibration
 from helpers.modeling.ensemble import Ensemble, Network
-from helpers.modeling.network import TrainConfig, weight_shapes
-from helpers.modeling.network_files import read_weights
-from helpers.modeling.scaler import Scaler
-from helpers.outputs import OutputDir
+from helpers.modeling.network import Scaler, TrainConfig, keras_network, weight_shapes
+from helpers.outputs import OutputDir, write_atomic
 
 REQUIRED = ["training", "scaler", "model_feature_spec", "domain", "calibration"]  # registry names
 SELECTED_FILES = ("params.json", "weights.npz")  # in each selected network's folder
+
+
+def save_network(
+    folder: Path, weights: list[np.ndarray], scaler: Scaler, spec, config: TrainConfig, meta: dict
+) -> Path:
+    """Save one network so it loads on its own: model.keras, weights.npz, scaler, feature spec, parameters."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(folder / "weights.npz", lambda part: np.savez(part, *weights))
+    scaler.to_json(folder / "scaler.json")
+    spec.to_json(folder / "feature_spec.json")
+    params = json.dumps({"config": asdict(config), **meta}, indent=1, default=float)
+    write_atomic(folder / "params.json", lambda part: part.write_text(params))
+    net = keras_network(len(scaler.columns), config)
+    net.set_weights(weights)
+    write_atomic(folder / "model.keras", net.save)
+    return folder
+
+
+def read_weights(path: Path) -> list[np.ndarray]:
+    """The weight arrays of one network saved with np.savez."""
+    with np.load(path) as npz:
+        return [npz[f"arr_{i}"] for i in range(len(npz.files))]
+
+
+def load_network(folder: str | Path) -> Network:
+    """Load one network saved by save_network (e.g. models/r2_best) for a script of your own."""
+
+    folder = Path(folder)
+    params = json.loads((folder / "params.json").read_text())
+    config = TrainConfig(**params.pop("config"))
+    return Network(
+        [read_weights(folder / "weights.npz")],
+        Scaler.from_json(folder / "scaler.json"),
+        FeatureSpec.from_json(folder / "feature_spec.json"),
+        config,
+        params,
+    )
 
 
 class ModelFolderError(RuntimeError):

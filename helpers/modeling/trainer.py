@@ -1,0 +1,273 @@
+"""The trainer: every run at once, in batched TensorFlow computations, each run still its own network.
+
+Each run keeps its own weights (stacked along a leading slot axis), Glorot initialization, dropout masks,
+shuffling, early-stopping carve, Adam state and early-stopping point. Runs are trained in groups: the runs an epoch
+takes the same number of steps (ceil(fitting rows / batch)). One epoch of a group is one call of a graph function
+built from named steps (``epoch.py``: batches, dropout masks, Adam, early stopping). When runs stop, their results
+are handed to ``on_finish`` and their slots dropped (``RunGroup.keep``).
+``tests/test_training.py::test_without_dropout_and_with_full_batches_it_reproduces_keras_exactly`` proves this
+trainer and the Keras one (``train_sequential``, one ``model.fit`` after another) give the same weights to 1e-4.
+Run r's randomness depends only on its seed, never on which other runs share the computation, so a resumed training
+reproduces the runs an uninterrupted one would have made.
+
+Row masks. ``fit_networks``' ``row_mask`` (runs x rows, boolean) gives each run its own training rows; a run never
+sees a row outside its mask: not in fitting, not in its early-stopping carve (drawn from its rows only, by the same
+recipe as a training on those rows alone), and not in its scaler. What is shared between runs:
+
+* without ``scaler``: one scaler per distinct mask, fitted on exactly that mask's rows (all runs of one fold share
+  theirs); the features of each distinct mask are scaled once and stacked, and each run indexes its own block.
+  A masked run is then the same network as that run trained on its rows alone (``tests/test_training.py``).
+* with ``scaler``: that scaler, as given, for every run: its statistics are the caller's choice (fit it on rows
+  every run may see, or accept that runs share feature statistics).
+
+Nothing else is shared: initial weights, dropout, shuffling and the carve depend on the run's seed and rows only.
+
+Measured and left out: XLA (its CPU batched matrix product is several times slower than TensorFlow's here, and
+every slot count compiles anew, about a second each), cutting the slots into chunks that fit the cache (no faster),
+unrolling the step loop (no faster). What limits the speed (100 runs of the default network, quiet machine, about
+19 s): epochs with more than 64 runs alive do about 0.2 of a large sgemm's rate (the batched 32-row products
+themselves reach about 0.6; the backward products, Adam's memory-bound pass over every weight and both moments, and
+the masks take the rest), and about 40% of the time goes to the long tail of epochs with 16 or fewer runs alive
+(runs stop between about 60 and 350 epochs), where a group's epoch costs about 9 ms of fixed per-operation overhead
+whatever its size. Notebook 06 trains its 5 folds x 100 runs in one call (row masks): the tail is then shared by all
+folds, and the bulk (about 80% of the CPU time, 2026-11-28, loaded machine) runs at about 0.2 of sgemm per CPU
+second; groups of 32 or more runs draw their dropout masks step by step (the epoch's masks at once would not stay in
+the cache: about 20% of a large group's time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from helpers.modeling.epoch import ADAM_EPSILON, RunGroup, batches, build_groups, epoch_function
+from helpers.modeling.network import (
+    RunResult,
+    Scaler,
+    TrainConfig,
+    glorot_init,
+    keras_module,
+    keras_network,
+    run_seed,
+    tensorflow,
+)
+from helpers.split import early_stopping_carve
+
+MASKS_PER_STEP_FROM = 32  # slots from which a group draws its dropout masks step by step (see epoch_function)
+
+
+def check_row_mask(row_mask: np.ndarray | None, n_runs: int, n_rows: int) -> np.ndarray:
+    """The runs x rows boolean mask of training rows (all True when None); refuses a wrong shape or an empty run."""
+    if row_mask is None:
+        return np.ones((n_runs, n_rows), bool)
+    mask = np.asarray(row_mask)
+    if mask.dtype != bool or mask.shape != (n_runs, n_rows):
+        raise ValueError(
+            f"row_mask must be a boolean array of {n_runs} runs x {n_rows} rows, not {mask.dtype} of shape "
+            f"{mask.shape}; build it with one row per run, True where the run may train on that row"
+        )
+    counts = mask.sum(axis=1)
+    if (counts < 2).any():
+        position = int(np.flatnonzero(counts < 2)[0])
+        raise ValueError(
+            f"row_mask: run at position {position} has {int(counts[position])} training rows; give every run at "
+            "least 2 (one to fit, one to stop early on)"
+        )
+    return mask
+
+
+def early_stopping_carves(
+    groups: np.ndarray, fraction: float, seeds: list[int], row_mask: np.ndarray | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(fit, validation) positions of each run among the rows: the one carve recipe of every training.
+
+    With ``row_mask`` (runs x rows), run i's carve is drawn from its own rows only, exactly as if it were trained
+    on those rows alone (``split.early_stopping_carve`` on their groups, with its seed), and given as positions among
+    all rows; rows outside its mask are in neither part.
+    """
+    groups = np.asarray(groups)
+    if row_mask is None:
+        return [early_stopping_carve(groups, fraction, seed) for seed in seeds]
+    carves = []
+    for seed, mask in zip(seeds, np.asarray(row_mask, bool), strict=True):
+        rows = np.flatnonzero(mask)
+        fit, val = early_stopping_carve(groups[rows], fraction, seed)
+        carves.append((rows[fit], rows[val]))
+    return carves
+
+
+def fit_networks(
+    X: pd.DataFrame,
+    y: np.ndarray,
+    groups: np.ndarray,
+    config: TrainConfig,
+    runs: list[int],
+    base_seed: int,
+    on_finish: Callable[[RunResult], None] | None = None,
+    progress: bool = False,
+    scaler: Scaler | None = None,
+    row_mask: np.ndarray | None = None,
+) -> list[RunResult]:
+    """Train every run on its rows of X, y (all rows, or its row of ``row_mask``); each result carries its scaler.
+
+    ``groups`` (one per row, e.g. the composition) keep an alloy's rows on one side of each early-stopping carve.
+    """
+    y = np.asarray(y, float)
+    mask = check_row_mask(row_mask, len(runs), len(X))
+    carves = early_stopping_carves(groups, config.val_fraction, [run_seed(base_seed, r) for r in runs], mask)
+    patterns, block = (mask[:1], np.zeros(len(runs), int)) if scaler else _distinct(mask)
+    scalers = [scaler or Scaler.fit(X.iloc[np.flatnonzero(p)], y[p]) for p in patterns]
+    X_blocks = np.concatenate([s.x(X) for s in scalers])
+    y_blocks = np.concatenate([s.y(y) for s in scalers])
+    offsets = block * len(X)
+    carves = [(fit + off, val + off) for (fit, val), off in zip(carves, offsets, strict=True)]
+
+    def with_scaler(res: RunResult) -> RunResult:
+        return replace(res, scaler=scalers[block[res.position]])
+
+    def finished(res: RunResult) -> None:
+        if on_finish is not None:
+            on_finish(with_scaler(res))
+
+    results = train_vectorized(X_blocks, y_blocks, carves, runs, base_seed, config, finished, progress)
+    return [with_scaler(res) for res in results]
+
+
+def _distinct(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a runs x rows mask (in order of first appearance) and each run's index among them."""
+    _, first, inverse = np.unique(mask, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return mask[first[order]], rank[np.ravel(inverse)]
+
+
+def train_vectorized(
+    X: np.ndarray,
+    y: np.ndarray,
+    carves: list[tuple[np.ndarray, np.ndarray]],
+    runs: list[int],
+    base_seed: int,
+    config: TrainConfig,
+    on_finish: Callable[[RunResult], None] | None = None,
+    progress: bool = False,
+) -> list[RunResult]:
+    """Train every run in one batched TensorFlow computation; call ``on_finish`` as each run stops.
+
+    ``carves[i]`` gives run i's (fit, validation) rows of X and y: a run sees no other row. Run numbers may repeat
+    (the same seed on different rows); results come back in the order of ``runs``.
+    """
+    seeds = [run_seed(base_seed, r) for r in runs]
+    groups = build_groups(carves, seeds, X.shape[1], config)
+    step = _EpochStep(X, y, carves, seeds, config)
+    results: list[RunResult | None] = [None] * len(runs)
+    bar = _progress_bar(len(runs)) if progress else None
+
+    def finish(done: list[RunResult]) -> None:
+        for res in done:
+            results[res.position] = res
+            if on_finish is not None:
+                on_finish(res)
+        if bar is not None:
+            bar.update(len(done))
+
+    for epoch in range(config.epochs):
+        last = epoch + 1 == config.epochs
+        for group in groups:
+            stopped = step(group, epoch) | last
+            if stopped.any():
+                finish(group.results(np.flatnonzero(stopped), epoch + 1, runs, seeds))
+                group.keep(~stopped)
+        groups = [g for g in groups if len(g.runs)]
+        if not groups:
+            break
+    for group in groups:  # only without any epoch to train
+        finish(group.results(np.arange(len(group.runs)), config.epochs, runs, seeds))
+    if bar is not None:
+        bar.close()
+    return results
+
+
+class _EpochStep:
+    """One epoch of one group: its batches (NumPy), then the cached graph function; returns which slots stop."""
+
+    def __init__(self, X, y, carves, seeds: list[int], config: TrainConfig) -> None:
+        tf = tensorflow()
+        self.batch = int(config.batch_size)
+        network = (self.batch, tuple(config.hidden), config.activation, float(config.dropout), int(config.patience))
+        self.fns = (epoch_function(*network), epoch_function(*network, masks_per_step=True))
+        self.X, self.y = tf.constant(X, tf.float32), tf.constant(y, tf.float32)
+        self.lr = tf.constant(float(config.learning_rate), tf.float32)
+        self.shufflers = [np.random.default_rng([s, 1]) for s in seeds]
+        self.fit_sets = [np.asarray(fit) for fit, _ in carves]
+
+    def __call__(self, group: RunGroup, epoch: int) -> np.ndarray:
+        tf = tensorflow()
+        idx, wts = batches(self.shufflers, self.fit_sets, group.runs, group.steps, self.batch)
+        fn = self.fns[len(group.runs) >= MASKS_PER_STEP_FROM]
+        group.best, group.best_loss, group.best_epoch, group.wait, stopped = fn(
+            self.X,
+            self.y,
+            group.params,
+            group.m,
+            group.v,
+            tf.constant(epoch * group.steps, tf.int32),
+            group.best,
+            group.best_loss,
+            group.best_epoch,
+            group.wait,
+            group.keys,
+            idx,
+            wts,
+            group.val_idx,
+            group.val_w,
+            tf.constant(epoch, tf.int32),
+            self.lr,
+        )
+        return stopped.numpy()
+
+
+def _progress_bar(total: int):
+    """A bar of finished runs (tqdm; TQDM_DISABLE=1 turns it off, as the pipeline does)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="runs finished", unit="run", mininterval=2.0)
+
+
+def train_sequential(
+    X: np.ndarray,
+    y: np.ndarray,
+    carves: list[tuple[np.ndarray, np.ndarray]],
+    runs: list[int],
+    base_seed: int,
+    config: TrainConfig,
+) -> list[RunResult]:
+    """Train the runs one Keras ``model.fit`` after another (same initialization, carves and early stopping)."""
+    keras = keras_module()
+
+    results = []
+    for position, (run, (fit, val)) in enumerate(zip(runs, carves, strict=True)):
+        seed = run_seed(base_seed, run)
+        keras.utils.set_random_seed(seed)
+        net = keras_network(X.shape[1], config)
+        net.set_weights(glorot_init(X.shape[1], config.hidden, seed))
+        net.compile(optimizer=keras.optimizers.Adam(config.learning_rate, epsilon=ADAM_EPSILON), loss="mse")
+        stop = keras.callbacks.EarlyStopping(patience=config.patience, restore_best_weights=True)
+        history = net.fit(
+            X[fit],
+            y[fit],
+            validation_data=(X[val], y[val]),
+            epochs=config.epochs,
+            batch_size=config.batch_size,
+            shuffle=True,
+            callbacks=[stop],
+            verbose=0,
+        )
+        val_loss = history.history["val_loss"]
+        best = int(np.argmin(val_loss))
+        weights = [w.astype(np.float32) for w in net.get_weights()]
+        results.append(RunResult(run, seed, weights, len(val_loss), best + 1, float(val_loss[best]), position))
+    return results
