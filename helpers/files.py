@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.outputs import SUBFOLDERS
+from helpers.paths import SUBFOLDERS
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
