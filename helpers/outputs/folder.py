@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.outputs.registry import FILES
-from helpers.outputs.writer import _write_frame_csv, write_atomic
+from helpers.outputs.writer import write_atomic, write_csv
 from helpers.paths import SUBFOLDERS, resolve
 
 
@@ -42,7 +42,7 @@ class OutputDir:
 
     def write_table(self, name: str, frame: pd.DataFrame, index: bool = False) -> Path:
         """Write a table as CSV, spreadsheet-safe and atomically."""
-        return write_atomic(self.path(name), _write_frame_csv(frame, index))
+        return write_csv(self.path(name), frame, index)
 
     def read_json(self, name: str) -> dict:
         """The JSON file called name."""
