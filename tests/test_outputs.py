@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import io
+import re
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -126,3 +128,64 @@ def test_a_csv_stream_on_standard_output_is_the_same_text():
     stream.write(pd.DataFrame({"a": [], "b": []}))  # an empty first chunk still carries the header, once
     stream.write(pd.DataFrame({"a": [1], "b": ["+x"]}))
     assert handle.getvalue().splitlines() == ["a,b", "1,'+x"]
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+def test_every_entry_says_what_the_report_and_the_pipeline_need():
+    from helpers.outputs import FILES
+    from helpers.report.notes import NOTES
+
+    paths = [entry.path for entry in FILES.values()]
+    assert len(paths) == len(set(paths))
+    for name, entry in FILES.items():
+        assert entry.notebook and entry.holds, name
+        assert all(reader > entry.notebook for reader in entry.read_by), f"{name}: a notebook reads only earlier ones"
+        assert not entry.note or entry.note in NOTES, f"{name}: note {entry.note!r} is not in helpers.report.notes"
+        if entry.kind == "figure":
+            assert entry.title and entry.caption.endswith("."), name
+        else:
+            assert not entry.title and not entry.caption, f"{name}: only a figure has a title and a caption"
+
+
+READS = re.compile(r"""out\.(?:read_table|read_json|read_parquet|path|exists)\(\s*["'](\w+)["']|out\.(threshold)\b""")
+
+
+def test_what_a_notebook_reads_through_its_output_folder_is_declared_in_read_by():
+    from helpers.outputs import FILES
+
+    for script in sorted((PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.py")):
+        prefix = script.name[:2]
+        for match in READS.finditer(script.read_text()):
+            name = match.group(1) or "analysis"  # out.threshold reads 01's analysis.json
+            entry = FILES[name]
+            assert entry.notebook == prefix or prefix in entry.read_by, f"{script.name} reads {name}: add it to read_by"
+
+
+def test_the_pipeline_order_is_derived_from_who_reads_what():
+    from helpers.outputs import FILES
+    from helpers.outputs.entries import data, made_by
+    from helpers.pipeline import dag
+
+    readers = {r for entry in FILES.values() for r in entry.read_by}
+    assert set(dag.DEPENDS_ON) == {entry.notebook for entry in FILES.values()} | readers
+    for notebook, upstream in dag.DEPENDS_ON.items():
+        direct = {entry.notebook for entry in FILES.values() if notebook in entry.read_by}
+        assert direct <= set(upstream) and all(set(dag.DEPENDS_ON[up]) <= set(upstream) for up in upstream)
+    # a new notebook's file is one entry: who writes it and who reads it is all the pipeline needs
+    extra = made_by("07", {"deployed": data("models/deployed", "a deployed model", ("09",))})
+    reading = {**FILES, **extra, "runs": replace(FILES["runs"], read_by=(*FILES["runs"].read_by, "07"))}
+    depends = dag.depends_on(reading)
+    assert depends["07"] == ("01", "02", "03") and "07" in depends["09"] and "07" not in depends["06"]
+
+
+def test_every_file_of_an_output_folder_has_a_name():
+    from helpers.outputs import named
+
+    assert named("tables/table1.csv") == "table1" and named("models/runs/run_007.npz") == "run_weights"
+    assert named("models/r2_best/model.keras") == "r2_best"
+    assert named("03_repeated_training.ipynb") == "executed_copy" and named("report/index.html") == "report"
+    assert named("provenance/03_repeated_training.json") == "record"
+    assert named("provenance/03_repeated_training.kernel.log") == "kernel_log"
+    assert named("tables/mine.csv") is None and named("figures/.fig2_histograms.123.part.png") is None

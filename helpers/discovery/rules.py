@@ -20,6 +20,14 @@ from scipy.stats import norm
 
 PREDICTION_COLUMNS = ("bs_ensemble", "bs_lower", "bs_upper", "interval_level")
 RULES = ("random", "mean", "lower", "upper", "ei", "probability")
+RULE_WORDS = {
+    "random": "a random order",
+    "mean": "the ensemble mean",
+    "lower": "the lower bound of the prediction interval",
+    "upper": "the upper bound of the prediction interval",
+    "ei": "the expected improvement over the best measured training Bs",
+    "probability": "the probability of exceeding the target Bs",
+}
 
 
 def predictive_normal(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
