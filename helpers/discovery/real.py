@@ -17,7 +17,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from helpers.discovery.benchmark import N_BOOT, benchmark, plot_enrichment
+from helpers.discovery.benchmark import HIGH_BS_LEVELS_T, N_BOOT, benchmark, plot_enrichment
 from helpers.intervals import DEFAULT_LEVEL
 from helpers.outputs import FILES, OutputDir
 
@@ -36,7 +36,6 @@ OUTER_COLUMNS = [
     "train_best_bs",
     "in_domain",
 ]
-HIGH_BS_T = (1.7, 1.8)
 
 
 def outer_predictions(pooled: pd.DataFrame, table: pd.DataFrame, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
@@ -94,7 +93,7 @@ def prediction_sets(out: OutputDir) -> dict[str, pd.DataFrame]:
     return sets
 
 
-def run(out: OutputDir, highs: tuple[float, ...] = HIGH_BS_T, n_boot: int = N_BOOT) -> pd.DataFrame:
+def run(out: OutputDir, highs: tuple[float, ...] = HIGH_BS_LEVELS_T, n_boot: int = N_BOOT) -> pd.DataFrame:
     """The benchmark of every rule on every set the folder has, per threshold; writes the table and one figure per
     set (at the first threshold) through the registry: discovery_benchmark, discovery_enrichment_<outer|case>."""
     parts = []
@@ -114,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: the benchmark of an analysis folder; one line on standard error when its tables are missing."""
     parser = argparse.ArgumentParser(prog="python -m helpers.discovery.real", description=__doc__.split("\n")[0])
     parser.add_argument("--analysis", default="outputs/default", help="output folder of an analysis")
-    parser.add_argument("--high", type=float, nargs="+", default=list(HIGH_BS_T), help="Bs (T) counted as high")
+    parser.add_argument("--high", type=float, nargs="+", default=list(HIGH_BS_LEVELS_T), help="Bs (T) counted as high")
     parser.add_argument("--n-boot", type=int, default=N_BOOT, help="bootstrap replicates (alloys resampled)")
     args = parser.parse_args(argv)
     try:
