@@ -18,7 +18,8 @@ from pathlib import Path
 import pandas as pd
 from pymatgen.core import Element
 
-from helpers.files import FileProblem, RawTable, iter_table, read_table, write_csv
+from helpers.files import FileProblem, RawTable, iter_table, read_table
+from helpers.outputs.writer import write_csv
 from helpers.paths import resolve
 from helpers.sources import fetch
 from helpers.validation import (
@@ -272,7 +273,7 @@ def load_dataset(dataset: str = "default", strict: bool = False, bad_rows: Path 
         dataset = DEFAULT_DATASET
     ds = load_source(dataset, strict=strict) if dataset in PARSERS else read_user_csv(dataset, strict=strict)
     if bad_rows is not None:
-        write_csv(ds.report, bad_rows)
+        write_csv(bad_rows, ds.report)
     if ds.table.empty:
         raise DataValidationError(no_usable_row(ds, bad_rows))
     return ds

@@ -1,14 +1,13 @@
-"""Reading a user's table file and writing outputs, safely.
+"""Reading a user's table file, and where an output may go.
 
 Reading: a comma-separated text file (UTF-8, or UTF-16 with its byte-order mark) or an Excel workbook (.xlsx, read
 directly), whole or in chunks (``iter_table``). Anything else gets a one-line error that says what the file looks
 like and what to do (UTF-32, another separator, a column named twice). Rows with more fields than the header are
 reported by their line number; a trailing empty column (a comma at the end of every row) is accepted.
 
-Writing: an output never replaces an input, never lands in an analysis' managed folders, never replaces an existing
-file unless asked, is written beside its target and renamed into place (so an interruption leaves no half file),
-and text cells that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return)
-are prefixed with an apostrophe.
+Where an output may go (``check_output_path``): never onto an input, never into an analysis' managed folders, never
+onto an existing file unless asked. Writing it is the one writer's job (``helpers.outputs.writer``: atomic and
+spreadsheet-safe).
 """
 
 from __future__ import annotations
@@ -23,13 +22,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.outputs import SUBFOLDERS
+from helpers.paths import SUBFOLDERS
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 HEAD_BYTES = 4096  # what is read to tell a workbook, UTF-16/32 or binary data from CSV text
 MANAGED_FOLDERS = ("models", "data", "tables", "figures", "provenance")  # an analysis' own files (helpers.paths)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class FileProblem(ValueError):
@@ -226,30 +224,7 @@ def _read_xlsx(path: Path) -> RawTable:
     return RawTable(frame.reset_index(drop=True), [int(i) + 1 for i in frame.index], [], notes)
 
 
-# --------------------------------------------------------------------------- writing
-
-
-def safe_for_spreadsheet(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy in which text cells that a spreadsheet would run as a formula start with an apostrophe."""
-
-    def neutral(value: object) -> object:
-        if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number(value):
-            return "'" + value
-        return value
-
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object:
-            out[col] = out[col].map(neutral)
-    return out
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+# --------------------------------------------------------------------------- where an output may go
 
 
 def check_output_path(out: Path, inputs: list[Path], force: bool = False, analysis: Path | None = None) -> None:
@@ -285,48 +260,3 @@ def _is_output_folder(folder: Path, analysis: Path | None) -> bool:
         return True
     laid_out = all((folder / name).is_dir() for name in SUBFOLDERS)
     return laid_out or (folder / "models" / "training.json").is_file() or (folder / "provenance").is_dir()
-
-
-class CsvWriter:
-    """A CSV output written chunk by chunk into a temporary file beside it, renamed into place by ``commit``.
-
-    The temporary file is created at once, so a folder that cannot be written fails before any work; leaving the
-    ``with`` block without ``commit`` (an error, an interruption) removes it.
-    """
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.part = self.path.with_name(f".{self.path.name}.part")
-        self.rows = 0
-        try:
-            self.handle = open(self.part, "w", newline="", encoding="utf-8")  # noqa: SIM115  closed by commit/exit
-        except OSError as exc:
-            raise FileProblem(
-                f"{self.path}: cannot be written in {self.path.parent} ({exc.strerror}); choose a folder you can "
-                "write to"
-            ) from None
-
-    def write(self, frame: pd.DataFrame) -> None:
-        """Append rows (the header with the first), safe for spreadsheets."""
-        safe_for_spreadsheet(frame).to_csv(self.handle, index=False, header=self.handle.tell() == 0)
-        self.rows += len(frame)
-
-    def commit(self) -> Path:
-        """Close the file and rename it into place."""
-        self.handle.close()
-        self.part.replace(self.path)
-        return self.path
-
-    def __enter__(self) -> CsvWriter:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.handle.close()
-        self.part.unlink(missing_ok=True)
-
-
-def write_csv(frame: pd.DataFrame, path: Path, index: bool = False) -> Path:
-    """Write a table as CSV, safe for spreadsheets, through the one atomic writer (helpers/outputs.py)."""
-    from helpers.outputs import write_atomic
-
-    return write_atomic(Path(path), lambda part: safe_for_spreadsheet(frame).to_csv(part, index=index))

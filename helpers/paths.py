@@ -8,6 +8,7 @@ PROJECT_ROOT: Path = Path(__file__).resolve().parent.parent
 DATA_DIR: Path = PROJECT_ROOT / "data"
 DOWNLOAD_CACHE: Path = DATA_DIR / "raw"
 FEATURE_CACHE: Path = DATA_DIR / "interim"
+SUBFOLDERS = ("data", "figures", "tables", "models")  # of an analysis' output folder (helpers.outputs)
 
 
 def resolve(path: str | Path) -> Path:

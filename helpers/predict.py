@@ -18,6 +18,7 @@ import argparse
 import itertools
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +26,9 @@ import pandas as pd
 
 from helpers.data import DataValidationError, frame_to_dataset, iter_user_csv
 from helpers.evaluation import SELECTED_MODELS
-from helpers.files import CsvWriter, FileProblem, check_output_path, count_data_lines, safe_for_spreadsheet
+from helpers.files import FileProblem, check_output_path, count_data_lines
 from helpers.intervals import DEFAULT_LEVEL, check_level, interval_calibrated
+from helpers.outputs.writer import CsvStream, csv_stream
 from helpers.paths import FEATURE_CACHE, PROJECT_ROOT, resolve
 from helpers.validation import BS_MAX_TESLA, TEMP_WITHOUT_TIME
 
@@ -258,16 +260,15 @@ def _predict_csv(args: argparse.Namespace, folder: Path) -> int:
     check_level(args.level)
     if out is not None:
         check_output_path(out, [source], force=args.force, analysis=folder)
-    with CsvWriter(out) if out is not None else _StdoutWriter() as writer:  # a folder not writable fails here
+    with csv_stream(out) if out is not None else nullcontext(CsvStream(sys.stdout)) as writer:  # unwritable: fails here
         chunks = iter_user_csv(source, CHUNK_ROWS, with_target=False)
         first = next(chunks)  # a problem with the whole file shows before the models load
         saved = load_saved_models(folder)
         tally = _predict_chunks(itertools.chain([first], chunks), saved, args.level, source, writer)
         if tally["predicted"] == 0:
-            raise PredictionError(f"{source}: no row can be predicted")
-        if out is not None:
-            writer.commit()
-            print(f"{writer.rows} rows written to {out}", file=sys.stderr)
+            raise PredictionError(f"{source}: no row can be predicted")  # the output file is not written
+    if out is not None:
+        print(f"{writer.rows} rows written to {out}", file=sys.stderr)
     if tally["clipped"]:
         print(
             f"note: an interval bound was cut to the physical range 0 to {BS_MAX_TESLA:g} T in "
@@ -307,23 +308,6 @@ def _predict_chunks(chunks, saved, level: float, source: Path, writer) -> dict[s
                 tally["clipped"] += int(result["interval_clipped"].isin(["lower", "upper", "both"]).sum())
             bar.update(ds.rows_read)
     return tally
-
-
-class _StdoutWriter:
-    """The CsvWriter interface on standard output: rows are printed as they are predicted."""
-
-    rows = 0
-
-    def write(self, frame: pd.DataFrame) -> None:
-        safe_for_spreadsheet(frame).to_csv(sys.stdout, index=False, header=self.rows == 0)
-        sys.stdout.flush()
-        self.rows += len(frame)
-
-    def __enter__(self) -> _StdoutWriter:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        return None
 
 
 if __name__ == "__main__":

@@ -1,30 +1,29 @@
 """The retrospective check of a screen: would it have found the alloys measured with a high Bs?
 
 Notebook 09 scores notebook 05's case-study alloys (never used in training or selection) as candidates
-(``helpers.screening.case_study_candidates``) and ranks them by every rule of ``helpers.discovery.rules`` (random
-as the mean over many random orders), the one 09 ranks by marked ``chosen``.
+(``helpers.screening.case_study_candidates``) and ranks them by every rule of ``helpers.discovery.rules``, the one 09
+ranks by marked ``chosen``. It counts with notebook 10's benchmark (``helpers.discovery.benchmark``: the same
+enrichment, top share, tie-break and random orders), so on the same rows the two give the same numbers.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
-from helpers.discovery.rules import RULES
+from helpers.discovery.benchmark import HIGH_BS_T, SHARES, random_orders, rule_metrics, top_count
+from helpers.discovery.rules import DEFAULT_RULE, RULES, score
 from helpers.screening.summary import rank
 
-HIGH_BS_T = 1.7  # the retrospective counts measured Bs at or above this as high
-N_RANDOM_ORDERS = 200
+TOP_SHARE = SHARES[-1]  # the top fifth: one of the benchmark's shares
 
 
 def retrospective(
     scored: pd.DataFrame,
     measured: pd.Series,
     high: float = HIGH_BS_T,
-    top_share: float = 0.2,
-    rank_by: str = "lower",
+    top_share: float = TOP_SHARE,
+    rank_by: str = DEFAULT_RULE,
     best: float | None = None,
     target: float | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -48,17 +47,14 @@ def _rule_row(rows: pd.DataFrame, rule: str, high: float, top_share: float, best
     from scipy.stats import spearmanr
 
     n = len(rows)
-    n_top = max(1, math.ceil(top_share * n))
+    n_top = top_count(top_share, n)
     is_high = rows["measured"].to_numpy() >= high
     expected = n_top * is_high.sum() / n if n else np.nan
-    if rule == "random":
-        orders = [np.random.default_rng(s).permutation(n)[:n_top] for s in range(N_RANDOM_ORDERS)]
-        hits = float(np.mean([is_high[top].sum() for top in orders]))
-        rho = np.nan
-    else:
-        order = rank(rows.assign(measured_high=is_high), rule, best, target)
-        hits = float(order["measured_high"].iloc[:n_top].sum())
-        rho = spearmanr(order["score"], order["measured"]).statistic if n > 2 else np.nan
+    counted = rule_metrics(rows, rule, is_high, (top_share,), best, target, random_orders()) if n else {}
+    hits = counted.get(("precision", top_share), np.nan) * n_top
+    rho = (
+        spearmanr(score(rows, rule, best, target), rows["measured"]).statistic if n > 2 and rule != "random" else np.nan
+    )
     return {
         "rule": rule,
         "rows": n,
@@ -69,7 +65,7 @@ def _rule_row(rows: pd.DataFrame, rule: str, high: float, top_share: float, best
         "n_top": n_top,
         "high_in_top": round(hits, 2),
         "expected_random": round(expected, 2),
-        "enrichment": round(hits / expected, 2) if expected else np.nan,
+        "enrichment": round(counted.get(("enrichment", top_share), np.nan), 2),
         "max_enrichment": round(min(n_top, is_high.sum()) / expected, 2) if expected else np.nan,
         "spearman": round(float(rho), 3),
         "rows_in_domain": int(rows["in_domain"].astype(bool).sum()),

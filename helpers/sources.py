@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.outputs.writer import write_atomic
 from helpers.paths import DATA_DIR, DOWNLOAD_CACHE
 
 MIRROR_ENV = "BMG_DATA_MIRROR"
@@ -111,8 +112,8 @@ def fetch(name: str, cache_dir: Path = DOWNLOAD_CACHE, mirror: str | Path | None
         try:
             with tempfile.TemporaryDirectory() as tmp:
                 part = Path(tmp) / src.file
-                with urllib.request.urlopen(src.url, timeout=60) as response, open(part, "wb") as out:
-                    shutil.copyfileobj(response, out)
+                with urllib.request.urlopen(src.url, timeout=60) as response:
+                    write_atomic(part, lambda p: p.write_bytes(response.read()))  # source files are small
                 if accept(part, "download of"):
                     return _copy_into_cache(part, cached)
                 looked[-1] = looked[-1].replace(str(part), src.url)
@@ -126,6 +127,4 @@ def fetch(name: str, cache_dir: Path = DOWNLOAD_CACHE, mirror: str | Path | None
 
 
 def _copy_into_cache(found: Path, cached: Path) -> Path:
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(found, cached)
-    return cached
+    return write_atomic(cached, lambda part: shutil.copyfile(found, part))

@@ -18,9 +18,10 @@ import logging
 
 from helpers import plots, screening
 from helpers.discovery import batch
+from helpers.discovery.benchmark import HIGH_BS_T
 from helpers.outputs import OutputDir
 from helpers.plots import screening_figures
-from helpers.retrospective import HIGH_BS_T, retrospective
+from helpers.retrospective import retrospective
 
 plots.setup_style()
 

@@ -15,6 +15,7 @@ import pytest
 
 from helpers import data, files, predict, validation
 from helpers.data import DataValidationError, read_user_csv
+from helpers.outputs import writer
 from helpers.paths import PROJECT_ROOT
 
 HEADER = "composition,bs_tesla,anneal_temp_K,anneal_time_s\n"
@@ -157,7 +158,7 @@ def test_text_that_a_spreadsheet_would_run_is_neutralized(tmp_path):
     frame = pd.DataFrame(
         {"reference": ['=HYPERLINK("http://x")', "+1+1", "@SUM(A1)", "doi:10.1/x", "-1.2"], "value": [1, 2, 3, 4, 5]}
     )
-    out = files.write_csv(frame, tmp_path / "t.csv")
+    out = writer.write_csv(tmp_path / "t.csv", frame)
     back = pd.read_csv(out, dtype=str)["reference"].tolist()
     assert back == ['\'=HYPERLINK("http://x")', "'+1+1", "'@SUM(A1)", "doi:10.1/x", "-1.2"]
 

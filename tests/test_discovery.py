@@ -300,3 +300,49 @@ def test_the_retrospective_reports_every_rule_side_by_side():
     assert table["rule"].tolist() == list(rules.RULES) and table.loc[table["chosen"], "rule"].tolist() == ["mean"]
     assert table.set_index("rule").loc["random", "enrichment"] == pytest.approx(1.0, abs=0.1)
     assert ranked["bs_ensemble"].is_monotonic_decreasing and ranked["rank"].tolist()[:2] == [1, 2]
+
+
+# --------------------------------------------------------------------------- one rule, one count
+
+
+def test_one_default_rule_and_one_high_bs_everywhere():
+    import inspect
+
+    from helpers.pipeline.dag import notebooks
+    from helpers.pipeline.parameters import declared_parameters
+    from helpers.retrospective import retrospective
+    from helpers.screening.summary import DEFAULT_RANKING, Ranking, rank
+
+    declared = declared_parameters(notebooks())
+    assert declared["rank_by"].default == rules.DEFAULT_RULE == "mean"  # notebook 09's default
+    assert tuple(declared["high_bs"].default) == benchmark.HIGH_BS_LEVELS_T  # notebook 10's default
+    assert Ranking().rank_by == DEFAULT_RANKING.rank_by == rules.DEFAULT_RULE
+    for function in (rank, retrospective):
+        assert inspect.signature(function).parameters["rank_by"].default == rules.DEFAULT_RULE
+    assert inspect.signature(retrospective).parameters["high"].default == benchmark.HIGH_BS_T
+
+
+def test_the_retrospective_counts_as_the_benchmark_on_the_same_rows():
+    from helpers.retrospective import TOP_SHARE, retrospective
+
+    rows = _synthetic_table(n_alloys=40).assign(status="ok", in_domain=True)
+    rows["bs_ensemble"] = rows["bs_ensemble"].round(1)  # ties in the mean rule's score
+    table, _ = retrospective(rows, rows["measured"], best=1.8, target=benchmark.HIGH_BS_T)
+    bench = benchmark.benchmark(rows, benchmark.HIGH_BS_T, best=1.8, n_boot=0)
+    point = bench[(bench["metric"] == "enrichment") & (bench["share"] == TOP_SHARE)].set_index("rule")["value"]
+    assert table.set_index("rule")["enrichment"].to_dict() == pytest.approx(point.round(2).to_dict())
+
+
+def test_ties_are_broken_by_the_mean_then_the_formula_whatever_the_row_order():
+    from helpers.screening.summary import rank
+
+    rows = _predictions(np.array([1.6, 1.6, 1.6, 1.7]), np.full(4, 0.2)).assign(
+        composition=["Fe84B16", "Fe80B20", "Fe82B18", "Fe86B14"], measured=[1.6, 1.5, 1.7, 1.8]
+    )
+    for order in ([0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]):
+        shuffled = rows.iloc[order].reset_index(drop=True)
+        best_first = shuffled.iloc[rules.ranking(rules.score(shuffled, "lower"), shuffled)]["composition"].tolist()
+        assert best_first == ["Fe86B14", "Fe80B20", "Fe82B18", "Fe84B16"]
+        assert rank(shuffled, "lower")["composition"].tolist() == best_first  # the screen's order is the same
+        is_high = shuffled["measured"].to_numpy() >= 1.7
+        assert benchmark.top_hits(rules.score(shuffled, "lower"), is_high, (0.5,), shuffled) == {0.5: 0.5}

@@ -12,6 +12,7 @@ import pytest
 
 from helpers import data, files, predict, validation
 from helpers.data import DataValidationError, read_user_csv
+from helpers.outputs import writer
 
 
 def _one_line(err: str) -> str:
@@ -117,7 +118,7 @@ def test_an_output_that_cannot_be_written_fails_before_any_prediction(tmp_path, 
         def refuse(*args, **kwargs):
             raise PermissionError(13, "Permission denied")
 
-        monkeypatch.setattr(files, "open", refuse, raising=False)
+        monkeypatch.setattr(writer, "open", refuse, raising=False)
 
     def never(*args, **kwargs):
         raise AssertionError("predicted before checking the output")

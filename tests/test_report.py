@@ -14,7 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 import pytest  # noqa: E402
 
-from helpers.report import FIGURES, build_report, report_content  # noqa: E402
+from helpers.outputs import FILES  # noqa: E402
+from helpers.report import build_report, report_content  # noqa: E402
 from helpers.report.content import Missing, Table  # noqa: E402
 
 
@@ -118,7 +119,7 @@ def test_report_of_a_partial_folder(partial_folder):
     # headline: our Table 1 beside the paper's; what is missing is said, not a crash
     assert "0.612" in page and "0.876" in page and "0.845" in page
     assert page.count("is not in this folder") == 3 and "06_honest_evaluation has not run here" in page
-    # figures in the paper's order, the unknown one last with its file name, the failed notebook's figure hidden
+    # figures in the paper's order (FILES'), the failed notebook's figure hidden; a file not in FILES is not shown
     images = [Path(src).stem for src in links_of(index).images]
     assert images == [
         "01_bs_distribution",
@@ -127,9 +128,8 @@ def test_report_of_a_partial_folder(partial_folder):
         "fig3b_r2_vs_f1",
         "fig4_parity_residuals",
         "fig5_threshold_quadrants",
-        "zz_extra",
     ]
-    assert FIGURES["fig3a_boxplots"].caption in page and "zz_extra.png" in page
+    assert FILES["fig3a"].caption in page and "zz_extra.png" not in page
     # notebooks: pages for the valid ones only; tables and parameters listed
     links = links_of(index).links
     for stem in stems[:4]:
@@ -163,20 +163,19 @@ def test_report_content_without_html(partial_folder):
         assert isinstance(part, Missing) and part.notebook == "06_honest_evaluation"
         assert part.command == f"./run_all.sh --out {partial_folder} --only 06"
     assert report.headline.honest_summary == "" and report.headline.domain_errors is None
-    # figures: the captioned ones in the paper's order, then the unknown one; sizes from the image (600 x 300 px)
+    # figures: in the paper's order (FILES'), with FILES' titles and captions; sizes from the image (600 x 300 px)
     assert [(f.stem, f.title) for f in report.figures[:2]] == [
-        ("01_bs_distribution", FIGURES["01_bs_distribution"].title),
-        ("fig2_histograms", FIGURES["fig2_histograms"].title),
+        ("01_bs_distribution", FILES["bs_distribution"].title),
+        ("fig2_histograms", FILES["fig2"].title),
     ]
-    assert [f.caption for f in report.figures[:-1]] == [FIGURES[f.stem].caption for f in report.figures[:-1]]
+    assert [f.caption for f in report.figures] == [FILES[f.name].caption for f in report.figures]
     assert "fig6_case_study" not in [f.stem for f in report.figures]  # 05 failed
-    extra = report.figures[-1]
-    assert (extra.stem, extra.title, extra.caption) == ("zz_extra", "zz_extra", "")
-    assert extra.src == "../figures/zz_extra.png"
+    assert "zz_extra" not in [f.stem for f in report.figures]  # not in FILES: nothing the project writes
+    assert report.figures[0].src == "../figures/01_bs_distribution.png"
     assert {(f.width, f.height) for f in report.figures} == {(400, 200)}
     assert [nb.stem for nb in report.notebooks] == STEMS[:4] and report.absent == STEMS[4:]
     assert report.notebooks[0].title == "01 · title of 01_featurize" and report.notebooks[0].seconds == "3"
-    assert [t.name for t in report.tables] == ["table1.csv", "runs.csv"]
+    assert [t.file for t in report.tables] == ["runs.csv", "table1.csv"]  # FILES' order: 03's, then 04's
     assert [(p.name, p.value, p.given) for p in report.parameters] == [("seed", "7", True), ("threshold", "1.4", False)]
     assert report.parameters[0].notebooks == ["01", "02", "03", "04"]
 
@@ -195,3 +194,23 @@ def test_notebook_pages_load_nothing_from_the_internet(partial_folder):
     page = (index.parent / "01_featurize.html").read_text(encoding="utf-8")
     assert "<script" in page or "<style" in page  # a real nbconvert page
     assert 'src="https://' not in page and 'src="http://' not in page
+
+
+def test_a_caption_that_depends_on_the_data_is_made_from_it(partial_folder):
+    from helpers.outputs import OutputDir
+    from helpers.report.notes import chosen_runs, rank_rule
+
+    out = OutputDir(partial_folder)
+    assert chosen_runs(out) == "" and rank_rule(out) == ""  # the files are not there: nothing is said
+    for key, run in (("r2_best", 99), ("f1_best", 99)):
+        (partial_folder / "models" / key).mkdir(parents=True)
+        (partial_folder / "models" / key / "params.json").write_text(json.dumps({"run": run}))
+    assert "same run (run 99)" in chosen_runs(out)
+    (partial_folder / "models" / "f1_best" / "params.json").write_text(json.dumps({"run": 12}))
+    assert chosen_runs(out) == "On these data they pick different runs (R2 best: run 99, F1 best: run 12)."
+    figure = next(f for f in report_content(partial_folder, STEMS).figures if f.name == "fig3b")
+    assert figure.note == chosen_runs(out) and figure.caption == FILES["fig3b"].caption
+    (partial_folder / "tables" / "screen_top.csv").write_text("composition,rank_by,score\nFe80B20,mean,1.7\n")
+    assert rank_rule(out) == "The top candidates are ranked by the ensemble mean (rank_by = 'mean')."
+    page = build_report(partial_folder, STEMS).read_text(encoding="utf-8")
+    assert "they pick different runs" in page

@@ -38,11 +38,18 @@ NOISE = (
 )
 
 
-def test_quick_run_end_to_end(tmp_path):
-    out = tmp_path / "quick"
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """./run_all.sh --quick into a new folder, once for this module: the folder and the finished process."""
+    out = tmp_path_factory.mktemp("run_all") / "quick"
     done = subprocess.run(
         [RUN_ALL, "--quick", "--out", str(out), "-p", "n_runs", "3"], capture_output=True, text=True, timeout=900
     )
+    return out, done
+
+
+def test_quick_run_end_to_end(quick_run):
+    out, done = quick_run
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     for table in ("table1.csv", "case_study.csv", "runs.csv", "protocols.csv", "baselines.csv"):
         assert (out / "tables" / table).is_file()
@@ -82,6 +89,18 @@ def test_quick_run_end_to_end(tmp_path):
             if o.output_type == "execute_result" and "PosixPath(" in o.get("data", {}).get("text/plain", "")
         ]
         assert not echoes, nb
+
+
+def test_every_file_the_pipeline_writes_is_named_in_the_registry(quick_run):
+    from helpers.outputs import FILES, named
+
+    out, done = quick_run
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    written = [p.relative_to(out).as_posix() for p in sorted(out.rglob("*")) if p.is_file()]
+    assert [rel for rel in written if named(rel) is None] == []  # and no temporary file of the writer is left
+    names = {named(rel) for rel in written}
+    made = {name for name, entry in FILES.items() if entry.notebook in {nb[:2] for nb in NOTEBOOKS}}
+    assert made - names <= {"discovery_best_found_hard_figure"}  # every entry is written (that one: full size only)
 
 
 def test_a_failing_notebook_stops_the_run_in_one_line(tmp_path):

@@ -4,8 +4,10 @@ For each rule of ``rules.RULES`` and each top share (10 %, 20 %): the **discover
 at or above ``high`` among the top ``ceil(share * rows)`` rows of the ranking) and the **enrichment factor**
 (that precision divided by the share of high rows in the whole table: 1 = chance). Rows are ranked one by one (an
 alloy with its annealing treatment is one candidate); the 95 % intervals come from a bootstrap that resamples
-*alloys* with replacement, so all rows of one alloy move together. The random rule's value is its mean over many
-random orders (1 for enrichment, up to rounding of the top share), and every bootstrap replicate draws a new order.
+*alloys* with replacement, so all rows of one alloy move together. The random rule's value is its mean over
+N_RANDOM_ORDERS random orders (1 for enrichment, up to rounding of the top share), and every bootstrap replicate
+draws a new order. Ties in a rule's score are broken as the screen breaks them (``rules.ranking``). Notebook 09's
+retrospective (helpers.retrospective) counts with the same functions.
 """
 
 from __future__ import annotations
@@ -20,15 +22,28 @@ from helpers.discovery.rules import RULES, ranking, score
 
 SHARES = (0.1, 0.2)
 N_BOOT = 1000
-N_RANDOM_ORDERS = 200
+N_RANDOM_ORDERS = 200  # random orders the random rule is averaged over
+HIGH_BS_T = 1.7  # Bs (T) at or above which a measured alloy counts as high: the target of discovery
+HIGH_BS_LEVELS_T = (HIGH_BS_T, 1.8)  # the thresholds the benchmark reports by default (notebook 10's high_bs)
 TIDY_COLUMNS = ["rule", "metric", "share", "value", "low", "high", "high_bs_T", "rows", "alloys"]
 
 
-def top_hits(scores: np.ndarray, is_high: np.ndarray, shares: tuple[float, ...]) -> dict[float, float]:
-    """Per share: the precision (share of high rows) among the top ceil(share * rows) rows by score."""
-    order = ranking(scores)
-    n = len(scores)
-    return {s: float(is_high[order[: max(1, math.ceil(s * n))]].mean()) for s in shares}
+def top_count(share: float, n: int) -> int:
+    """How many rows the top share of n rows holds: ceil(share * n), at least one."""
+    return max(1, math.ceil(share * n))
+
+
+def random_orders(seed: int = 0) -> list[int]:
+    """The seeds of the random rule's orders, one per order."""
+    return list(range(seed, seed + N_RANDOM_ORDERS))
+
+
+def top_hits(
+    scores: np.ndarray, is_high: np.ndarray, shares: tuple[float, ...], rows: pd.DataFrame | None = None
+) -> dict[float, float]:
+    """Per share: the precision (share of high rows) among the top rows by score (ties: ``rules.ranking``)."""
+    order = ranking(scores, rows)
+    return {s: float(is_high[order[: top_count(s, len(scores))]].mean()) for s in shares}
 
 
 def rule_metrics(
@@ -40,7 +55,7 @@ def rule_metrics(
     """
     base = is_high.mean()
     seeds = seeds if rule == "random" else seeds[:1]
-    per_seed = [top_hits(score(rows, rule, best, target, s), is_high, shares) for s in seeds]
+    per_seed = [top_hits(score(rows, rule, best, target, s), is_high, shares, rows) for s in seeds]
     out = {}
     for s in shares:
         precision = float(np.mean([p[s] for p in per_seed]))
@@ -68,8 +83,7 @@ def benchmark(
     rows = rows.reset_index(drop=True)
     best_values = rows[best].to_numpy(float) if isinstance(best, str) else best
     is_high = rows[measured].to_numpy(float) >= high
-    orders = list(range(seed, seed + N_RANDOM_ORDERS))
-    point = {r: rule_metrics(rows, r, is_high, shares, best_values, high, orders) for r in rules}
+    point = {r: rule_metrics(rows, r, is_high, shares, best_values, high, random_orders(seed)) for r in rules}
     boot = _bootstrap(rows, alloy, is_high, rules, shares, best_values, high, n_boot, seed)
     out = []
     for rule in rules:

@@ -17,9 +17,9 @@ import sys
 import numpy as np
 import pandas as pd
 
-from helpers.discovery.benchmark import N_BOOT, benchmark, plot_enrichment
+from helpers.discovery.benchmark import HIGH_BS_LEVELS_T, N_BOOT, benchmark, plot_enrichment
 from helpers.intervals import DEFAULT_LEVEL
-from helpers.outputs import OutputDir
+from helpers.outputs import FILES, OutputDir
 
 OUTER_COLUMNS = [
     "row_id",
@@ -36,7 +36,6 @@ OUTER_COLUMNS = [
     "train_best_bs",
     "in_domain",
 ]
-HIGH_BS_T = (1.7, 1.8)
 
 
 def outer_predictions(pooled: pd.DataFrame, table: pd.DataFrame, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
@@ -69,30 +68,32 @@ def outer_predictions(pooled: pd.DataFrame, table: pd.DataFrame, level: float = 
 
 def case_study_predictions(out: OutputDir) -> pd.DataFrame:
     """Notebook 05's case-study rows as a prediction table, with the best measured Bs of 03's training rows."""
-    cases = pd.read_csv(out.tables / "case_study.csv")
+    cases = out.read_table("case_study")
     cases = cases[cases["status"] == "ok"] if "status" in cases else cases
-    dataset = pd.read_csv(out.data / "dataset.csv", index_col="row_id")
-    split = pd.read_csv(out.data / "split.csv", index_col="row_id")
+    dataset = out.read_table("dataset", index_col="row_id")
+    split = out.read_table("split", index_col="row_id")
     best = dataset.loc[split.index[split["set"] == "train"], "bs_tesla"].max()
     return cases.rename(columns={"pred_ensemble": "bs_ensemble"}).assign(train_best_bs=best)
 
 
 SET_KEYS = {"outer test folds (06)": "outer", "case study (05)": "case"}
+SET_NAMES = ("outer_predictions", "case_study")  # the registry's tables of the two sets
 
 
 def prediction_sets(out: OutputDir) -> dict[str, pd.DataFrame]:
     """The prediction tables the folder has: the outer test folds of 06 and the case study of 05."""
     sets = {}
-    if (out.tables / "outer_predictions.csv").is_file():  # registry name "outer_predictions" (notebook 06)
-        sets["outer test folds (06)"] = pd.read_csv(out.tables / "outer_predictions.csv")
+    if out.exists("outer_predictions"):
+        sets["outer test folds (06)"] = out.read_table("outer_predictions")
     if out.exists("case_study"):
         sets["case study (05)"] = case_study_predictions(out)
     if not sets:
-        raise FileNotFoundError(f"{out.tables} has neither outer_predictions.csv (06) nor case_study.csv (05)")
+        found = " nor ".join(f"{out.path(name).name} ({FILES[name].notebook})" for name in SET_NAMES)
+        raise FileNotFoundError(f"{out.path(SET_NAMES[0]).parent} has neither {found}")
     return sets
 
 
-def run(out: OutputDir, highs: tuple[float, ...] = HIGH_BS_T, n_boot: int = N_BOOT) -> pd.DataFrame:
+def run(out: OutputDir, highs: tuple[float, ...] = HIGH_BS_LEVELS_T, n_boot: int = N_BOOT) -> pd.DataFrame:
     """The benchmark of every rule on every set the folder has, per threshold; writes the table and one figure per
     set (at the first threshold) through the registry: discovery_benchmark, discovery_enrichment_<outer|case>."""
     parts = []
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: the benchmark of an analysis folder; one line on standard error when its tables are missing."""
     parser = argparse.ArgumentParser(prog="python -m helpers.discovery.real", description=__doc__.split("\n")[0])
     parser.add_argument("--analysis", default="outputs/default", help="output folder of an analysis")
-    parser.add_argument("--high", type=float, nargs="+", default=list(HIGH_BS_T), help="Bs (T) counted as high")
+    parser.add_argument("--high", type=float, nargs="+", default=list(HIGH_BS_LEVELS_T), help="Bs (T) counted as high")
     parser.add_argument("--n-boot", type=int, default=N_BOOT, help="bootstrap replicates (alloys resampled)")
     args = parser.parse_args(argv)
     try:

@@ -20,6 +20,15 @@ from scipy.stats import norm
 
 PREDICTION_COLUMNS = ("bs_ensemble", "bs_lower", "bs_upper", "interval_level")
 RULES = ("random", "mean", "lower", "upper", "ei", "probability")
+DEFAULT_RULE = "mean"  # the rule the screen, its retrospective and notebook 09 rank by unless told otherwise
+RULE_WORDS = {
+    "random": "a random order",
+    "mean": "the ensemble mean",
+    "lower": "the lower bound of the prediction interval",
+    "upper": "the upper bound of the prediction interval",
+    "ei": "the expected improvement over the best measured training Bs",
+    "probability": "the probability of exceeding the target Bs",
+}
 
 
 def predictive_normal(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -68,10 +77,14 @@ def score(
     return np.asarray(scorers[rule](), float)
 
 
-def ranking(scores: np.ndarray) -> np.ndarray:
-    """Row positions best first: highest score first, NaN last, ties in table order."""
+def ranking(scores: np.ndarray, rows: pd.DataFrame | None = None) -> np.ndarray:
+    """Row positions best first: the highest score first, NaN last; ties go to the higher ensemble mean, then to the
+    formula in text order (so an order never depends on how rows were chunked; with ``rows``), then to table order."""
     scores = np.asarray(scores, float)
-    return np.lexsort((np.arange(len(scores)), -np.nan_to_num(scores, nan=-np.inf)))
+    keys = [np.arange(len(scores))]
+    if rows is not None:
+        keys += [rows["composition"].to_numpy(str), np.nan_to_num(-rows["bs_ensemble"].to_numpy(float), nan=np.inf)]
+    return np.lexsort([*keys, -np.nan_to_num(scores, nan=-np.inf)])
 
 
 def check_columns(rows: pd.DataFrame) -> None:

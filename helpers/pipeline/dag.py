@@ -1,24 +1,33 @@
-"""The numbered notebooks and what each one reads: the order they run in and their upstream notebooks."""
+"""The numbered notebooks and what each one reads (from the registry of outputs): their order and upstream notebooks."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from helpers.outputs.entries import OutputFile
+from helpers.outputs.registry import FILES
 from helpers.paths import PROJECT_ROOT
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
-# What each notebook reads: notebook prefix -> the prefixes of the notebooks whose outputs it needs.
-# A notebook missing from this table is taken to depend on every earlier notebook.
-DEPENDS_ON: dict[str, tuple[str, ...]] = {
-    "01": (),
-    "02": ("01",),
-    "03": ("01", "02"),
-    "04": ("01", "02", "03"),
-    "05": ("01", "02", "03"),
-    "06": ("01", "02", "03", "05"),  # 05: the case-study predictions, for the coverage of the intervals there
-    "09": ("01", "02", "03", "05"),
-    "10": ("01", "02", "03", "05", "06"),  # 06: the outer test folds' predictions, for the discovery benchmark
-}
+
+
+def depends_on(files: dict[str, OutputFile]) -> dict[str, tuple[str, ...]]:
+    """Notebook prefix -> the prefixes of the notebooks whose outputs it reads, directly or through a notebook it
+    reads (from a registry of outputs: who writes each file and who reads it)."""
+    direct: dict[str, set[str]] = {}
+    for entry in files.values():
+        direct.setdefault(entry.notebook, set())
+        for reader in entry.read_by:
+            direct.setdefault(reader, set()).add(entry.notebook)
+    closed: dict[str, set[str]] = {}
+    for notebook in sorted(direct):  # a notebook reads only earlier ones, so theirs are closed already
+        closed[notebook] = set(direct[notebook]).union(*(closed.get(up, set()) for up in direct[notebook]))
+    return {notebook: tuple(sorted(ups)) for notebook, ups in closed.items()}
+
+
+# What each notebook reads: notebook prefix -> the prefixes of the notebooks whose outputs it needs (derived from
+# helpers/outputs FILES). A notebook missing from this table is taken to depend on every earlier notebook.
+DEPENDS_ON: dict[str, tuple[str, ...]] = depends_on(FILES)
 
 
 class PipelineError(Exception):

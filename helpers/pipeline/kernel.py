@@ -6,6 +6,7 @@ import logging
 import os
 from pathlib import Path
 
+from helpers.outputs.writer import log_file
 from helpers.pipeline.dag import NOTEBOOKS_DIR, PipelineError
 from helpers.pipeline.provenance import kernel_log_path, mark_ended, read_record
 
@@ -36,8 +37,7 @@ def _kernel_manager_class(log: Path, environment: dict[str, str]):
             return "auto"
 
         async def start_kernel(self, **kw):
-            log.parent.mkdir(parents=True, exist_ok=True)
-            handle = open(log, "w")  # noqa: SIM115 (closed below)
+            handle = log_file(log)  # closed below
             try:
                 kw["env"] = {**os.environ, **kw.get("env", {}), **KERNEL_ENV, **environment}
                 kw["stdout"] = kw["stderr"] = handle

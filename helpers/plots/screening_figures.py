@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import LogNorm
 
+from helpers.discovery.rules import DEFAULT_RULE
 from helpers.screening.summary import ScreenResult
 
 
@@ -50,7 +51,7 @@ def plot_pareto(result: ScreenResult, threshold: float) -> plt.Figure:
     """The Pareto front: best lower-bound Bs for each total metalloid content, with the top candidates."""
     fig, ax = plt.subplots(figsize=(7.5, 4.6))
     top, front = result.top, result.pareto
-    rule = top["rank_by"].iloc[0] if "rank_by" in top and len(top) else "lower"  # 09's ranking rule
+    rule = top["rank_by"].iloc[0] if "rank_by" in top and len(top) else DEFAULT_RULE  # 09's ranking rule
     ax.scatter(top["metalloid_at_pct"], top["bs_lower"], s=16, color="0.6", label=f"top {len(top)} by {rule}")
     if len(front):
         ax.step(front["metalloid_at_pct"], front["bs_lower"], where="post", color="#1f77b4", lw=1.2)

@@ -1,5 +1,6 @@
-"""Build the content of an output folder's report (a content.Report): which notebooks count, their figures in the
-paper's order with captions and sizes, the tables, the parameters and the headline numbers."""
+"""Build the content of an output folder's report (a content.Report): which notebooks count, their figures and tables
+found through the registry (helpers.outputs FILES, in its order) with captions, notes and sizes, the parameters and
+the headline numbers."""
 
 from __future__ import annotations
 
@@ -8,18 +9,24 @@ from pathlib import Path
 
 from PIL import Image
 
+from helpers.outputs import FILES, OutputDir, OutputFile
 from helpers.pipeline.provenance import valid_notebooks
-from helpers.report.captions import FIGURES, TABLES, Caption
 from helpers.report.content import Figure, NotebookEntry, ParameterEntry, Report, TableFile
 from helpers.report.headline import headline, number
+from helpers.report.notes import note
 
 # Figures are saved at 150 dpi and shown as at 100 dpi, so that all share one scale.
 DISPLAY_SCALE = 2 / 3
 
 
-def _visible(rel: str, maker: str | None, hidden: set[str], makers: set[str]) -> bool:
-    """Not written by a failed or interrupted notebook, and (when known) made by a notebook in the report."""
-    return rel not in hidden and (maker is None or maker in makers)
+def shown_files(out: Path, kind: str, hidden: set[str], makers: set[str]) -> list[tuple[str, OutputFile]]:
+    """(name, entry) of the FILES of a kind ("figure", "table") that the folder holds, in FILES' order, made by a
+    notebook in the report and not by a failed or interrupted run."""
+    return [
+        (name, entry)
+        for name, entry in FILES.items()
+        if entry.kind == kind and entry.notebook in makers and entry.path not in hidden and (out / entry.path).is_file()
+    ]
 
 
 def display_size(image: Path) -> tuple[int | None, int | None]:
@@ -33,31 +40,31 @@ def display_size(image: Path) -> tuple[int | None, int | None]:
 
 
 def figures(out: Path, hidden: set[str], makers: set[str]) -> list[Figure]:
-    """The figures of the notebooks in the report: the captioned ones in the paper's order, then the others."""
-    pngs = {
-        p.stem: p
-        for p in sorted((out / "figures").glob("*.png"))
-        if _visible(f"figures/{p.name}", FIGURES[p.stem].notebook if p.stem in FIGURES else None, hidden, makers)
-    }
-    ordered = [s for s in FIGURES if s in pngs] + sorted(s for s in pngs if s not in FIGURES)
+    """The figures of the notebooks in the report, in FILES' order (the paper's), with titles, captions and notes."""
     shown = []
-    for stem in ordered:
-        caption = FIGURES.get(stem, Caption("", stem, ""))
-        width, height = display_size(pngs[stem])
-        src = f"../figures/{pngs[stem].name}"
-        shown.append(Figure(stem, src, pngs[stem].name, caption.title, caption.caption, width, height))
+    for name, entry in shown_files(out, "figure", hidden, makers):
+        path = out / entry.path
+        width, height = display_size(path)
+        sentence = note(OutputDir(out), entry.note)
+        shown.append(
+            Figure(name, path.stem, f"../{entry.path}", path.name, entry.title, entry.caption, sentence, width, height)
+        )
     return shown
 
 
-def visible_tables(out: Path, hidden: set[str], makers: set[str]) -> list[Path]:
-    """The CSV tables the report may show: the known ones in TABLES order, then the others."""
-    tables = [
-        t
-        for t in sorted((out / "tables").glob("*.csv"))
-        if _visible(f"tables/{t.name}", TABLES[t.name].notebook if t.name in TABLES else None, hidden, makers)
+def tables(out: Path, hidden: set[str], makers: set[str]) -> list[TableFile]:
+    """The tables of the notebooks in the report, in FILES' order, with what each holds."""
+    return [
+        TableFile(
+            name,
+            Path(entry.path).name,
+            f"../{entry.path}",
+            entry.holds,
+            entry.notebook,
+            note(OutputDir(out), entry.note),
+        )
+        for name, entry in shown_files(out, "table", hidden, makers)
     ]
-    known = sorted((t for t in tables if t.name in TABLES), key=lambda t: list(TABLES).index(t.name))
-    return known + [t for t in tables if t.name not in TABLES]
 
 
 def notebook_title(executed: Path) -> str:
@@ -103,19 +110,16 @@ def report_content(out: Path, stems: list[str]) -> Report:
     """The content of OUT/report/index.html for these notebooks, from their provenance records and files."""
     shown, hidden = valid_notebooks(out, stems)
     makers = {stem[:2] for stem, _ in shown}
-    tables = visible_tables(out, hidden, makers)
+    listed = tables(out, hidden, makers)
     return Report(
         folder=str(out),
         name=out.name,
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         notebooks_total=len(stems),
-        headline=headline(out, tables),
+        headline=headline(out, {t.name: out / t.href.removeprefix("../") for t in listed}),
         figures=figures(out, hidden, makers),
         notebooks=[notebook_entry(out, stem, record) for stem, record in shown],
         absent=[s for s in stems if s not in {stem for stem, _ in shown}],
-        tables=[
-            TableFile(t.name, f"../tables/{t.name}", TABLES[t.name].description if t.name in TABLES else "")
-            for t in tables
-        ],
+        tables=listed,
         parameters=parameters(shown),
     )

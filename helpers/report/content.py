@@ -41,13 +41,15 @@ class Headline:
 
 @dataclass
 class Figure:
-    """A figure in the paper's order, with its caption and its display size."""
+    """A figure in the paper's order (FILES'), with its caption, the note made from the data, and its display size."""
 
-    stem: str
+    name: str  # its name in helpers.outputs FILES
+    stem: str  # file name without .png
     src: str  # relative to the report folder
     file: str  # file name, shown after the caption
     title: str
     caption: str
+    note: str  # a sentence made from the data at report time ("" when the entry has none)
     width: int | None  # CSS pixels (all figures at one scale), None when the image cannot be read
     height: int | None
 
@@ -67,11 +69,14 @@ class NotebookEntry:
 
 @dataclass
 class TableFile:
-    """A CSV table of the output folder, with what it holds (empty when the report does not know it)."""
+    """A CSV table of the output folder, with what it holds, the notebook that makes it and a note from the data."""
 
-    name: str
+    name: str  # its name in helpers.outputs FILES
+    file: str  # file name, the link's text
     href: str
     description: str
+    notebook: str  # prefix
+    note: str
 
 
 @dataclass

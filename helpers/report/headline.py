@@ -10,11 +10,19 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.metrics import PAPER_TABLE1
-from helpers.report.captions import METRICS
 from helpers.report.content import Headline, Missing, Table
 
 MODELS = ("R2 best", "F1 best")
-Reader = Callable[[str], "pd.DataFrame | None"]
+Reader = Callable[[str], "pd.DataFrame | None"]  # a table by its name in helpers.outputs FILES
+# Table 1's rows: column of the table1 table -> label.
+METRICS = [
+    ("r2", "R²"),
+    ("rmse", "RMSE (T)"),
+    ("mae", "MAE (T)"),
+    ("f1", "F1"),
+    ("precision", "precision"),
+    ("recall", "recall"),
+]
 
 
 def number(value: object, digits: int = 3) -> str:
@@ -33,7 +41,7 @@ def missing(what: str, notebook: str, out: Path) -> Missing:
 
 def table1(read: Reader, out: Path) -> Table | Missing:
     """Our Table 1 beside the paper's, one row per metric."""
-    frame = read("table1.csv")
+    frame = read("table1")
     if frame is None or "model" not in frame:
         return missing("Table 1 (tables/table1.csv)", "04_model_comparison", out)
     ours = frame.set_index("model")
@@ -63,7 +71,7 @@ def _mean_std(row: pd.Series | None, key: str) -> str:
 
 def honest(read: Reader, out: Path) -> tuple[Table | Missing, str]:
     """The paper's protocol against the honest one, with the optimism; and a sentence with the honest scores."""
-    protocols = read("protocols.csv")
+    protocols = read("protocols")
     if protocols is None or not {"protocol", "model"} <= set(protocols.columns):
         return missing("The honest estimate (tables/protocols.csv)", "06_honest_evaluation", out), ""
 
@@ -85,7 +93,7 @@ def honest(read: Reader, out: Path) -> tuple[Table | Missing, str]:
 
 def trust(read: Reader, out: Path) -> tuple[Table | Missing, Table | None]:
     """Coverage and width of the intervals over the outer folds, and the domain flag's error ratio (06)."""
-    coverage, domain = read("interval_coverage.csv"), read("domain_errors.csv")
+    coverage, domain = read("interval_coverage"), read("domain_errors")
     if coverage is None or domain is None:
         return missing("Interval coverage and domain errors", "06_honest_evaluation", out), None
     rows = [
@@ -110,7 +118,7 @@ def trust(read: Reader, out: Path) -> tuple[Table | Missing, Table | None]:
 
 def baselines(read: Reader, out: Path) -> Table | Missing:
     """Simple models and the ANN variants over grouped outer folds (06)."""
-    frame = read("baselines.csv")
+    frame = read("baselines")
     if frame is None or "model" not in frame:
         return missing("The baselines (tables/baselines.csv)", "06_honest_evaluation", out)
     rows = [
@@ -125,13 +133,12 @@ def baselines(read: Reader, out: Path) -> Table | Missing:
     return Table(["model", "R² (mean ± std)", "RMSE (T)", "F1"], rows, ["text"] + ["number"] * 3)
 
 
-def headline(out: Path, tables: list[Path]) -> Headline:
-    """The headline numbers from the tables the report may show (those of notebooks with a valid record)."""
-    available = {t.name: t for t in tables}
+def headline(out: Path, tables: dict[str, Path]) -> Headline:
+    """The headline numbers from the tables the report may show (by name: those of notebooks with a valid record)."""
 
     def read(name: str) -> pd.DataFrame | None:
         try:
-            return pd.read_csv(available[name]) if name in available else None
+            return pd.read_csv(tables[name]) if name in tables else None
         except (OSError, ValueError):
             return None
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from helpers.screening.candidates import Plan
 from helpers.screening.grid import ScreenError
-from helpers.screening.summary import BY_LOWER_BOUND, Axes, Ranking, ScreenResult, merge
+from helpers.screening.summary import DEFAULT_RANKING, Axes, Ranking, ScreenResult, merge
 from helpers.screening.worker import load_models_here, score_table, screen_chunk
 
 
@@ -90,7 +90,7 @@ def run_screen(
     n_chunks: int | None = None,
     window: int | None = None,
     progress: bool = True,
-    ranking: Ranking = BY_LOWER_BOUND,
+    ranking: Ranking = DEFAULT_RANKING,
 ) -> ScreenResult:
     """Score every chunk (amount arrays with ``elements``, or tidy tables) on the client's workers and merge.
 
@@ -179,9 +179,9 @@ def screen(
     threshold: float = 1.4,
     level: float = 0.9,
     progress: bool = True,
-    ranking: Ranking = BY_LOWER_BOUND,
+    ranking: Ranking = DEFAULT_RANKING,
 ) -> ScreenResult:
-    """Run a plan (see run_screen); ``ranking`` chooses which candidates are the best (default: the lower bound)."""
+    """Run a plan (see run_screen); ``ranking`` chooses which candidates are the best (default: the ensemble mean)."""
     return run_screen(
         p.make_chunks(),
         out_dir,

@@ -1,8 +1,9 @@
 """What a screen reports: the bins of its counts, ranking and Pareto set, the merge of chunk summaries, one summary row.
 
 A worker summarizes its chunk (``helpers.screening.worker.summarize_chunk``); ``merge`` combines the chunk summaries
-into a ``ScreenResult``: the global top rows by the interval's lower bound, the global Pareto set, summed counts,
-the histogram of (Fe, Bs) and the map of Bs over two elements.
+into a ``ScreenResult``: the global top rows by the ranking's rule (by default ``rules.DEFAULT_RULE``, the ensemble
+mean), the global Pareto set (lower bound against metalloid content), summed counts, the histogram of (Fe, Bs) and
+the map of Bs over two elements.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from helpers.discovery.rules import DEFAULT_RULE, ranking, score
 from helpers.screening.grid import Grid
 
 BS_EDGES = np.round(np.arange(0.0, 2.5 + 1e-9, 0.02), 4)
@@ -85,14 +87,12 @@ class Axes:
 class Ranking:
     """How the screen orders candidates: a rule of helpers.discovery.rules, with what ei and probability need."""
 
-    rank_by: str = "lower"
+    rank_by: str = DEFAULT_RULE
     best: float | None = None  # the best measured training Bs (ei)
     target: float | None = None  # a Bs to exceed (probability)
 
     def scores(self, rows: pd.DataFrame) -> np.ndarray:
         """The rule's score of every row (higher = better)."""
-        from helpers.discovery.rules import score
-
         return score(rows, self.rank_by, self.best, self.target)
 
     def order(self, rows: pd.DataFrame) -> pd.DataFrame:
@@ -100,28 +100,24 @@ class Ranking:
         return rank(rows, self.rank_by, self.best, self.target)
 
 
-BY_LOWER_BOUND = Ranking()  # the default: the Bs a candidate reaches with the interval's confidence
+DEFAULT_RANKING = Ranking()  # by rules.DEFAULT_RULE, the ensemble mean
 
 
-def rank(rows: pd.DataFrame, rank_by: str = "lower", best: float | None = None, target: float | None = None):
-    """Best first by the score of a rule of helpers.discovery.rules (default the interval's lower bound), then the
-    ensemble, then the formula (deterministic ties); adds the columns ``rank_by`` and ``score`` (NaN ranks last).
+def rank(rows: pd.DataFrame, rank_by: str = DEFAULT_RULE, best: float | None = None, target: float | None = None):
+    """Best first by the score of a rule of helpers.discovery.rules (default the ensemble mean), with its one tie-break
+    (``rules.ranking``: the ensemble, then the formula); adds the columns ``rank_by`` and ``score`` (NaN ranks last).
 
     ``best`` (the best measured training Bs) is needed by ``ei``, ``target`` (a Bs) by ``probability``.
     """
-    from helpers.discovery.rules import score
-
-    scored = rows.assign(rank_by=rank_by, score=score(rows, rank_by, best, target) if len(rows) else [])
-    return scored.sort_values(
-        ["score", "bs_ensemble", "composition"], ascending=[False, False, True], kind="mergesort", na_position="last"
-    )
+    scores = score(rows, rank_by, best, target) if len(rows) else np.array([])
+    return rows.assign(rank_by=rank_by, score=scores).iloc[ranking(scores, rows)]
 
 
 def pareto(rows: pd.DataFrame) -> pd.DataFrame:
     """Rows not dominated in (higher lower bound, higher metalloid content): the best Bs per metalloid budget."""
     if rows.empty:
         return rows
-    best = rank(rows).drop(columns=["rank_by", "score"]).drop_duplicates("metalloid_at_pct")
+    best = rank(rows, "lower").drop(columns=["rank_by", "score"]).drop_duplicates("metalloid_at_pct")
     best = best.sort_values("metalloid_at_pct", ascending=False)
     keep = best["bs_lower"] > best["bs_lower"].cummax().shift(fill_value=-np.inf)
     return best[keep].sort_values("metalloid_at_pct")

@@ -6,9 +6,10 @@ when the screen was planned (``candidates.check_grid``), so its points need no r
 checked tidy table (its rows passed ``helpers.validation`` when the plan read the file). Scoring is
 ``helpers.screening.scoring`` (every network in one stacked forward pass, the interval and the domain flag as array
 operations), equal to ``helpers.predict.predictions``. ``summarize_chunk`` is what goes back: the best ``top_k`` rows
-by the interval's lower bound, the Pareto set of lower bound against total metalloid content, histogram counts of
-(Fe, Bs), a map of Bs over two elements, counts in the domain and above the threshold. Composition texts and domain
-notes are written only for the rows that leave the worker (the candidates of the top rows and of the Pareto set).
+by the ranking's rule (default the ensemble mean), the Pareto set of lower bound against total metalloid content,
+histogram counts of (Fe, Bs), a map of Bs over two elements, counts in the domain and above the threshold.
+Composition texts and domain notes are written only for the rows that leave the worker (the candidates of the top
+rows and of the Pareto set).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import pandas as pd
 from helpers.screening.candidates import amounts_table
 from helpers.screening.grid import ScreenError
 from helpers.screening.scoring import Scores, Stack, output_frame, score_features
-from helpers.screening.summary import BY_LOWER_BOUND, TOP_COLUMNS, Axes, Ranking, pareto
+from helpers.screening.summary import DEFAULT_RANKING, TOP_COLUMNS, Axes, Ranking, pareto
 
 METALLOIDS = ("B", "Si", "P", "C")
 
@@ -190,7 +191,7 @@ def summarize_chunk(
     axes: Axes,
     top_k: int,
     threshold: float,
-    ranking: Ranking = BY_LOWER_BOUND,
+    ranking: Ranking = DEFAULT_RANKING,
 ) -> dict:
     """What a worker sends back for one chunk: its best rows by ``ranking``, Pareto set, histogram and map counts.
 
@@ -235,7 +236,7 @@ def screen_chunk(
     anneal_time_s: float | None = None,
     first_row: int = 0,
     worker: bool = False,
-    ranking: Ranking = BY_LOWER_BOUND,
+    ranking: Ranking = DEFAULT_RANKING,
 ) -> dict:
     """One task: amounts (with elements) or a checked tidy table -> scored as arrays -> summarized, with timings.
 
