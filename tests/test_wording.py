@@ -181,3 +181,22 @@ def test_prose_holds_no_measured_figure():
         "measured figures in prose (they belong in docs/results.md, which python -m helpers.report.results "
         "regenerates, or in a cell that prints them):\n" + "\n".join(found)
     )
+
+
+# --------------------------------------------------------------------------- the front door and its links
+
+README_MAX_LINES = 150
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+
+
+def test_the_readme_is_one_page_and_every_link_of_the_docs_resolves():
+    readme = PROJECT_ROOT / "README.md"
+    assert len(readme.read_text(encoding="utf-8").splitlines()) <= README_MAX_LINES, "details belong in docs/"
+    pages = [readme, *sorted((PROJECT_ROOT / "docs").glob("*.md"))]
+    broken = [
+        f"{page.relative_to(PROJECT_ROOT)}: {target}"
+        for page in pages
+        for target in LINK.findall(page.read_text(encoding="utf-8"))
+        if "://" not in target and not (page.parent / target).exists()
+    ]
+    assert not broken, "links to files that do not exist:\n" + "\n".join(broken)

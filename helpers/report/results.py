@@ -20,6 +20,7 @@ import pandas as pd
 
 from helpers import findings, summaries
 from helpers.outputs import FILES
+from helpers.paths import PROJECT_ROOT
 from helpers.pipeline.provenance import PROVENANCE, valid_notebooks
 from helpers.report import headline as hl
 from helpers.report.content import Missing, Table
@@ -56,6 +57,7 @@ class Results:
     tables: dict[str, Table | Missing] = field(default_factory=dict)
     sentences: dict[str, str] = field(default_factory=dict)
     benchmarks: list[Benchmark] = field(default_factory=list)
+    unrecorded: list[str] = field(default_factory=list)  # the project's benchmarks with no recorded output
 
 
 def machine() -> str:
@@ -286,6 +288,8 @@ def results(out: Path, benchmarks: Path | None = None, shown_as: str | None = No
     page.tables.update({**evaluation, **screen, **discovery_tables(folder), "timings": timing})
     page.sentences.update({**sentences, **screened, "case_study": case_study_sentence(folder)})
     page.benchmarks = read_benchmarks(benchmarks)
+    recorded = {b.name for b in page.benchmarks}
+    page.unrecorded = sorted(p.stem for p in (PROJECT_ROOT / "benchmarks").glob("bench_*.py") if p.stem not in recorded)
     return page
 
 
