@@ -200,3 +200,11 @@ def test_the_readme_is_one_page_and_every_link_of_the_docs_resolves():
         if "://" not in target and not (page.parent / target).exists()
     ]
     assert not broken, "links to files that do not exist:\n" + "\n".join(broken)
+
+
+def test_the_readme_table_names_every_notebook():
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [
+        p.stem for p in sorted((PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) if f"`{p.stem}`" not in readme
+    ]
+    assert not missing, f"README.md's table of notebooks lacks {missing}"
