@@ -39,7 +39,7 @@ from helpers import data, features, split  # noqa: E402
 from helpers.modeling import trainer  # noqa: E402
 from helpers.modeling.network import RunResult, Scaler, TrainConfig, run_seed  # noqa: E402
 
-TARGET_RATIO = 0.35  # issues #9 and #16: the trainer's GFLOP/s over a large sgemm's (#16: with 500 runs)
+TARGET_RATIO = 0.35  # the trainer's GFLOP/s over a large sgemm's, with 500 runs (06's case)
 
 
 def useful_gflop(results: list[RunResult], carves, n_in: int, hidden: tuple[int, ...]) -> float:

@@ -5,9 +5,9 @@
 Featurizes --grid random points of notebook 09's default grid and --random random compositions over the training
 elements (1 to 7 elements, 3 decimals) with both implementations and applies the rule of the tests
 (helpers.features.check.deviations: 1e-9 relative; identical for picked and discrete values). matminer runs on
---workers processes. Cost on this 2-core machine: 5 to 26 ms per grid point and 0.3 to 0.6 s per 3-decimal composition
-(matminer's AtomicOrbitals expands the integer formula, e.g. Fe82468Si7532Zr7000B3000), so the default sizes take
-30 to 50 minutes on 2 workers. Prints the worst features and exits 1 when any feature disagrees.
+--workers processes. matminer is slow, and slowest on 3-decimal compositions (its AtomicOrbitals expands the integer
+formula, e.g. Fe82468Si7532Zr7000B3000), so the default sizes take most of an hour on a small machine; each sample's
+matminer time is printed. Prints the worst features and exits 1 when any feature disagrees.
 """
 
 from __future__ import annotations

@@ -8,15 +8,16 @@
 # **Read this first: our default data are not the paper's.** The paper trained on 622 Fe-based metallic glasses
 # compiled from Lu et al. (2020) and Li et al. (2022); that table is not public. By default we use the open database
 # of Wang et al. (Northwestern University): *annealed soft-magnetic ribbons*, many alloys measured after several
-# annealing treatments, 327 rows with Bs for 125 alloys. It is a different population, so numbers here will not match
-# the paper's. If you have the paper's table (or any other), save it as a CSV with columns `composition,bs_tesla`
-# (optionally `anneal_temp_K,anneal_time_s`) and set `dataset` to its path: every notebook then runs on it.
+# annealing treatments (the section "The tidy table" counts its rows and alloys). It is a different population, so
+# numbers here will not match the paper's. If you have the paper's table (or any other), save it as a CSV with columns
+# `composition,bs_tesla` (optionally `anneal_temp_K,anneal_time_s`) and set `dataset` to its path: every notebook then
+# runs on it.
 
 # %%
 import pandas as pd
 from IPython.display import display
 
-from helpers import data, features, plots, sources, summaries
+from helpers import data, features, findings, plots, sources, summaries
 from helpers.features import check
 from helpers.outputs import OutputDir
 from helpers.plots import paper_figures
@@ -64,6 +65,13 @@ display(data.annealing_balance(table))
 display(table.head())
 
 # %% [markdown]
+# The second table is the annealing-state balance. The paper's population is as-quenched (amorphous, unannealed)
+# glasses; a model can only speak for the kinds of rows it was trained on:
+
+# %%
+print(findings.as_quenched_rows(table))
+
+# %% [markdown]
 # ## Rows excluded or changed
 # Every input row goes through the checks listed in `helpers/validation.py` (`CHECKS`): no exact duplicate; the
 # formula parses into real elements (D and T are refused, not read as hydrogen); every element has the elemental data
@@ -71,9 +79,6 @@ display(table.head())
 # (0, 2.5] T; annealing temperature and time are empty (as-quenched) or lie in 290-1500 K and 0-30 days. A row that
 # fails is excluded (or, with `strict=True`, stops the notebook) and listed here with its reason; a row that is kept
 # but changed (amounts rescaled to 100 or rounded) is listed too. Nothing changes silently.
-#
-# The table above also shows the annealing-state balance: **the default data hold only 15 as-quenched rows**, so
-# predictions for as-quenched (amorphous, unannealed) alloys, the population of the paper, rest on very little.
 
 # %%
 if ds.report.empty:  # written to tables/bad_rows.csv by load_dataset
@@ -95,14 +100,14 @@ out.save_figure("bs_distribution", fig)
 # %% [markdown]
 # ## Features
 # Each alloy becomes a vector of 156 numbers computed from its composition alone, as in the paper, by the matminer
-# featurizer stack of `helpers.features.composition_featurizer()`. The table below is built from that stack itself:
-# each featurizer, the number of features it gives (`len(featurizer.feature_labels())`) and what they describe.
-# With annealing data (the default), `feature_set="auto"` adds three process features: annealing temperature (room temperature, 298.15 K, for
-# as-quenched rows), log10(1 + annealing time in s) (0 when as-quenched) and an annealed flag. A Bs measured after
-# annealing depends on the treatment, so leaving it out would make one alloy carry several different targets.
-# Set `feature_set="composition"` for the paper's composition-only set. Features are cached in `data/interim/`
-# (one parquet file per implementation and library versions, one row per composition), so a rerun does not
-# featurize again.
+# featurizer stack of `helpers.features.composition_featurizer()`. The table below is built from that stack itself: each
+# featurizer, the number of features it gives (`len(featurizer.feature_labels())`) and what they describe. With
+# annealing data (the default), `feature_set="auto"` adds three process features: annealing temperature (room
+# temperature, 298.15 K, for as-quenched rows), log10(1 + annealing time in s) (0 when as-quenched) and an annealed
+# flag. A Bs measured after annealing depends on the treatment, so leaving it out would make one alloy carry several
+# different targets. Set `feature_set="composition"` for the paper's composition-only set. Features are cached in
+# `data/interim/` (one parquet file per implementation and library versions, one row per composition), so a rerun does
+# not featurize again.
 
 # %%
 summaries.featurizer_table(features.composition_featurizer())
@@ -132,10 +137,11 @@ if len(filled):
 # %% [markdown]
 # The 156 numbers are the matminer stack's, but by default they are computed by `helpers.features.vectorized`: the
 # same statistics written as array operations over a table of element properties read once from matminer's and
-# pymatgen's own data, about a thousand times faster (`benchmarks/bench_featurize.py`), which is what lets notebook 09
-# screen large grids. matminer stays the reference: `tests/test_features_equal.py` holds the two to 1e-9 relative
-# (identical for counts, flags and picked values) on every training and case-study alloy, random grid points and
-# random compositions. Here the two featurize (up to) 25 of this data's alloys side by side.
+# pymatgen's own data, orders of magnitude faster (`benchmarks/bench_featurize.py` measures the ratio; docs/results.md
+# gives it for one machine), which is what lets notebook 09 screen large grids. matminer stays the reference:
+# `tests/test_features_equal.py` holds the two to 1e-9 relative (identical for counts, flags and picked values) on
+# every training and case-study alloy, random grid points and random compositions. Here the two featurize (up to)
+# 25 of this data's alloys side by side.
 
 # %%
 alloys = pd.Series(sorted(set(table["composition"]))).sample(min(25, table["composition"].nunique()), random_state=0)
@@ -150,7 +156,8 @@ print(
 
 # %% [markdown]
 # ## Saved for the next notebooks
-# The tidy table, the features and their spec, and the parameters later notebooks read (`data/analysis.json`: the threshold is declared here only).
+# The tidy table, the features and their spec, and the parameters later notebooks read (`data/analysis.json`: the
+# threshold is declared here only).
 
 # %%
 out.write_table("dataset", table, index=True)

@@ -111,7 +111,8 @@ out.save_figure("fig2", fig)
 
 # %% [markdown]
 # ## Saved for notebooks 03 to 06
-# The side of every row, the counts, and this notebook's parameters (`data/split.json`, which notebook 05 reads for the case-study definition).
+# The side of every row, the counts, and this notebook's parameters (`data/split.json`, which notebook 05 reads for the
+# case-study definition).
 
 # %%
 saved = table[["composition"]].assign(set=side)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from helpers import evaluation, intervals, plots
+from helpers import evaluation, findings, intervals, plots
 from helpers.domain import Domain
 from helpers.features import FeatureSpec
 from helpers.metrics import METRIC_COLUMNS, scores
@@ -80,7 +80,8 @@ print(config)
 
 # %% [markdown]
 # ## The network
-# Every run trains this network (here as the Keras model that `models/*/model.keras` holds; the vectorized trainer uses the same layers): one Dense layer with dropout per entry of `hidden`, and one linear output.
+# Every run trains this network (here as the Keras model that `models/*/model.keras` holds; the vectorized trainer
+# uses the same layers): one Dense layer with dropout per entry of `hidden`, and one linear output.
 
 # %%
 network.keras_network(X.shape[1], config).summary()
@@ -144,13 +145,14 @@ _ = ax.set(xlabel="epoch", ylabel="loss (MSE, scaled Bs)", yscale="log", title="
 # %% [markdown]
 # ## The same, 100 times at once
 # A single run's score depends on its random start, its dropout masks and the order it sees the rows, so the paper
-# trains the network 100 times. One `model.fit` after another takes several seconds each here. The fast trainer
-# (`helpers/modeling/trainer.py`) does exactly the steps above for every run at once, in one vectorized TensorFlow computation
-# in which each run keeps its own weights, initialization, dropout, shuffling, validation alloys and stopping point;
-# with dropout off it gives Keras' weights to 1e-4 (a test checks it). That is about 30 times faster
-# (`benchmarks/bench_training.py` measures it). It uses the same scaler as above, and saves each run as it finishes:
-# rerun the notebook with the same parameters after an interruption and it trains only the runs that are missing.
-# A progress bar counts finished runs; each run's test scores are computed with scikit-learn as soon as it stops.
+# trains the network 100 times. One `model.fit` after another would take `n_runs` times the seconds printed above. The
+# fast trainer (`helpers/modeling/trainer.py`) does exactly the steps above for every run at once, in one vectorized
+# TensorFlow computation in which each run keeps its own weights, initialization, dropout, shuffling, early-stopping
+# alloys and stopping point; with dropout off it gives Keras' weights to 1e-4 (a test checks it). The cell prints how
+# long the runs took (`benchmarks/bench_training.py` measures the speed-up against `model.fit`). It uses the same scaler
+# as above, and saves each run as it finishes: rerun the notebook with the same parameters after an interruption and it
+# trains only the runs that are missing. A progress bar counts finished runs; each run's test scores are computed with
+# scikit-learn as soon as it stops.
 
 # %%
 start = time.time()
@@ -185,8 +187,8 @@ spread.round(3)
 
 # %% [markdown]
 # ## Fig. 3(a): how much the runs differ
-# As in the paper, F1 varies far more than R² from run to run: a few alloys near 1.4 T crossing the line change F1,
-# while R² averages over every alloy.
+# In the paper, F1 varies far more than R² from run to run: a few alloys near 1.4 T crossing the line change F1,
+# while R² averages over every alloy. The box plots show how much each varies here.
 
 # %%
 fig = paper_figures.metric_boxplots(runs)
@@ -195,10 +197,11 @@ out.save_figure("fig3a", fig)
 # %% [markdown]
 # ## Fig. 3(b): R² against F1, and the two chosen runs
 # The R2 best run is the one with the highest test R²; the F1 best run has the highest test F1 (ties go to the higher
-# R²). They are often different runs: a high R² does not guarantee the best sorting around 1.4 T.
+# R²). They need not be the same run: a high R² does not guarantee the best sorting around 1.4 T.
 
 # %%
 best = evaluation.best_runs(runs)
+print(findings.same_or_different_runs(best))
 display(runs.set_index("run").loc[list(best.values())].assign(model=list(best)).set_index("model").round(3))
 fig = paper_figures.r2_f1_scatter(runs, best["R2 best"], best["F1 best"])
 out.save_figure("fig3b", fig)
@@ -232,13 +235,14 @@ for name, r in best.items():
 
 # %% [markdown]
 # ## How far to trust a prediction: intervals and the applicability domain
-# Every run held out its own validation alloys, so each training row was also predicted by the runs that never fitted
-# it (about a fifth of them). Those *out-of-bag* predictions miss by a realistic amount, and their residuals calibrate a
-# conformal prediction interval (crepes) around the ensemble mean: no test row is used. The interval is wider where
-# predictions are harder, measured by the mean out-of-bag error of the 25 nearest training alloys plus the spread of the
-# runs (`helpers/intervals.py`). The same difficulty, with the elements and element amounts of the training data and
-# the number of as-quenched rows, defines the applicability domain (`helpers/domain.py`). Both are saved beside the
-# models, and notebook 06 checks on untouched alloys that the intervals cover what they promise.
+# Every run held out its own alloys for early stopping, so each training row was also predicted by the runs that never
+# fitted it (those that held its alloy out). Those *out-of-bag* predictions miss by a realistic amount, and their
+# residuals calibrate a conformal prediction interval (crepes) around the ensemble mean: no test row is used. The
+# interval is wider where predictions are harder, measured by the mean out-of-bag error of the 25 nearest training
+# alloys plus the spread of the runs (`helpers/intervals.py`). The same difficulty, with the elements and element
+# amounts of the training data and the number of as-quenched rows, defines the applicability domain
+# (`helpers/domain.py`). Both are saved beside the models, and notebook 06 checks on untouched alloys that the intervals
+# cover what they promise.
 
 # %%
 train = table.loc[train_ids]

@@ -6,12 +6,12 @@
 # whose normalized composition does not occur anywhere in our training database and that hold at least
 # `case_min_fe` at.% Fe. Notebook 02 chose those rows (its `case_study_source` and `case_min_fe` parameters) and saved
 # them; this notebook reads them. Their compositions are absent from the training data, so they never took part in
-# training, validation or model selection.
+# training, early stopping or model selection.
 #
 # Every row is predicted with its own annealing conditions (the compilation lists the annealing temperature and
-# time of every measurement), so one alloy can appear several times. Every row here is annealed: the case study says
-# nothing about as-quenched alloys, for which the default training data hold only 15 rows (such a prediction says so
-# in its domain notes).
+# time of every measurement), so one alloy can appear several times. The first cell below also says how many rows are
+# as-quenched, beside the as-quenched rows the models learned from: where those are few, an as-quenched prediction
+# says so in its domain notes.
 #
 # Beyond the paper, each row gets three predictions: the R2 best and F1 best networks, and the **ensemble** (the mean
 # of all runs of notebook 03), with the ensemble's 90 % conformal prediction interval and the applicability-domain
@@ -21,7 +21,7 @@
 # %%
 import pandas as pd
 
-from helpers import evaluation, plots, predict, summaries
+from helpers import evaluation, findings, plots, predict, summaries
 from helpers.outputs import OutputDir
 from helpers.plots import paper_figures
 
@@ -46,6 +46,7 @@ print(
     f"at.%: {len(cases)} rows, {cases['composition'].nunique()} alloys, Fe {cases['fe_at_pct'].min():g} to "
     f"{cases['fe_at_pct'].max():g} at.%, measured Bs {cases['bs_tesla'].min():.2f} to {cases['bs_tesla'].max():.2f} T"
 )
+print(findings.case_study_states(cases, training))
 
 # %% [markdown]
 # ## Predictions
@@ -92,13 +93,13 @@ out.save_figure("fig6", fig)
 
 # %% [markdown]
 # ## What the numbers say
-# The mean absolute error (MAE) of each model on the case-study rows: first on all of them, then split three ways,
-# each into its two sides: inside or outside the applicability domain, Fe content inside or outside the training
-# range, and Fe contents that do or do not occur in the training data (the paper saw its largest errors at 85 at.%
-# Fe, a content absent from its training data). `rows` says how many rows each number rests on; an empty side shows
-# NaN, and then that effect cannot be tested here. Compare the two sides of one comparison: a difference below about
-# 0.01 T is within the noise of so few alloys. The mean signed error is positive when a model over-predicts; the
-# lower MAE in the first row says which model does better on these alloys.
+# The mean absolute error (MAE) of each model on the case-study rows: first on all of them, then split three ways, each
+# into its two sides: inside or outside the applicability domain, Fe content inside or outside the training range, and
+# Fe contents that do or do not occur in the training data (the paper saw its largest errors at 85 at.% Fe, a content
+# absent from its training data). `rows` says how many rows each number rests on; an empty side shows NaN, and then that
+# effect cannot be tested here. Compare the two sides of one comparison, and mind `rows`: a small difference between
+# sides that rest on few alloys is noise. The mean signed error is positive when a model over-predicts; the lower MAE in
+# the first row says which model does better on these alloys.
 
 # %%
 errors = summaries.case_study_errors(result, training, models)

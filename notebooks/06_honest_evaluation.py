@@ -25,7 +25,7 @@ import time
 import pandas as pd
 from IPython.display import display
 
-from helpers import evaluation, metrics, plots, split, summaries
+from helpers import evaluation, findings, metrics, plots, split, summaries
 from helpers.discovery import real
 from helpers.modeling.network import TrainConfig
 from helpers.outputs import OutputDir
@@ -115,7 +115,10 @@ fig = uncertainty_figures.baseline_bars(baselines)
 out.save_figure("baselines_figure", fig)
 
 # %% [markdown]
-# The best ANN variant (first column) against the best other model (second column), each the best of its kind by mean R2, metric by metric. `ANN minus other` favours the ANN when it is positive for R2 and F1 and negative for RMSE; it means something only when it is larger than the `fold-to-fold spread` (the larger of the two models' standard deviations over folds). When it is not, the two are a tie on this data.
+# The best ANN variant (first column) against the best other model (second column), each the best of its kind by mean
+# R2, metric by metric. `ANN minus other` favours the ANN when it is positive for R2 and F1 and negative for RMSE; it
+# means something only when it is larger than the `fold-to-fold spread` (the larger of the two models' standard
+# deviations over folds). When it is not, the two are a tie on this data.
 
 # %%
 summaries.ann_against_baselines(baselines).round(3)
@@ -160,10 +163,11 @@ coverage[coverage["category"] == "all"].pivot(
 ).round(3)
 
 # %% [markdown]
-# The same by annealing state and by domain. Few rows in a category (see `rows`) make its coverage noisy: with 15
-# as-quenched rows, one row moves it by almost 7 points.
+# The same by annealing state and by domain. Few rows in a category (see `rows`) make its coverage noisy; the line
+# below says by how much for the smallest.
 
 # %%
+print(findings.smallest_category(coverage))
 coverage[(coverage["category"] != "all") & (coverage["level"] == 0.9)].pivot(
     index="category", columns="method", values=["rows", "coverage", "mean_width_T"]
 ).round(3)
@@ -193,17 +197,18 @@ out.save_figure("error_vs_difficulty", fig)
 
 # %% [markdown]
 # ## Which model to take for new alloys
-# The R2 of the ensemble (the mean of all runs) and of the two single networks, chosen on validation alloys, over the
-# outer folds; and R2 and MAE on the case-study alloys of another source (notebook 05, networks of notebook 03). A
+# The R2 of the ensemble (the mean of all runs) and of the two single networks, chosen on the selection alloys, over
+# the outer folds; and R2 and MAE on the case-study alloys of another source (notebook 05, networks of notebook 03). A
 # single network picked by one score rides on its luck with the alloys it was picked on; the mean of many runs does
-# not. On the default data (measured 2026-11-28) the three are within the fold-to-fold spread of each other over the
-# outer folds, while on the case-study alloys the single networks fall behind (MAE 0.13 T against 0.10 T for the
-# ensemble; R2 is negative for all three there because those alloys span a narrow Bs range). **For a new alloy, take
-# the ensemble with its prediction interval and read its domain notes**: that is what `python -m helpers.predict`
-# prints first.
+# not. Look for two things below: whether the three differ by more than the fold-to-fold spread over the outer folds,
+# and which has the lowest error on the case-study alloys. R2 can be negative on the case study even for a good model,
+# because those alloys span a narrow Bs range (MAE is the fairer measure there). **For a new alloy, take the ensemble
+# with its prediction interval and read its domain notes**: that is what `python -m helpers.predict` prints first.
 
 # %%
-summaries.models_on_new_alloys(baselines, case_rows).round(3)
+on_new_alloys = summaries.models_on_new_alloys(baselines, case_rows)
+print(findings.models_on_new_alloys(on_new_alloys, baselines))
+on_new_alloys.round(3)
 
 # %% [markdown]
 # ## Every outer test row, predicted

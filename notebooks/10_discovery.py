@@ -27,7 +27,7 @@ plots.setup_style()
 out_dir = "../outputs/default"  # output folder of an analysis, relative to notebooks/ (JupyterLab runs there)
 high_bs = [1.7, 1.8]  # Bs (T) counted as high in the one-shot benchmark
 n_boot = 1000  # bootstrap replicates (alloys resampled) of the benchmark's intervals
-simulation_size = "small"  # "small" (default, minutes), "full" (the issue's size), "tiny" (a smoke test)
+simulation_size = "small"  # "small" (default, minutes), "full" (both starts, 5 networks each), "tiny" (smoke test)
 simulation_seed = 0  # seed of the campaigns (starting sets, member carves, network seeds)
 overwrite = False  # True: replace outputs in out_dir made with other parameters
 
@@ -68,8 +68,8 @@ shown.round(2)
 # its 5 best unmeasured alloys. Every rule runs on the same campaigns (seeds, starting sets).
 #
 # `simulation_size = "small"` (the default) runs 20 campaigns of 30 rounds of 5 with 3 networks per ensemble from the
-# random start; `"full"` is the issue's size (5 networks per ensemble, both starts), which takes longer than the
-# five minutes a default run may take here; `"tiny"` is the smoke test of `--quick`.
+# random start; `"full"` is the complete design (5 networks per ensemble, both starts), several times longer;
+# `"tiny"` is the smoke test of `--quick`. The cell prints how long each start took.
 
 # %%
 pool, pool_rows = simulation.public_pool(out)
@@ -116,7 +116,7 @@ for start in done:
 # ## Which rule?
 # Per rule, the enrichment among the top 10 % at the first threshold (per set) and the acceleration to the first
 # good alloy (per start), each with its interval, sorted by the mean of those values. Notebook 09's `rank_by`
-# default is the rule that leads here on the default data; the README gives the numbers as measured.
+# default is the rule that leads here on the default data (docs/results.md gives the default analysis's table).
 
 # %%
 simulation.evidence(bench, sim, high_bs[0]).round(2)

@@ -1,4 +1,4 @@
-"""One analysis per output folder (issue 15, items 1, 6, 7): a notebook records its own provenance however it runs and
+"""One analysis per output folder: a notebook records its own provenance however it runs and
 refuses parameters other than those that made the folder unless overwrite; the pipeline and the report refuse mixing;
 an interrupt leaves no stale report; notebook 09's parameters are checked in one line before a cluster starts."""
 

@@ -3,7 +3,7 @@
 The default run checks every composition of the training data and the case study, 400 random points of notebook
 09's default grid, 25 random compositions over the training elements with 3 decimals, and the boundary cases of
 matminer's branches (single elements, ties for the mode, orbitals filled exactly). The full-size check (10,000 grid
-points and 10,000 random compositions; about 45 minutes of matminer per core) is benchmarks/check_features_equal.py.
+points and 10,000 random compositions, too slow for the suite) is benchmarks/check_features_equal.py.
 """
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Issue 15 (reliability II): no output replaces an analysis' files, a file with no usable row says so, repeated
+"""No output replaces an analysis' files, a file with no usable row says so, repeated
 columns and UTF-32 are named, nothing is normalized or clipped without a word, and predict --csv streams."""
 
 from __future__ import annotations

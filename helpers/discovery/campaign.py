@@ -34,7 +34,7 @@ STARTS = ("random", "below_median")
 
 @dataclass(frozen=True)
 class Settings:
-    """What a set of campaigns does; the defaults are the issue's (10 % start, batches of 5, 30 rounds, 20 seeds)."""
+    """What a set of campaigns does (by default: a 10 % start, batches of 5, 30 rounds, 20 campaigns)."""
 
     n_campaigns: int = 20
     n_rounds: int = 30

@@ -22,7 +22,7 @@ from helpers.discovery.network import SIMULATION_CONFIG, network_fit_predict
 from helpers.modeling.network import TrainConfig
 from helpers.outputs import OutputDir
 
-# The simulation's sizes: "full" is the (20 campaigns x both starts, 5 members, 30 rounds of 5); "small"
+# The simulation's sizes: "full" is the complete design (20 campaigns x both starts, 5 members, 30 rounds of 5); "small"
 # (the default of notebook 10) keeps 20 campaigns and 30 rounds of 5 but trains 3 members and runs the random start
 # only; "tiny" is a smoke test (--quick).
 SIZES: dict[str, dict] = {

@@ -22,17 +22,14 @@ recipe as a training on those rows alone), and not in its scaler. What is shared
 
 Nothing else is shared: initial weights, dropout, shuffling and the carve depend on the run's seed and rows only.
 
-Measured and left out: XLA (its CPU batched matrix product is several times slower than TensorFlow's here, and
-every slot count compiles anew, about a second each), cutting the slots into chunks that fit the cache (no faster),
-unrolling the step loop (no faster). What limits the speed (100 runs of the default network, quiet machine, about
-19 s): epochs with more than 64 runs alive do about 0.2 of a large sgemm's rate (the batched 32-row products
-themselves reach about 0.6; the backward products, Adam's memory-bound pass over every weight and both moments, and
-the masks take the rest), and about 40% of the time goes to the long tail of epochs with 16 or fewer runs alive
-(runs stop between about 60 and 350 epochs), where a group's epoch costs about 9 ms of fixed per-operation overhead
-whatever its size. Notebook 06 trains its 5 folds x 100 runs in one call (row masks): the tail is then shared by all
-folds, and the bulk (about 80% of the CPU time, 2026-11-28, loaded machine) runs at about 0.2 of sgemm per CPU
-second; groups of 32 or more runs draw their dropout masks step by step (the epoch's masks at once would not stay in
-the cache: about 20% of a large group's time).
+Tried and left out: XLA (its CPU batched matrix product was slower than TensorFlow's, and every slot count compiles
+anew), cutting the slots into chunks that fit the cache and unrolling the step loop (neither was faster). What limits
+the speed (``benchmarks/bench_training.py`` measures it): while many runs are alive, the batched 32-row products are
+efficient but the backward products, Adam's memory-bound pass over every weight and both moments, and the masks are
+not; and in the long tail of epochs with few runs alive, a group's epoch pays a fixed per-operation overhead whatever
+its size. Notebook 06 trains all its folds' runs in one call (row masks), so that tail is paid once for all folds.
+Groups of 32 or more runs draw their dropout masks step by step (the epoch's masks at once would not stay in the
+cache).
 """
 
 from __future__ import annotations
