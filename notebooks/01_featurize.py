@@ -70,9 +70,10 @@ display(table.head())
 # the features need (none past U); the amounts sum to 100 ± 1 at.% and resolve to 0.001 at.%; Bs is a number in
 # (0, 2.5] T; annealing temperature and time are empty (as-quenched) or lie in 290-1500 K and 0-30 days. A row that
 # fails is excluded (or, with `strict=True`, stops the notebook) and listed here with its reason; a row that is kept
-# but changed (amounts rescaled to 100 or rounded) is listed too. Nothing changes silently.
+# but changed (amounts rescaled to 100 or rounded, or an "anneal" at room temperature, 300 K or below, read as
+# as-quenched) is listed too. Nothing changes silently.
 #
-# The table above also shows the annealing-state balance: **the default data hold only 15 as-quenched rows**, so
+# The table above also shows the annealing-state balance: **the default data hold very few as-quenched rows**, so
 # predictions for as-quenched (amorphous, unannealed) alloys, the population of the paper, rest on very little.
 
 # %%
