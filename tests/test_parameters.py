@@ -29,6 +29,10 @@ def _defaults(nb: str) -> dict:
     return {name: p.default for name, p in declared_parameters([NB[nb]]).items()}
 
 
+def _never(*args, **kwargs):
+    raise AssertionError("the pipeline went on past a bad parameter")
+
+
 def _files(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
@@ -101,6 +105,19 @@ def test_a_source_without_a_bs_table_is_refused_as_a_dataset(monkeypatch):
     monkeypatch.setattr(sources, "load_manifest", lambda *a: {**manifest, "ward": glass})
     with pytest.raises(schema.ParameterError, match=r"dataset = 'ward': ward in data/sources.json holds no Bs table"):
         schema.check("01", {**_defaults("01"), "dataset": "ward"})
+
+
+def test_training_on_the_case_study_source_is_refused_before_anything_runs(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "_fetch_data", _never)
+    code = cli.main(["--out", str(tmp_path / "new"), "-p", "dataset", "weonepiece"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and not (tmp_path / "new").exists()
+    assert err.startswith("run_all.sh: dataset = 'weonepiece' and case_study_source = 'weonepiece' are the same data")
+    assert "give case_study_source another source or file (wang2018" in err
+    with pytest.raises(schema.ParameterError, match="'default' and case_study_source = 'wang2018' are the same data"):
+        schema.check_across({"dataset": "default", "case_study_source": "wang2018"}, ["01", "02"])
+    schema.check_across({"dataset": "weonepiece", "case_study_source": "wang2018"}, ["01", "02"])
+    schema.check_across({"dataset": "weonepiece", "case_study_source": "weonepiece"}, ["02"])  # 01 ran before
 
 
 def test_a_case_study_with_no_alloy_left_is_refused_in_one_line():
@@ -191,10 +208,6 @@ def analysis(tmp_path) -> Path:
         params = consistency.comparable(_defaults(nb))
         provenance.write_record(out, NB[nb], params, [], 0.0, "ok", before, None, NBS, executed=False)
     return out
-
-
-def _never(*args, **kwargs):
-    raise AssertionError("the pipeline went on past a bad parameter")
 
 
 @pytest.mark.parametrize(

@@ -65,6 +65,8 @@ def _check_values(selected: list[Path], declared: dict[str, Parameter], params: 
         if set(given) - {"out_dir", "overwrite"}:
             values = {n: p.default for n, p in declared.items() if nb.stem in p.notebooks and p.default is not None}
             schema.check(nb.stem, {**values, **given})
+    defaults = {n: p.default for n, p in declared.items() if p.default is not None}
+    schema.check_across({**defaults, **params}, [nb.stem for nb in selected])
 
 
 def _run(selected: list[Path], out: Path, params: dict[str, object], ran: set[str]) -> None:

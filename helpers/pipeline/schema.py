@@ -5,7 +5,8 @@ every notebook that uses it (a test reads every parameters cell and fails on a n
 by a notebook its entry does not list). ``check(notebook, values)`` runs before anything is touched, in the pipeline
 (run_all.sh, before any output is moved) and in the notebook (``consistency.begin``, right after its parameters
 cell); it raises ``ParameterError`` naming the parameter, its value and what to give instead. Checks that need two
-values of a notebook at once (09's grid and its annealing, its scheduler and workers) are ``TOGETHER``.
+values of a notebook at once (09's grid and its annealing, its scheduler and workers) are ``TOGETHER``; those of two
+notebooks that the pipeline runs together (01's dataset and 02's case study) are ``ACROSS``.
 """
 
 from __future__ import annotations
@@ -133,6 +134,14 @@ def check(notebook: str, values: dict) -> None:
             raise ParameterError(line)
 
 
+def check_across(values: dict, notebooks: list[str]) -> None:
+    """The pipeline's check of values of two notebooks that run together (``ACROSS``: their prefixes -> a check)."""
+    chosen = {prefix(nb) for nb in notebooks}
+    for needs, across in ACROSS.items():
+        if set(needs) <= chosen and (line := across(values)) is not None:
+            raise ParameterError(line)
+
+
 # --------------------------------------------------------------------------- checks of their own
 
 
@@ -214,6 +223,24 @@ def _screen_together(values: dict) -> str | None:
     return None
 
 
+def _case_study_apart(values: dict) -> str | None:
+    """01 and 02: the case study comes from other data than the training table (else no case-study alloy is new)."""
+    from helpers.data import DEFAULT_DATASET
+
+    dataset, case = values.get("dataset"), values.get("case_study_source")
+    named = [DEFAULT_DATASET if v == "default" else v for v in (dataset, case)]
+    if not all(isinstance(v, str) and v for v in named):
+        return None
+    paths = [Path(v).expanduser().resolve() for v in named]
+    if named[0] != named[1] and not (paths[0].is_file() and paths[0] == paths[1]):
+        return None
+    return (
+        f"dataset = {dataset!r} and case_study_source = {case!r} are the same data, so no case-study alloy would be "
+        "new to the training data; give case_study_source another source or file (wang2018 when the dataset is "
+        "weonepiece)"
+    )
+
+
 ALL = ("01", "02", "03", "04", "05", "06", "09", "10")
 PARAMETERS: dict[str, Spec] = {
     "out_dir": Spec("text", ALL, extra=_out_dir),
@@ -263,3 +290,4 @@ PARAMETERS: dict[str, Spec] = {
     "simulation_seed": Spec("int", ("10",), 0, SEED_MAX),
 }
 TOGETHER: dict[str, tuple[Callable[[dict], str | None], ...]] = {"09": (_screen_together,)}
+ACROSS: dict[tuple[str, ...], Callable[[dict], str | None]] = {("01", "02"): _case_study_apart}
