@@ -74,9 +74,10 @@ def _row_problem(row: pd.Series, time_required: bool, labels: dict[str, str]) ->
 
 
 def at_room_temperature(work: pd.DataFrame) -> Found:
-    """Rows 'annealed' at room temperature (at most 300 K): made as-quenched in ``work``, and reported."""
+    """Rows 'annealed' at room temperature (290 to 300 K): made as-quenched in ``work`` (with or without a time),
+    and reported."""
     temp = pd.to_numeric(work["anneal_temp"].where(~work["anneal_temp"].map(is_empty)), errors="coerce")
-    room = temp.notna() & (temp <= ROOM_TEMPERATURE_MAX_K)
+    room = temp.between(ANNEAL_TEMP_RANGE_K[0], ROOM_TEMPERATURE_MAX_K)  # lower: not an anneal (annealing_plausible)
     label = _labels(work)["anneal_temp"]
     found = [
         (

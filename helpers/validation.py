@@ -259,8 +259,8 @@ CHECKS: list[Callable[[pd.DataFrame], Problems]] = [
     amounts_sum_to_100,
     amounts_resolvable,
     bs_in_range,
-    annealing_plausible,
     room_temperature_as_quenched,
+    annealing_plausible,
 ]
 
 

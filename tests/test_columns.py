@@ -89,13 +89,17 @@ def test_predict_reads_the_spelled_columns_and_names_the_unused_ones(tiny_run, w
 # --------------------------------------------------------------------------- room temperature and rounding
 
 
-def test_an_anneal_at_room_temperature_is_as_quenched_and_reported(write_csv):
-    ds = read_user_csv(
-        write_csv("composition,bs_tesla,anneal_temp_K,anneal_time_s\nFe80B20,1.6,298,3600\nFe81B19,1.6,300,\n")
-    )
+@pytest.mark.parametrize("with_target", [True, False])  # training data, and alloys to predict (which need a time)
+def test_an_anneal_at_room_temperature_is_as_quenched_and_reported(write_csv, with_target):
+    text = "composition,bs_tesla,anneal_temp_K,anneal_time_s\nFe80B20,1.6,298,3600\nFe81B19,1.6,300,\n"
+    ds = read_user_csv(write_csv(text + "Fe82B18,1.6,250,60\n"), with_target=with_target)
     assert not ds.table["annealed"].any() and ds.table[["anneal_temp_K", "anneal_time_s"]].isna().all().all()
-    assert ds.report["action"].tolist() == ["normalized", "normalized"]
-    assert ds.report["reason"].str.contains("room temperature").all() and ds.report["value"].tolist() == ["298", "300"]
+    assert ds.report["action"].tolist() == ["normalized", "normalized", "excluded"]  # 250 K: below room temperature
+    assert ds.report["reason"].str.contains("room temperature").all() and ds.report["value"].tolist() == [
+        "298",
+        "300",
+        "250",
+    ]
 
 
 def test_the_composition_shown_is_the_one_computed(write_csv):
