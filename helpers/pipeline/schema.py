@@ -6,7 +6,9 @@ by a notebook its entry does not list). ``check(notebook, values)`` runs before 
 (run_all.sh, before any output is moved) and in the notebook (``consistency.begin``, right after its parameters
 cell); it raises ``ParameterError`` naming the parameter, its value and what to give instead. Checks that need two
 values of a notebook at once (09's grid and its annealing, its scheduler and workers) are ``TOGETHER``; those of two
-notebooks that the pipeline runs together (01's dataset and 02's case study) are ``ACROSS``.
+notebooks that the pipeline runs together (01's dataset and 02's case study) are ``ACROSS``. A new notebook adds an
+entry per parameter (and its prefix to ``ALL`` for out_dir and overwrite); a name another notebook uses is shared only
+when it means the same thing there.
 """
 
 from __future__ import annotations

@@ -181,7 +181,8 @@ def csv_plan(candidates: str | Path, max_candidates: int | None, chunk_size: int
     table = ds.table.head(max_candidates)
     return Plan(
         "csv",
-        f"{path.name}: {len(table):,} candidates ({len(ds.report)} rows excluded or changed on reading)",
+        f"{path.name}: {len(table):,} candidates ({len(ds.report)} rows excluded or changed on reading)"
+        + "".join(f"; {note}" for note in ds.notes),  # how its columns were read, and those not used
         None,
         Axes.for_table(table),
         len(table),
