@@ -18,14 +18,12 @@ from pathlib import Path
 import pandas as pd
 from pymatgen.core import Element
 
+from helpers.columns import read_columns
 from helpers.files import FileProblem, RawTable, iter_table, read_table
 from helpers.outputs.writer import write_csv
 from helpers.paths import resolve
 from helpers.sources import fetch
 from helpers.validation import (
-    ANNEAL_TEMP_RANGE_K,
-    ANNEAL_TIME_RANGE_S,
-    BS_MAX_TESLA,
     DUP_KEY_SEPARATOR,
     REPORT_COLUMNS,
     TIDY_COLUMNS,
@@ -35,9 +33,6 @@ from helpers.validation import (
 )
 
 __all__ = [
-    "ANNEAL_TEMP_RANGE_K",
-    "ANNEAL_TIME_RANGE_S",
-    "BS_MAX_TESLA",
     "TIDY_COLUMNS",
     "BadRowError",
     "DataValidationError",
@@ -51,7 +46,6 @@ __all__ = [
 ]
 
 USER_REQUIRED = ["composition", "bs_tesla"]
-USER_OPTIONAL = ["anneal_temp_K", "anneal_time_s", "reference"]
 DEFAULT_DATASET = "wang2018"
 
 
@@ -170,9 +164,10 @@ class SeenRows(dict):
 
 
 def iter_user_csv(path: str | Path, chunk_rows: int = 2000, with_target: bool = False) -> Iterator[Dataset]:
-    """read_user_csv in chunks of ``chunk_rows`` rows (exact duplicates are found across chunks); bounded memory."""
+    """read_user_csv in chunks of ``chunk_rows`` rows (exact duplicates are found across chunks); bounded memory.
+    The notes on the file's columns come with the first chunk."""
     path, seen = resolve(path), SeenRows()
-    chunks = iter_table(path, chunk_rows)
+    chunks, first = iter_table(path, chunk_rows), True
     while True:
         try:
             raw = next(chunks, None)
@@ -180,11 +175,17 @@ def iter_user_csv(path: str | Path, chunk_rows: int = 2000, with_target: bool = 
             raise DataValidationError(str(exc)) from None
         if raw is None:
             return
-        yield _user_dataset(raw, path, False, with_target, seen)
+        yield _user_dataset(raw, path, False, with_target, seen, column_notes=first)
+        first = False
 
 
-def _user_dataset(raw: RawTable, path: Path, strict: bool, with_target: bool, seen: dict | None = None) -> Dataset:
-    _require_columns(raw.frame, USER_REQUIRED if with_target else ["composition"], path)
+def _user_dataset(
+    raw: RawTable, path: Path, strict: bool, with_target: bool, seen: dict | None = None, column_notes: bool = True
+) -> Dataset:
+    try:
+        named = read_columns(raw.frame, path, USER_REQUIRED if with_target else ["composition"])
+    except FileProblem as exc:
+        raise DataValidationError(str(exc)) from None
     ragged = pd.DataFrame(
         [
             {
@@ -203,17 +204,14 @@ def _user_dataset(raw: RawTable, path: Path, strict: bool, with_target: bool, se
     if strict and len(ragged):
         first = ragged.iloc[0]
         raise BadRowError(f"{path}, row {first['source_row']}: {first['reason']}")
-    ignored = [c for c in raw.frame.columns if c not in USER_REQUIRED + USER_OPTIONAL]
-    ds = frame_to_dataset(
-        raw.frame, path, strict, with_target, ignored=ignored, line_numbers=raw.line_numbers, seen_rows=seen
-    )
+    ds = frame_to_dataset(named.frame, path, strict, with_target, named.labels, raw.line_numbers, seen)
     ds.report = (
         pd.concat([ragged, ds.report]).sort_values("source_row", kind="stable").reset_index(drop=True)
         if len(ragged)
         else ds.report
     )
     ds.rows_read += len(raw.ragged)
-    ds.notes = raw.notes + ds.notes
+    ds.notes = raw.notes + (named.notes if column_notes else [])
     return ds
 
 
@@ -222,11 +220,12 @@ def frame_to_dataset(
     path: Path,
     strict: bool = False,
     with_target: bool = True,
-    ignored: list[str] | None = None,
+    labels: dict[str, str] | None = None,
     line_numbers: list[int] | None = None,
     seen_rows: dict | None = None,
 ) -> Dataset:
-    """Validate a frame in the user-file layout (all cells as read) into a Dataset."""
+    """Validate a frame in the user-file layout (all cells as read) into a Dataset; ``labels`` are the user's names
+    of its columns (helpers.columns), used in the report."""
     empty = pd.Series("", index=frame.index)
     reference = frame.get("reference", empty).where(
         frame.get("reference", empty).astype(str).str.strip() != "", Path(path).name
@@ -242,9 +241,10 @@ def frame_to_dataset(
             "dup_key": _dup_keys(frame),
         }
     )
-    table, report = validate(raw, str(path), Path(path).stem, strict, with_target=with_target, seen_rows=seen_rows)
-    notes = [f"columns not used: {', '.join(ignored)}"] if ignored else []
-    return Dataset(Path(path).stem, Path(path), table, report, rows_read=len(frame), notes=notes)
+    table, report = validate(
+        raw, str(path), Path(path).stem, strict, with_target=with_target, seen_rows=seen_rows, labels=labels
+    )
+    return Dataset(Path(path).stem, Path(path), table, report, rows_read=len(frame))
 
 
 def _require_columns(frame: pd.DataFrame, required: list[str], path: Path) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.paths import SUBFOLDERS
+from helpers.workbook import unsaved_formulas
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
@@ -207,6 +208,8 @@ def _read_xlsx(path: Path) -> RawTable:
             "open it and save it again, or save the sheet as CSV"
         ) from None
     name, sheet = next(iter(sheets.items()))
+    if problem := unsaved_formulas(path, name):
+        raise FileProblem(problem)
     sheet = sheet.dropna(how="all")
     if sheet.empty:
         raise FileProblem(f"{path}: the first sheet ('{name}') is empty")

@@ -42,9 +42,23 @@ def no_data_elements() -> frozenset[str]:
 
 def canonical_formula(amounts: dict[str, float]) -> str:
     """Formula in at.% (sum 100, 0.001 at.% resolution), Fe first, then by decreasing amount: 'Fe73.5Si13.5B9Nb3Cu1'."""
-    pct = {el: round(v, DECIMALS) for el, v in atomic_percent(amounts).items() if round(v, DECIMALS) > 0}
+    pct = {el: v for el, v in rounded_percent(amounts).items() if v > 0}
     order = sorted(pct, key=lambda el: (el != "Fe", -pct[el], el))
     return "".join(f"{el}{pct[el]:g}" for el in order)
+
+
+def rounded_percent(composition: str | dict[str, float]) -> dict[str, float]:
+    """At.% to 0.001 that still sum to exactly 100 (largest remainder: the units lost by rounding down go to the
+    largest remainders), so that a formula written with them reads back as the same amounts: Fe79.9995B20.0005 is
+    Fe79.999B20.001, where rounding each alone wrote Fe79.999B20 (sum 99.999, read back as B 20.0002)."""
+    pct = atomic_percent(composition)
+    scale = 10**DECIMALS
+    units = {el: v * scale for el, v in pct.items()}
+    floor = {el: int(u + 1e-6) for el, u in units.items()}  # 1e-6: float noise of an exact amount is no remainder
+    short = round(100 * scale) - sum(floor.values())
+    for el in sorted(units, key=lambda e: (-(units[e] - floor[e]), e))[: max(short, 0)]:
+        floor[el] += 1
+    return {el: n / scale for el, n in floor.items()}
 
 
 def atomic_percent(composition: str | dict[str, float]) -> dict[str, float]:

@@ -214,6 +214,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give either a formula or --csv FILE")
     folder = resolve(args.analysis) if args.analysis else DEFAULT_ANALYSIS
     try:
+        if folder.exists() and not folder.is_dir():
+            raise PredictionError(
+                f"--analysis {args.analysis}: is a file, not a folder; give the output folder of an analysis "
+                f"(./run_all.sh writes {DEFAULT_ANALYSIS})"
+            )
         return _predict_csv(args, folder) if args.csv else _predict_one(args, folder)
     except (DataValidationError, PredictionError, FileProblem, ValueError) as exc:
         print(f"error: {str(exc).replace('<command line>, row 2: ', '')}", file=sys.stderr)
@@ -293,6 +298,8 @@ def _predict_chunks(chunks, saved, level: float, source: Path, writer) -> dict[s
             bar.write(line, file=sys.stderr)
 
         for ds in chunks:
+            for note in ds.notes:  # how the file was read: its sheet, its columns (renamed, converted, not used)
+                say(f"note: {source}: {note}")
             for bad in ds.report.itertuples():
                 say(f"{bad.action}: {source}, row {bad.source_row}: {bad.column} = {bad.value!r}: {bad.reason}")
             tally["excluded"] += int((ds.report["action"] == "excluded").sum())

@@ -55,3 +55,16 @@ def early_stopping_carve(groups: np.ndarray, fraction: float, seed: int) -> tupl
     splitter = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
     fit, val = next(splitter.split(positions, groups=groups))
     return np.sort(fit), np.sort(val)
+
+
+def check_case_study(rows: pd.DataFrame, source: str, min_fe: float) -> None:
+    """Notebooks 05, 06, 09 and 10 need at least one case-study alloy: one line (PipelineError) when there is none."""
+    if len(rows):
+        return
+    from helpers.pipeline.dag import PipelineError
+
+    raise PipelineError(
+        f"the case study is empty: no alloy of {source} with at least {min_fe:g} at.% Fe is new to the data of 01 "
+        "(is it the training data too?); give case_study_source another source or file (wang2018 when 01 trains on "
+        "weonepiece) or a lower case_min_fe: notebooks 05, 06, 09 and 10 need at least one case-study alloy"
+    )

@@ -9,7 +9,6 @@ the file, the row as a spreadsheet numbers it, the column, the value and the rea
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Callable
 
@@ -17,10 +16,35 @@ import numpy as np
 import pandas as pd
 from pymatgen.core import Composition
 
+from helpers.annealing import (
+    ANNEAL_TEMP_RANGE_K,
+    ANNEAL_TIME_RANGE_S,
+    ROOM_TEMPERATURE_MAX_K,
+    TEMP_WITHOUT_TIME,
+    at_room_temperature,
+    implausible,
+)
+from helpers.annealing import is_empty as _is_empty
 from helpers.files import FileProblem
-from helpers.formulas import DECIMALS, atomic_percent, canonical_formula, formula_problem, no_data_elements
+from helpers.formulas import (
+    DECIMALS,
+    atomic_percent,
+    canonical_formula,
+    formula_problem,
+    no_data_elements,
+    rounded_percent,
+)
 
-__all__ = ["CHECKS", "atomic_percent", "canonical_formula", "validate"]
+__all__ = [
+    "ANNEAL_TEMP_RANGE_K",
+    "ANNEAL_TIME_RANGE_S",
+    "CHECKS",
+    "ROOM_TEMPERATURE_MAX_K",
+    "TEMP_WITHOUT_TIME",
+    "atomic_percent",
+    "canonical_formula",
+    "validate",
+]
 
 TIDY_COLUMNS = [
     "composition",
@@ -34,16 +58,12 @@ TIDY_COLUMNS = [
     "source_row",
 ]
 REPORT_COLUMNS = ["file", "source_row", "column", "value", "reason", "action"]
-# Physical bounds (../shared/paper/DOMAIN_NOTES.md): no bulk material exceeds about 2.45 T (Fe65Co35); alloys of
-# this kind melt near 1400-1500 K, so a higher annealing temperature is not an anneal, nor is one below room
-# temperature (the lowest annealing temperature in the default data is 298 K); 30 days bounds any annealing time.
+# Physical bounds (../shared/paper/DOMAIN_NOTES.md): no bulk material exceeds about 2.45 T (Fe65Co35); the annealing
+# bounds are helpers/annealing.py's.
 BS_MAX_TESLA = 2.5
-ANNEAL_TEMP_RANGE_K = (290.0, 1500.0)
-ANNEAL_TIME_RANGE_S = (0.0, 30 * 24 * 3600.0)
 SUM_TOLERANCE_AT_PCT = 1.0
 DUP_KEY_SEPARATOR = "\x1f"  # joins the cells of a row into the key exact_duplicates compares
 BS_TOO_HIGH = f"Bs above {BS_MAX_TESLA:g} T (no bulk material reaches that)"
-TEMP_WITHOUT_TIME = "annealing temperature given without a time; give both (or neither, for as-quenched)"
 
 
 class BadRowError(FileProblem):
@@ -98,7 +118,7 @@ def amounts_read(work: pd.DataFrame) -> Problems:
         work.at[i, "amounts"] = amounts
         if reason:
             found.append((i, column, row.get(column, row.get("formula", "")), reason))
-    return problems([f[0] for f in found], [f[1] for f in found], [f[2] for f in found], [f[3] for f in found])
+    return _found(found)
 
 
 def _amounts(row: pd.Series, element_columns: list[str] | None) -> tuple[dict | None, str, str | None]:
@@ -167,8 +187,8 @@ def amounts_resolvable(work: pd.DataFrame) -> Problems:
     """Amounts are kept to 0.001 at.%: a trace below that is refused, and rounding that changes a value is reported."""
     found = []
     for i, amounts in work["amounts"].items():
-        pct = atomic_percent(amounts)
-        lost = [el for el, v in pct.items() if 0 < v and round(v, DECIMALS) == 0]
+        pct, shown = atomic_percent(amounts), rounded_percent(amounts)  # shown: what the formula writes
+        lost = [el for el, v in pct.items() if 0 < v and shown[el] == 0]
         written = re.findall(r"[A-Z][a-z]*", work.at[i, "formula"]) if "formula" in work else []
         zero = sorted(set(written) - {el for el, v in amounts.items() if v > 0})  # pymatgen drops 'Cu0' quietly
         rescaled = abs(sum(amounts.values()) - 100) > 1e-6  # reported by amounts_sum_to_100 already
@@ -182,7 +202,7 @@ def amounts_resolvable(work: pd.DataFrame) -> Problems:
                 )
             )
             continue
-        changed = {el: v for el, v in pct.items() if abs(round(v, DECIMALS) - v) > 1e-9}
+        changed = {el: v for el, v in pct.items() if abs(shown[el] - v) > 1e-9}
         if changed and not rescaled:
             found.append(
                 (
@@ -212,50 +232,23 @@ def bs_in_range(work: pd.DataFrame) -> Problems:
     reasons = ["missing Bs", "non-numeric Bs", "non-finite Bs", "non-positive Bs", BS_TOO_HIGH]
     reason = pd.Series(np.select([t.to_numpy(bool) for t in tests], reasons, ""), index=work.index)
     bad = reason != ""
-    return problems(work.index[bad], "bs_tesla", work.loc[bad, "bs"], reason[bad])
+    label = (work.attrs.get("labels") or {}).get("bs_tesla", "bs_tesla")
+    return problems(work.index[bad], label, work.loc[bad, "bs"], reason[bad])
 
 
 def annealing_plausible(work: pd.DataFrame) -> Problems:
     """Annealing temperature and time are empty (as-quenched) or finite numbers in physically plausible ranges."""
-    found = []
-    for i, row in work.iterrows():
-        reason = _anneal_problem(row, time_required=not work.attrs.get("with_target", True))
-        if reason:
-            found.append((i, *reason))
-    return problems([f[0] for f in found], [f[1] for f in found], [f[2] for f in found], [f[3] for f in found])
+    return _found(implausible(work, time_required=not work.attrs.get("with_target", True)))
 
 
-def _anneal_problem(row: pd.Series, time_required: bool) -> tuple[str, object, str] | None:
-    for key, label, (lo, hi), unit in (
-        ("anneal_temp", "anneal_temp_K", ANNEAL_TEMP_RANGE_K, "K"),
-        ("anneal_time", "anneal_time_s", ANNEAL_TIME_RANGE_S, "s"),
-    ):
-        value = row[key]
-        if _is_empty(value):
-            continue
-        number = pd.to_numeric(value, errors="coerce")
-        if pd.isna(number):
-            return label, value, "non-numeric annealing value"
-        if not math.isfinite(number):
-            return label, value, "non-finite annealing value"
-        if number < 0:
-            return label, value, "negative annealing value"
-        if not lo <= number <= hi:
-            return (
-                label,
-                value,
-                (
-                    f"annealing value outside the plausible range {lo:g} to {hi:g} {unit} "
-                    "(below room temperature or above melting is not an anneal)"
-                    if unit == "K"
-                    else f"annealing value outside the plausible range {lo:g} to {hi:g} {unit} (30 days)"
-                ),
-            )
-    if _is_empty(row["anneal_temp"]) and not _is_empty(row["anneal_time"]):
-        return "anneal_temp_K", row["anneal_temp"], "annealing time given without a temperature"
-    if time_required and _is_empty(row["anneal_time"]) and not _is_empty(row["anneal_temp"]):
-        return "anneal_time_s", row["anneal_time"], TEMP_WITHOUT_TIME
-    return None
+def room_temperature_as_quenched(work: pd.DataFrame) -> Problems:
+    """An "anneal" at room temperature (at most 300 K) is none: the row is kept as as-quenched, and reported."""
+    return _found(at_room_temperature(work), "normalized")
+
+
+def _found(found: list[tuple], action: str = "excluded") -> Problems:
+    """A problem table from (row label, column, value, reason) tuples."""
+    return problems([f[0] for f in found], [f[1] for f in found], [f[2] for f in found], [f[3] for f in found], action)
 
 
 CHECKS: list[Callable[[pd.DataFrame], Problems]] = [
@@ -266,6 +259,7 @@ CHECKS: list[Callable[[pd.DataFrame], Problems]] = [
     amounts_sum_to_100,
     amounts_resolvable,
     bs_in_range,
+    room_temperature_as_quenched,
     annealing_plausible,
 ]
 
@@ -281,15 +275,17 @@ def validate(
     element_columns: list[str] | None = None,
     with_target: bool = True,
     seen_rows: dict | None = None,
+    labels: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run every check in CHECKS; return the tidy table and the report of excluded and changed rows.
 
     Alloys to predict (no target) need a time with a temperature: a filled-in time is no measurement of that alloy.
-    ``seen_rows`` (one dict per file) finds exact duplicates across the chunks of a file read in parts.
+    ``seen_rows`` (one dict per file) finds exact duplicates across the chunks of a file read in parts; ``labels``
+    (project column -> the user's header) name the columns in the report as the file names them.
     """
     work = raw.copy()
     work["amounts"] = None
-    work.attrs.update(element_columns=element_columns, with_target=with_target, seen_rows=seen_rows)
+    work.attrs.update(element_columns=element_columns, with_target=with_target, seen_rows=seen_rows, labels=labels)
     found = []
     for check in CHECKS:
         result = check(work)
@@ -310,7 +306,7 @@ def validate(
 
 
 def _tidy(work: pd.DataFrame, source: str) -> pd.DataFrame:
-    pct = work["amounts"].map(atomic_percent)
+    pct = work["amounts"].map(rounded_percent)  # the amounts the composition column shows, and the features use
     temp = pd.to_numeric(work["anneal_temp"].where(~work["anneal_temp"].map(_is_empty)), errors="coerce")
     time = pd.to_numeric(work["anneal_time"].where(~work["anneal_time"].map(_is_empty)), errors="coerce")
     bs = pd.to_numeric(work["bs"], errors="coerce") if work.attrs.get("with_target", True) else np.nan
@@ -321,7 +317,7 @@ def _tidy(work: pd.DataFrame, source: str) -> pd.DataFrame:
             "anneal_temp_K": temp.astype(float),
             "anneal_time_s": time.astype(float),
             "annealed": temp.notna(),
-            "fe_at_pct": pct.map(lambda p: round(p.get("Fe", 0.0), DECIMALS)),
+            "fe_at_pct": pct.map(lambda p: p.get("Fe", 0.0)),
             "source": source,
             "reference": work["reference"],
             "source_row": work["source_row"].astype(int),
@@ -339,11 +335,3 @@ def _written(row: pd.Series) -> str:
         return row["formula"]
     amounts = row["amounts"] or {}
     return "".join(f"{el}{v:g}" for el, v in amounts.items() if v > 0)
-
-
-def _is_empty(value: object) -> bool:
-    return (
-        value is None
-        or (isinstance(value, float) and math.isnan(value))
-        or (isinstance(value, str) and not value.strip())
-    )

@@ -78,7 +78,8 @@ print(findings.as_quenched_rows(table))
 # the features need (none past U); the amounts sum to 100 ± 1 at.% and resolve to 0.001 at.%; Bs is a number in
 # (0, 2.5] T; annealing temperature and time are empty (as-quenched) or lie in 290-1500 K and 0-30 days. A row that
 # fails is excluded (or, with `strict=True`, stops the notebook) and listed here with its reason; a row that is kept
-# but changed (amounts rescaled to 100 or rounded) is listed too. Nothing changes silently.
+# but changed (amounts rescaled to 100 or rounded, or an "anneal" at room temperature, 300 K or below, read as
+# as-quenched) is listed too. Nothing changes silently.
 
 # %%
 if ds.report.empty:  # written to tables/bad_rows.csv by load_dataset

@@ -28,7 +28,7 @@ plots.setup_style()
 test_fraction = 0.2  # share of alloys (grouped) or rows (random) held out for testing
 seed = 42  # seed of the split
 split_mode = "grouped"  # "grouped" (no alloy on both sides) or "random" (the paper's row-level split)
-case_study_source = "weonepiece"  # manifest name of the case-study compilation, or a CSV path; "" for none
+case_study_source = "weonepiece"  # manifest name of the case-study compilation, or a CSV path
 case_min_fe = 80.0  # the case study keeps alloys with at least this Fe content (at.%)
 out_dir = "../outputs/default"  # output folder of an analysis, relative to notebooks/ (JupyterLab runs there)
 overwrite = False  # True: replace outputs in out_dir made with other parameters (and those that read them)
@@ -53,18 +53,15 @@ print(f"{len(table)} rows, {table['composition'].nunique()} alloys from notebook
 # below the counts.
 
 # %%
-if case_study_source:
-    case = data.load_dataset(case_study_source)
-    case_rows = data.unseen_rows(case.table, table, min_fe_at_pct=case_min_fe)
-    case_report, case_file = case.report, case.file.name
-else:
-    case_rows = pd.DataFrame(columns=data.TIDY_COLUMNS).rename_axis("row_id")
-    case_report, case_file = pd.DataFrame(columns=data.REPORT_COLUMNS), ""
+case = data.load_dataset(case_study_source)
+case_rows = data.unseen_rows(case.table, table, min_fe_at_pct=case_min_fe)
+split.check_case_study(case_rows, case_study_source, case_min_fe)  # one line when no alloy is left
+case_report, case_file = case.report, case.file.name
 out.write_table("case_study_rows", case_rows, index=True)
 out.write_table("case_study_bad_rows", case_report)
 print(
     f"case study: {len(case_rows)} rows, {case_rows['composition'].nunique()} alloys with Fe >= {case_min_fe:g} at.% "
-    f"from {case_file or 'no source'}; {len(case_report)} rows of that file excluded or changed:"
+    f"from {case_file}; {len(case_report)} rows of that file excluded or changed:"
 )
 case_report.drop(columns="file")
 

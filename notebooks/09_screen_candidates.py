@@ -7,7 +7,7 @@
 # training runs, the R2-best and F1-best networks, the 90 % conformal prediction interval and the applicability-domain
 # flag, exactly as `python -m helpers.predict` does (the same featurizer code as training). Candidates are ranked by
 # the rule `rank_by` that notebook 10 measured to find high-Bs alloys best (the section "The best candidates" gives
-# the numbers), and the notebook ends with a diverse batch of `batch_size` alloys to make next.
+# the numbers), and the notebook ends with a diverse batch of `n_next` alloys to make next.
 #
 # **Candidates outside the training domain are guesses.** An element amount outside the training range, an
 # as-quenched state (the training data are annealed ribbons), or a hard-to-predict region each put a candidate outside;
@@ -48,16 +48,12 @@ dask_scheduler = "local"  # "local" starts a LocalCluster; or the address of a r
 n_workers = 2  # worker processes of a local cluster (one thread each)
 chunk_size = 20000  # candidates per task
 rank_by = "mean"  # ranking rule: "mean", "upper", "ei", "probability", or "lower" (a Bs we can count on)
-batch_size = 10  # candidates in tables/next_experiments.csv
+n_next = 10  # alloys proposed in tables/next_experiments.csv
 
 # %%
 from helpers.pipeline import consistency
-from helpers.screening.parameters import check_screen_parameters
 
-check_screen_parameters(
-    candidates, grid, anneal_temp_K, anneal_time_s, max_candidates, top_k, dask_scheduler, n_workers, chunk_size
-)  # each in one line, before a cluster starts
-execution = consistency.begin("09", globals())  # refuses outputs of other parameters unless overwrite
+execution = consistency.begin("09", globals())  # checks every parameter, then refuses outputs of other parameters
 
 # %% [markdown]
 # ## What is screened
@@ -169,7 +165,7 @@ out.save_figure("screen_map", fig)
 
 # %% [markdown]
 # ## The batch to make next
-# `batch_size` candidates by `rank_by`, taken greedily from the best candidates above, no two closer than
+# `n_next` candidates by `rank_by`, taken greedily from the best candidates above, no two closer than
 # `batch.MIN_DISTANCE_AT_PCT` = 2 at.% in composition (half the L1 distance of the at.% vectors: the amount of
 # material that changes element; the same composition under another treatment counts as distance 0). Each comes with
 # its predicted Bs and 90 % interval, its domain notes, and the nearest alloy of 03's training rows: its composition,
@@ -182,9 +178,9 @@ out.save_figure("screen_map", fig)
 # not modelled: a candidate may not form a glass at all.
 
 # %%
-next_batch = batch.next_experiments(top, trained_on, batch_size)
+next_batch = batch.next_experiments(top, trained_on, n_next)
 out.write_table("next_experiments", next_batch)
-print(f"{len(next_batch)} of {batch_size} asked for, from the top {len(top)}; {next_batch.in_domain.sum()} in domain")
+print(f"{len(next_batch)} of {n_next} asked for, from the top {len(top)}; {next_batch.in_domain.sum()} in domain")
 next_batch.round(3)
 
 # %% [markdown]

@@ -1,6 +1,6 @@
 """One analysis per output folder: a notebook records its own provenance however it runs and
 refuses parameters other than those that made the folder unless overwrite; the pipeline and the report refuse mixing;
-an interrupt leaves no stale report; notebook 09's parameters are checked in one line before a cluster starts."""
+an interrupt leaves no stale report. (Every notebook's parameter values: tests/test_parameters.py.)"""
 
 from __future__ import annotations
 
@@ -12,13 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers.paths import PROJECT_ROOT
 from helpers.pipeline import cli, consistency, provenance
 from helpers.pipeline.dag import notebooks
 from helpers.pipeline.parameters import declared_parameters
 from helpers.report import render
-from helpers.screening.grid import DEFAULT_GRID, ScreenError
-from helpers.screening.parameters import check_screen_parameters
 
 NBS = notebooks()
 NB = {nb.name[:2]: nb for nb in NBS}
@@ -159,58 +156,6 @@ def test_every_notebook_records_its_own_provenance_and_can_overwrite():
         assert any(f'consistency.begin("{nb.name[:2]}", globals())' in s for s in sources), nb.name
         assert sources[-1].startswith("consistency.finish(execution)"), nb.name
         assert _defaults(nb.name[:2])["overwrite"] is False, nb.name
-
-
-# --------------------------------------------------------------------------- 09's parameters
-
-GOOD = {
-    "candidates": "grid",
-    "grid": DEFAULT_GRID,
-    "anneal_temp_K": 773.0,
-    "anneal_time_s": 3600.0,
-    "max_candidates": 20000,
-    "top_k": 50,
-    "dask_scheduler": "local",
-    "n_workers": 2,
-    "chunk_size": 500,
-}
-
-
-@pytest.mark.parametrize(
-    ("name", "value", "expected"),
-    [
-        ("n_workers", 0, "n_workers = 0: give a whole number from 1 to"),
-        ("n_workers", 2.5, "n_workers = 2.5: give a whole number"),
-        ("top_k", -1, "top_k = -1: give a whole number from 1 to 100,000"),
-        ("chunk_size", 0, "chunk_size = 0: give a whole number from 1"),
-        ("max_candidates", True, "max_candidates = True: give a whole number of at least 1"),
-        ("anneal_temp_K", 5000.0, "anneal_temp_K = 5000.0: give a number from 290 to 1,500 K"),
-        ("anneal_temp_K", -1, "anneal_temp_K = -1: give a number from 290 to 1,500 K"),
-        ("anneal_time_s", None, "anneal_time_s = None: an annealed candidate needs a time"),
-        ("anneal_time_s", -5.0, "anneal_time_s = -5.0: give a number from 0 to 2,592,000 s"),
-        ("dask_scheduler", "my-laptop", "dask_scheduler = 'my-laptop': give 'local' or an address"),
-        ("grid", {**DEFAULT_GRID, "Og": [0, 1]}, "grid: 'Og': has no elemental data (atomic orbitals)"),
-        ("grid", {**DEFAULT_GRID, "D": [0, 1]}, "grid: 'D': 'D' is deuterium, read as hydrogen"),
-        ("grid", {**DEFAULT_GRID, "Xx": [0, 1]}, "grid: 'Xx': unknown element(s) Xx"),
-        ("grid", {**DEFAULT_GRID, "Si": [0]}, "grid: Si: [0] is not a range; give [low, high]"),
-        ("grid", {**DEFAULT_GRID, "step": "half"}, "grid: step 'half': give a positive number that divides 100"),
-    ],
-)
-def test_every_parameter_of_09_is_checked_in_one_line(name, value, expected):
-    with pytest.raises(ScreenError) as refused:
-        check_screen_parameters(**{**GOOD, name: value})
-    assert str(refused.value).startswith(expected) and "\n" not in str(refused.value)
-
-
-def test_good_parameters_of_09_pass():
-    check_screen_parameters(**GOOD)
-    check_screen_parameters(**{**GOOD, "anneal_temp_K": 0, "anneal_time_s": None})  # as-quenched
-    check_screen_parameters(**{**GOOD, "anneal_temp_K": None, "dask_scheduler": "tcp://host:8786", "n_workers": 0})
-
-
-def test_09_checks_its_parameters_before_a_cluster_starts():
-    source = (PROJECT_ROOT / "notebooks" / "09_screen_candidates.py").read_text()
-    assert source.index("check_screen_parameters(") < source.index("open_client(")
 
 
 INTERRUPTED_PIPELINE = """

@@ -23,9 +23,13 @@ def test_training_database_parses_to_its_measured_counts():
     assert len(ds.table) == 327
     assert ds.table["composition"].nunique() == 125
     assert ds.table["reference"].nunique() == 43
-    assert (~ds.table["annealed"]).sum() == 15
+    assert (~ds.table["annealed"]).sum() == 21  # 15 without a temperature, and 6 "annealed" at 298 K
     assert ds.table["bs_tesla"].between(0.189, 1.94).all()
     assert set(ds.report["action"]) <= {"normalized"}  # four rows summing to 100.1..101 at.% are rescaled, reported
+    room = ds.report[ds.report["reason"].str.contains("room temperature")]
+    assert len(room) == 6 and (room["column"] == "anneal_temp_K").all() and (room["value"] == 298).all()
+    as_quenched = ds.table.set_index("source_row").loc[room["source_row"]]
+    assert as_quenched["anneal_temp_K"].isna().all() and as_quenched["anneal_time_s"].isna().all()
     assert list(ds.table.columns) == data.TIDY_COLUMNS
 
 

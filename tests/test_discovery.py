@@ -106,7 +106,7 @@ def _pool(n_alloys=100, rows_per_alloy=3, seed=0):
 
 def test_the_simulated_random_baseline_matches_its_expected_value():
     pool = _pool(n_alloys=200, rows_per_alloy=1)
-    settings = campaign.Settings(n_campaigns=600, n_rounds=40, batch_size=5)
+    settings = campaign.Settings(n_campaigns=600, n_rounds=40, per_round=5)
     result = campaign.run(pool, rules=("random",), settings=settings)
     per = outcomes.experiments_until(result)
     n_good = int(pool.good(settings.top_share).sum())
@@ -138,7 +138,7 @@ def test_no_row_of_an_unrevealed_alloy_reaches_fitting():
             rule = modelled[i // (settings.n_campaigns * settings.n_members)]
             c = (i // settings.n_members) % settings.n_campaigns
             revealed = result.start[c].copy()
-            revealed[result.made[rule][c, : t * settings.batch_size]] = True
+            revealed[result.made[rule][c, : t * settings.per_round]] = True
             assert not mask[~revealed[pool.alloy]].any(), f"round {t}, model {i} fits an unrevealed alloy"
             assert mask.sum() < revealed[pool.alloy].sum()  # each member leaves some measured alloys out
 
@@ -184,7 +184,7 @@ def test_the_batch_obeys_its_diversity_rule_and_shows_the_nearest_measured_alloy
     formulas = [f"Fe{80 + a:g}B{12 - a - b:g}Si{5 + b:g}Cu{3:g}" for a in np.arange(0, 4, 0.5) for b in range(3)]
     rows = pd.DataFrame({"composition": np.repeat(formulas, 2), "anneal_temp_K": 700.0})
     scores = rng.random(len(rows))
-    chosen = batch.diverse_batch(rows, scores, batch_size=6, min_distance=1.5)
+    chosen = batch.diverse_batch(rows, scores, n_next=6, min_distance=1.5)
     d = batch.composition_distance(chosen["composition"], chosen["composition"])
     assert (d[~np.eye(len(chosen), dtype=bool)] >= 1.5).all()
     assert chosen.at[0, "score"] == scores.max() and chosen["pick"].tolist() == list(range(1, len(chosen) + 1))
@@ -283,7 +283,7 @@ def test_next_experiments_has_its_columns_and_obeys_the_distance():
         {"composition": ["Fe84B16", "Fe85B15"], "anneal_temp_K": [650.0, 700.0], "anneal_time_s": 600.0}
     ).assign(bs_tesla=[1.62, 1.6])
     ranked = rank(_candidates(), "mean")
-    chosen = batch.next_experiments(ranked, training, batch_size=3, min_distance=2.0)
+    chosen = batch.next_experiments(ranked, training, n_next=3, min_distance=2.0)
     assert list(chosen.columns) == batch.NEXT_COLUMNS
     assert chosen["composition"].tolist() == ["Fe84B16", "Fe80B20", "Fe78Si10B12"]  # Fe83B16Cu1: 1 at.% from Fe84B16
     d = batch.composition_distance(chosen["composition"], chosen["composition"])

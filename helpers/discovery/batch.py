@@ -34,11 +34,11 @@ def composition_distance(a: pd.Series, b: pd.Series) -> np.ndarray:
 
 
 def diverse_batch(
-    rows: pd.DataFrame, scores: np.ndarray, batch_size: int = 10, min_distance: float = MIN_DISTANCE_AT_PCT
+    rows: pd.DataFrame, scores: np.ndarray, n_next: int = 10, min_distance: float = MIN_DISTANCE_AT_PCT
 ) -> pd.DataFrame:
-    """The batch_size rows chosen greedily by score, no two closer than min_distance at.%; adds score and pick."""
-    if batch_size < 1 or min_distance < 0:
-        raise ValueError(f"batch_size must be at least 1 and min_distance at least 0, got {batch_size}, {min_distance}")
+    """The n_next rows chosen greedily by score, no two closer than min_distance at.%; adds score and pick."""
+    if n_next < 1 or min_distance < 0:
+        raise ValueError(f"n_next must be at least 1 and min_distance at least 0, got {n_next}, {min_distance}")
     rows = rows.reset_index(drop=True)
     order = ranking(scores)
     unique = rows["composition"].drop_duplicates()
@@ -48,7 +48,7 @@ def diverse_batch(
         formula = rows.at[i, "composition"]
         if all(distance.at[formula, rows.at[j, "composition"]] >= min_distance for j in chosen):
             chosen.append(int(i))
-        if len(chosen) == batch_size:
+        if len(chosen) == n_next:
             break
     picked = rows.loc[chosen].assign(score=np.asarray(scores, float)[chosen], pick=np.arange(1, len(chosen) + 1))
     return picked.reset_index(drop=True)
@@ -90,9 +90,9 @@ NEXT_COLUMNS = [
 
 
 def next_experiments(
-    ranked: pd.DataFrame, training: pd.DataFrame, batch_size: int = 10, min_distance: float = MIN_DISTANCE_AT_PCT
+    ranked: pd.DataFrame, training: pd.DataFrame, n_next: int = 10, min_distance: float = MIN_DISTANCE_AT_PCT
 ) -> pd.DataFrame:
     """tables/next_experiments.csv: a diverse batch of ranked candidates (their ``score`` column, from
     screening.summary.rank) with the nearest measured training alloy of each (NEXT_COLUMNS)."""
-    chosen = diverse_batch(ranked, ranked["score"].to_numpy(float), batch_size, min_distance)
+    chosen = diverse_batch(ranked, ranked["score"].to_numpy(float), n_next, min_distance)
     return nearest_measured(chosen, training).reindex(columns=NEXT_COLUMNS)

@@ -9,7 +9,7 @@ are not good (otherwise the goal is met before the first experiment); the harder
 the pool's median value. Each round, every rule that needs a model fits ``n_members`` models on the measured rows
 (each member leaves out a random ``holdout_share`` of the measured alloys, at least one: its out-of-bag rows
 calibrate the interval), scores the rows of the unmeasured alloys, gives each alloy the best score of its rows, and
-makes the ``batch_size`` best alloys. The random rule makes random alloys. Experiments are counted one by one in the
+makes the ``per_round`` best alloys. The random rule makes random alloys. Experiments are counted one by one in the
 order of the rule's ranking inside its batch. Every rule sees the same campaigns (seeds, starting sets, member carves).
 
 The model is injected (``ensemble.FitPredict``; ``ensemble.Intervals`` calibrates). One call per round trains every
@@ -38,7 +38,7 @@ class Settings:
 
     n_campaigns: int = 20
     n_rounds: int = 30
-    batch_size: int = 5
+    per_round: int = 5  # alloys made per round
     start: str = "random"  # or "below_median"
     start_share: float = 0.1
     top_share: float = 0.05
@@ -130,7 +130,7 @@ def run(
         for rule in rules:
             for c in range(settings.n_campaigns):
                 alloy_scores = scores[rule][c] if rule != "random" else _random_scores(pool, settings, c, t)
-                picked = _pick(alloy_scores, measured[rule][c], settings.batch_size)
+                picked = _pick(alloy_scores, measured[rule][c], settings.per_round)
                 measured[rule][c, picked] = True
                 made[rule][c].extend(picked)
     return Campaigns(pool, settings, start, {r: np.array(m, int) for r, m in made.items()})
@@ -187,8 +187,8 @@ def _random_scores(pool: Pool, settings: Settings, campaign: int, t: int) -> np.
     return np.random.default_rng([settings.seed, campaign, t + 1, 7]).random(pool.n_alloys)
 
 
-def _pick(alloy_scores: np.ndarray, measured: np.ndarray, batch_size: int) -> list[int]:
-    """The batch_size best unmeasured alloys, best first."""
+def _pick(alloy_scores: np.ndarray, measured: np.ndarray, per_round: int) -> list[int]:
+    """The per_round best unmeasured alloys, best first."""
     candidates = np.flatnonzero(~measured)
     order = ranking(alloy_scores[candidates])
-    return [int(a) for a in candidates[order[:batch_size]]]
+    return [int(a) for a in candidates[order[:per_round]]]

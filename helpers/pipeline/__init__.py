@@ -3,7 +3,8 @@ outputs, and build the report.
 
     python -m helpers.pipeline [--out DIR] [--quick] [-p NAME VALUE ...] [--only 01 03]    (run_all.sh calls this)
 
-Before anything runs, every -p name and value is checked against the notebooks' parameters cells (`parameters`),
+Before anything runs, every -p name and value is checked against the notebooks' parameters cells (`parameters`) and
+the parameter schema (`schema`: types, ranges and choices, which each notebook checks again at its first cell),
 --only against the notebooks found, and each selected notebook's upstream notebooks (`dag.DEPENDS_ON`) against the
 output folder. After each notebook (`kernel`), OUT/provenance/NN_name.json records its parameters, the files it wrote
 and their fingerprint, and the fingerprints of its upstream notebooks' records (`provenance`), written by the notebook

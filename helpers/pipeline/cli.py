@@ -8,11 +8,13 @@ import time
 from pathlib import Path
 
 from helpers.paths import PROJECT_ROOT
+from helpers.pipeline import schema
 from helpers.pipeline.consistency import pipeline_conflicts, pipeline_refusal
 from helpers.pipeline.dag import PipelineError, select
 from helpers.pipeline.kernel import execute_and_record, quiet_shutdown
 from helpers.pipeline.parameters import (
     QUICK_PARAMETERS,
+    Parameter,
     absolute_paths,
     caller_cwd,
     check_parameters,
@@ -47,9 +49,24 @@ def _finish(out: Path, all_notebooks: list[Path], ran: set[str]) -> Path | None:
 
 def _output_folder(args: argparse.Namespace, cwd: Path) -> Path:
     """--out relative to the caller's folder, else outputs/default (outputs/quick with --quick)."""
-    if args.out:
-        return (cwd / Path(args.out).expanduser()).resolve()
-    return PROJECT_ROOT / "outputs" / ("quick" if args.quick else "default")
+    if not args.out:
+        return PROJECT_ROOT / "outputs" / ("quick" if args.quick else "default")
+    out = (cwd / Path(args.out).expanduser()).resolve()
+    if what := schema.problem("out_dir", str(out) if args.out.strip() else ""):
+        raise PipelineError(f"--out {args.out!r}: {what}")
+    return out
+
+
+def _check_values(selected: list[Path], declared: dict[str, Parameter], params: dict[str, object]) -> None:
+    """The parameters of every selected notebook that -p or --quick sets, as they will run (with the notebook's other
+    defaults, which a test checks), by the schema; one line for the first that cannot work."""
+    for nb in selected:
+        given = parameters_for(nb, params)
+        if set(given) - {"out_dir", "overwrite"}:
+            values = {n: p.default for n, p in declared.items() if nb.stem in p.notebooks and p.default is not None}
+            schema.check(nb.stem, {**values, **given})
+    defaults = {n: p.default for n, p in declared.items() if p.default is not None}
+    schema.check_across({**defaults, **params}, [nb.stem for nb in selected])
 
 
 def _run(selected: list[Path], out: Path, params: dict[str, object], ran: set[str]) -> None:
@@ -86,6 +103,7 @@ def pipeline(args: argparse.Namespace) -> int:
     given = absolute_paths(check_parameters(args.p, declared), cwd)
     check_selected(given, declared, selected)
     params: dict[str, object] = {**(QUICK_PARAMETERS if args.quick else {}), **given, "out_dir": str(out)}
+    _check_values(selected, declared, params)
     _check_consistent(out, selected, params, all_notebooks)
     for message in remove_stale(out, all_notebooks):
         print(message, flush=True)

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from helpers.pipeline import schema
 from helpers.pipeline.dag import PipelineError, notebooks, prefix, upstream
 from helpers.pipeline.kernel import EXECUTED_COPY_ENV, PIPELINE_ENV
 from helpers.pipeline.parameters import Parameter, absolute_paths, declared_parameters
@@ -200,6 +201,7 @@ def _remove_stale_copy(out: Path, nb: Path) -> None:
 def begin(name: str, namespace: dict) -> Execution:
     """Start recording a notebook's execution; refuse (one line) outputs of other parameters unless overwrite."""
     one_line_errors(PipelineError)
+    schema.check(name, namespace)  # every parameter's type, range and choices, before anything is touched
     nb = _notebook(name)
     parameters, given = _parameters(nb, namespace)
     from helpers.paths import resolve

@@ -61,32 +61,32 @@ def _int(value: object) -> bool:
 
 
 def check_value(name: str, raw: str, value: object, default: object) -> object:
-    """The value to pass, checked against the type of the default; PipelineError in one line otherwise."""
+    """The value a shell word gives, of the kind the schema declares (helpers/pipeline/schema.py); PipelineError in
+    one line when it is not of that kind. Ranges and choices are the schema's ``check``, made for every notebook."""
+    from helpers.pipeline.schema import PARAMETERS
 
     def wrong(kind: str) -> PipelineError:
         return PipelineError(f"-p {name} expects {kind}, got {raw}")
 
-    if default is None:
-        return value
-    if isinstance(default, bool):
-        if not isinstance(value, bool):
-            raise wrong("True or False")
-        return value
-    if _int(default):
-        if not _int(value):
-            raise wrong(f"an integer like {default!r}")
-        return value
-    if isinstance(default, float):
+    if name not in PARAMETERS:
+        raise PipelineError(f"-p {name}: the parameter has no entry in helpers/pipeline/schema.py; add one")
+    kind = PARAMETERS[name].kind
+    if kind == "bool" and not isinstance(value, bool):
+        raise wrong("True or False")
+    if kind == "int" and not _int(value):
+        raise wrong(f"an integer like {default!r}")
+    if kind == "number":
         if not (_int(value) or isinstance(value, float)):
             raise wrong(f"a number like {default!r}")
         return float(value)
-    if isinstance(default, str):
+    if kind == "number_or_none" and _int(value):
+        return float(value)
+    if kind == "text":
         return value if isinstance(value, str) else raw  # every shell word is text: keep what was typed
-    if isinstance(default, (list, tuple)):
-        like = f"a list like {list(default)!r}"
+    if kind in ("ints", "numbers"):
         if not isinstance(value, (list, tuple)):
-            raise wrong(like)
-        if default and all(_int(v) for v in default) and not all(_int(v) for v in value):
+            raise wrong(f"a list like {list(default)!r}")
+        if kind == "ints" and not all(_int(v) for v in value):
             raise wrong(f"a list of integers like {list(default)!r}")
         return list(value)
     return value

@@ -177,11 +177,12 @@ def csv_plan(candidates: str | Path, max_candidates: int | None, chunk_size: int
     path = resolve(candidates)
     ds = read_user_csv(path, with_target=False)  # the checks of candidate_table, after reading the file safely
     if ds.table.empty:
-        raise ScreenError(f"{path}: no row can be screened (see the report of bad rows)")
+        raise ScreenError(no_candidate_left(ds))
     table = ds.table.head(max_candidates)
     return Plan(
         "csv",
-        f"{path.name}: {len(table):,} candidates ({len(ds.report)} rows excluded or changed on reading)",
+        f"{path.name}: {len(table):,} candidates ({len(ds.report)} rows excluded or changed on reading)"
+        + "".join(f"; {note}" for note in ds.notes),  # how its columns were read, and those not used
         None,
         Axes.for_table(table),
         len(table),
@@ -191,6 +192,18 @@ def csv_plan(candidates: str | Path, max_candidates: int | None, chunk_size: int
         None,
         ds.report,
         len(ds.table),
+    )
+
+
+def no_candidate_left(ds) -> str:
+    """The one line of a candidate file none of whose rows can be screened: how many, the first reason, what to do."""
+    excluded = ds.report[ds.report["action"] == "excluded"]
+    if excluded.empty:
+        return f"{ds.file}: the file has no candidate row; give a CSV or .xlsx file with a composition column"
+    first = excluded.iloc[0]
+    return (
+        f"{ds.file}: no row can be screened: all {ds.rows_read} rows were excluded (first: row {first['source_row']}, "
+        f"{first['column']} = {first['value']!r}: {first['reason']}); correct or remove those rows"
     )
 
 
