@@ -105,6 +105,7 @@ CONSTANTS = {
     "290-1500 K": "the plausible annealing temperatures",
     "0-30 days": "the plausible annealing times",
     "298.15 K": "room temperature, the temperature feature of as-quenched rows",
+    "300 K": "the highest 'anneal' read as room temperature, so as-quenched (annealing.ROOM_TEMPERATURE_MAX_K)",
     "773 K": "the default annealing of grid candidates (`anneal_temp_K`)",
     "100 epochs": "the simulation network's longest training",
     "3 networks": "members per ensemble of the small simulation",

@@ -119,11 +119,6 @@ class Folder:
         except (OSError, ValueError):
             return None
 
-    def by_file_name(self, file_name: str) -> pd.DataFrame | None:
-        """The reader the report's headline uses (tables/<file_name>)."""
-        name = next((n for n, f in FILES.items() if f.path == f"tables/{file_name}"), None)
-        return self.read(name) if name else None
-
     def missing(self, what: str, notebook: str) -> Missing:
         """What cannot be shown, and the command that makes it."""
         return hl.missing(what, notebook, self.shown_as)
@@ -178,7 +173,7 @@ def case_study_sentence(folder: Folder) -> str:
 
 def evaluation_tables(folder: Folder) -> tuple[dict[str, Table | Missing], dict[str, str]]:
     """Table 1 (04), the case study (05) and the honest evaluation (06), as the report's headline shows them."""
-    read = folder.by_file_name
+    read = folder.read
     honest, honest_summary = hl.honest(read, folder.shown_as)
     coverage, domain = hl.trust(read, folder.shown_as)
     tables = {"table1": hl.table1(read, folder.shown_as), "honest": honest}
