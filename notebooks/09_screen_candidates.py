@@ -47,7 +47,8 @@ top_k = 50  # rows of tables/screen_top.csv
 dask_scheduler = "local"  # "local" starts a LocalCluster; or the address of a running scheduler, tcp://host:8786
 n_workers = 2  # worker processes of a local cluster (one thread each)
 chunk_size = 20000  # candidates per task
-rank_by = "mean"  # ranking rule: "mean", "upper", "ei", "probability", or "lower" (a Bs we can count on)
+rank_by = "mean"  # ranking rule: "mean", "upper", "ei", "probability", "lower"; with P(glass): "glass_mean", "expected"
+glass_threshold = 0.5  # the least P(glass) of a candidate ranked by "glass_mean"
 n_next = 10  # alloys proposed in tables/next_experiments.csv
 
 # %%
@@ -107,7 +108,7 @@ print(
 split_rows = out.read_table("split", index_col="row_id")
 trained_on = training.loc[split_rows.index[split_rows["set"] == "train"]]  # the rows 03's networks were fitted on
 best_measured = float(trained_on["bs_tesla"].max())
-ranking = screening.Ranking(rank_by, best=best_measured, target=HIGH_BS_T)
+ranking = screening.Ranking(rank_by, best=best_measured, target=HIGH_BS_T, glass_threshold=glass_threshold)
 result = screening.screen(todo, out.root, client, top_k=top_k, threshold=threshold, ranking=ranking)
 summary = screening.summary_row(result, threshold, todo.description)
 out.write_table("screen_summary", summary)
@@ -165,11 +166,14 @@ out.save_figure("screen_map", fig)
 
 # %% [markdown]
 # ## The batch to make next
-# `n_next` candidates by `rank_by`, taken greedily from the best candidates above, no two closer than
+# `n_next` candidates by `rank_by`, taken greedily from the best candidates, no two closer than
 # `batch.MIN_DISTANCE_AT_PCT` = 2 at.% in composition (half the L1 distance of the at.% vectors: the amount of
-# material that changes element; the same composition under another treatment counts as distance 0). Each comes with
-# its predicted Bs and 90 % interval, its domain notes, and the nearest alloy of 03's training rows: its composition,
-# treatment, measured Bs (of its best treatment) and distance.
+# material that changes element; the same composition under another treatment counts as distance 0). On a fine grid the
+# best candidates are neighbours of one another, so the batch is drawn from a pool far deeper than the top table: every
+# worker sends back its best candidates by the rule as numbers (`helpers/screening/pool.py`), and the line below says
+# how deep the pool was and how many were found. The chosen candidates are scored again as any candidate is, and each
+# comes with its predicted Bs and 90 % interval, its domain notes, and the nearest alloy of 03's training rows: its
+# composition, treatment, measured Bs (of its best treatment) and distance.
 #
 # How to read it: a candidate close to a measured alloy (a distance of a few at.%) with a similar predicted Bs is a
 # small, fairly safe step; a large distance means the model is reaching. What it cannot promise: a prediction is not a
@@ -178,9 +182,10 @@ out.save_figure("screen_map", fig)
 # not modelled: a candidate may not form a glass at all.
 
 # %%
-next_batch = batch.next_experiments(top, trained_on, n_next)
+ranked_next, found = screening.batch_rows(result, todo, client, out.root, ranking, n_next)
+next_batch = batch.next_experiments(ranked_next, trained_on, n_next)
 out.write_table("next_experiments", next_batch)
-print(f"{len(next_batch)} of {n_next} asked for, from the top {len(top)}; {next_batch.in_domain.sum()} in domain")
+print(f"{found}; {next_batch.in_domain.sum()} in domain")
 next_batch.round(3)
 
 # %% [markdown]

@@ -118,7 +118,7 @@ def test_report_of_a_partial_folder(partial_folder):
     assert broken_links(index) == []
     # headline: our Table 1 beside the paper's; what is missing is said, not a crash
     assert "0.612" in page and "0.876" in page and "0.845" in page
-    assert page.count("is not in this folder") == 3 and "06_honest_evaluation has not run here" in page
+    assert page.count("is not in this folder") == 4 and "06_honest_evaluation has not run here" in page
     # figures in the paper's order (FILES'), the failed notebook's figure hidden; a file not in FILES is not shown
     images = [Path(src).stem for src in links_of(index).images]
     assert images == [

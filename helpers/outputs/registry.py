@@ -212,7 +212,9 @@ FILES: dict[str, OutputFile] = {
                 "tables/screen_pareto.csv", "the Pareto front of lower-bound Bs against metalloid content"
             ),
             "next_experiments": table(
-                "tables/next_experiments.csv", "a diverse batch of candidates to make next, nearest measured alloy"
+                "tables/next_experiments.csv",
+                "a diverse batch of candidates to make next: Bs interval, P(glass), both domain flags, the nearest "
+                "measured alloy and the nearest labelled glass-formation composition",
             ),
             "screen_retrospective": table(
                 "tables/screen_retrospective.csv",

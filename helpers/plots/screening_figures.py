@@ -101,3 +101,49 @@ def plot_map(result: ScreenResult) -> plt.Figure:
     ax.set(xlabel=f"{a} (at.%)", ylabel=f"{b} (at.%)", title=f"Predicted Bs over {a} and {b} (mean over the rest)")
     ax.grid(False)
     return fig
+
+
+def plot_glass_tradeoff(result: ScreenResult, next_batch: pd.DataFrame, glass_threshold: float | None) -> plt.Figure:
+    """Predicted Bs against P(glass) for all candidates (density), the Pareto front of the two and the batch."""
+    from helpers.screening.glass import P_EDGES
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    counts = np.where(result.glass_hist > 0, result.glass_hist, np.nan)
+    mesh = ax.pcolormesh(
+        P_EDGES,
+        result.axes.bs_edges,
+        counts.T,
+        cmap="Greys",
+        norm=LogNorm(vmin=1, vmax=max(np.nanmax(result.glass_hist, initial=1), 2)),
+        shading="flat",
+    )
+    fig.colorbar(mesh, ax=ax, label="candidates per bin")
+    front = result.glass_front.sort_values("p_glass")
+    ax.step(front["p_glass"], front["bs_ensemble"], where="pre", color="#1f77b4", lw=1.6, label="Pareto front")
+    if glass_threshold is not None:
+        ax.axvline(glass_threshold, color="0.3", ls="--", lw=1, label=f"P(glass) = {glass_threshold:g}")
+    inside = next_batch["in_domain"].astype(bool) & next_batch["in_glass_domain"].astype(bool)
+    for mask, face, label in ((inside, "#d62728", "in both domains"), (~inside, "white", "outside a domain (a guess)")):
+        ax.scatter(
+            next_batch.loc[mask, "p_glass"],
+            next_batch.loc[mask, "bs_ensemble"],
+            s=120,
+            marker="*",
+            facecolor=face,
+            edgecolor="#d62728",
+            lw=1.1,
+            zorder=4,
+            label=f"batch to make next, {label} ({int(mask.sum())})",
+        )
+    for _, row in next_batch.iterrows():
+        ax.annotate(str(row["pick"]), (row["p_glass"], row["bs_ensemble"]), xytext=(5, 4), textcoords="offset points")
+    known = front["bs_ensemble"] if len(front) else next_batch["bs_ensemble"]
+    ax.set(
+        xlim=(0, 1),
+        ylim=(max(min(known.min(), next_batch["bs_ensemble"].min()) - 0.15, 0), known.max() + 0.1),
+        xlabel="P(glass): calibrated probability of a glassy melt-spun ribbon",
+        ylabel="predicted Bs (T, ensemble mean)",
+        title="Bs against glass formation: the trade-off and the batch to make next",
+    )
+    ax.legend(fontsize=8, loc="lower left", framealpha=0.9)
+    return fig

@@ -9,6 +9,7 @@ pass, the interval and the domain flag as arrays), ``summary`` (ranking, Pareto 
 
 from helpers.screening.candidates import Plan, amounts_table, case_study_candidates, plan
 from helpers.screening.cluster import (
+    batch_rows,
     close_client,
     n_workers_of,
     open_client,
@@ -30,6 +31,7 @@ __all__ = [
     "ScreenError",
     "ScreenResult",
     "amounts_table",
+    "batch_rows",
     "case_study_candidates",
     "close_client",
     "n_workers_of",
