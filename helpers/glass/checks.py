@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 
 from helpers.features import featurize_compositions
-from helpers.glass.evaluation import FE_RICH_AT_PCT
+from helpers.glass.comparison import best_per_model
+from helpers.glass.evaluation import FE_RICH_AT_PCT, UNCALIBRATED
 from helpers.glass.model import GLASS_AT, GlassModel
 from helpers.outputs import OutputDir
 
@@ -84,14 +85,21 @@ def overlap(labelled: pd.DataFrame, reports: pd.DataFrame) -> str:
 
 
 def chosen(comparison_scores: pd.DataFrame, chosen_pair: tuple[str, str]) -> str:
-    """The chosen classifier and calibration with their Brier score, beside the best of each other classifier."""
-    rows = comparison_scores[
-        (comparison_scores["subset"] == "all") & (comparison_scores["calibration"] != "uncalibrated")
-    ]
-    best = rows.sort_values("Brier").groupby("model", sort=False).head(1)
-    others = "; ".join(
-        f"{r.model} {r.Brier:.3f} ({r.calibration})" for r in best.itertuples() if r.model != chosen_pair[0]
-    )
+    """The chosen classifier and calibration with their Brier score, beside the best of each other classifier, and
+    what the calibrations fitted on other systems did to the chosen classifier's Brier score."""
+    best = best_per_model(comparison_scores)
+    others = "; ".join(f"{r.model} {r.Brier:.3f} ({r.calibration})" for r in list(best.itertuples())[1:])
     model, calibration = chosen_pair
-    mine = best[best["model"] == model].iloc[0]
-    return f"Chosen: {model} with {calibration} calibration, Brier {mine['Brier']:.3f} (others: {others})."
+    own = comparison_scores[(comparison_scores["subset"] == "all") & (comparison_scores["model"] == model)]
+    own = own.set_index("calibration")["Brier"]
+    listed = ", ".join(f"{c} {b:.3f}" for c, b in own.items())
+    return f"Chosen: {model}, {calibration}, Brier {own[calibration]:.3f} ({listed}); the others at best: {others}."
+
+
+def goals_of(scores: pd.DataFrame, chosen_pair: tuple[str, str], bs_check: pd.DataFrame) -> pd.DataFrame:
+    """The goals measured on the chosen classifier: the AUC of its own out-of-fold scores (a calibration of the final
+    model does not change its ranking), the ECE of its chosen calibration, the share of all Bs alloys called glasses."""
+    model, calibration = chosen_pair
+    mine = scores[(scores["model"] == model) & (scores["subset"] == "all")].set_index("calibration")
+    share = float(bs_check.set_index("alloys").loc["both"].iloc[1])
+    return goals(float(mine.loc[UNCALIBRATED, "AUC"]), float(mine.loc[calibration, "ECE"]), share)

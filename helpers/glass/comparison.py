@@ -2,9 +2,9 @@
 
 Each classifier of ``helpers.glass.model.CLASSIFIERS`` gives out-of-fold scores (the network's folds train together,
 ``helpers.glass.network.network_out_of_fold``); each is then calibrated out of fold by every calibrator of
-``helpers.glass.evaluation.CALIBRATORS``. The pair (classifier, calibration) with the lowest Brier score over every
-labelled composition is chosen: the Brier score rewards both ranking glasses above non-glasses and stating the right
-probability.
+``helpers.glass.evaluation.CALIBRATORS`` (the classifier's own probability among them). The pair (classifier,
+calibration) with the lowest Brier score over every labelled composition is chosen: the Brier score rewards both
+ranking glasses above non-glasses and stating the right probability.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers.glass.evaluation import CALIBRATORS, cross_fitted, out_of_fold_scores, score_table
+from helpers.glass.evaluation import CALIBRATORS, UNCALIBRATED, cross_fitted, out_of_fold_scores, score_table
 from helpers.glass.model import CLASSIFIERS, Settings, make_scorer
 from helpers.glass.network import network_out_of_fold
 
-UNCALIBRATED = "uncalibrated"
 OUT_OF_FOLD_COLUMNS = ["composition", "chemical_system", "fe_at_pct", "source", "label", "p_glass", "fold"]
 
 
@@ -74,17 +73,22 @@ def compare(
         start = time.time()
         raw = raw_out_of_fold(model, X.reset_index(drop=True), oof, folds, settings)
         seconds[model] = time.time() - start
-        oof[column(model, UNCALIBRATED)] = raw
         for calibration in CALIBRATORS:
             oof[column(model, calibration)] = cross_fitted(raw, y, folds, calibration)
-        columns |= {column(model, c): column(model, c) for c in (UNCALIBRATED, *CALIBRATORS)}
+        columns |= {column(model, c): column(model, c) for c in CALIBRATORS}
     table = score_table(oof, columns)
     table[["model", "calibration"]] = table["model"].str.split(" | ", expand=True, regex=False)
     return Comparison(oof, table, choose(table), seconds)
 
 
+def best_per_model(table: pd.DataFrame) -> pd.DataFrame:
+    """Each classifier's row (over all compositions) with the calibration of lowest Brier score, best first."""
+    overall = table[table["subset"] == "all"].sort_values(["Brier", "log loss"])
+    return overall.groupby("model", sort=False).head(1).reset_index(drop=True)
+
+
 def choose(table: pd.DataFrame) -> tuple[str, str]:
-    """The calibrated (classifier, calibration) pair with the lowest Brier score over all labelled compositions."""
-    calibrated = table[(table["calibration"] != UNCALIBRATED) & (table["subset"] == "all")]
-    best = calibrated.sort_values(["Brier", "log loss"]).iloc[0]
+    """The (classifier, calibration) pair with the lowest Brier score over all labelled compositions (a classifier's
+    own probability competes with its calibrations: a calibration fitted on other systems may not help)."""
+    best = best_per_model(table).iloc[0]
     return str(best["model"]), str(best["calibration"])

@@ -22,6 +22,7 @@ from sklearn.model_selection import GroupKFold
 
 N_BINS = 10  # equal-width probability bins of the reliability diagram and the calibration error
 FE_RICH_AT_PCT = 80.0  # the Fe-rich subset reported apart
+UNCALIBRATED = "uncalibrated"  # the calibration that leaves a classifier's own probability as it is
 PROBABILITY_FLOOR = 1e-3  # log loss of a calibrated 0 or 1: clipped here, as a stated probability never is 0 or 1
 
 
@@ -59,7 +60,19 @@ class Sigmoid:
         return self.regression.predict_proba(self._logit(score))[:, 1]
 
 
-CALIBRATORS: dict[str, Callable[[], object]] = {"isotonic": isotonic, "sigmoid": Sigmoid}
+class Uncalibrated:
+    """The classifier's own probability, as a calibrator that changes nothing (the baseline of the calibrators)."""
+
+    def fit(self, score: np.ndarray, y: np.ndarray) -> Uncalibrated:
+        """Nothing to fit."""
+        return self
+
+    def predict(self, score: np.ndarray) -> np.ndarray:
+        """The score itself."""
+        return np.asarray(score, float)
+
+
+CALIBRATORS: dict[str, Callable[[], object]] = {UNCALIBRATED: Uncalibrated, "isotonic": isotonic, "sigmoid": Sigmoid}
 
 
 def out_of_fold_scores(fit_score: Callable, X: pd.DataFrame, y: np.ndarray, folds: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.isotonic import IsotonicRegression
+from threadpoolctl import threadpool_limits
 
 from helpers.domain import Domain
 from helpers.glass.evaluation import CALIBRATORS, Sigmoid
@@ -42,18 +43,21 @@ def sklearn_estimator(name: str, quick: bool = False, seed: int = 0) -> object:
 
 @dataclass
 class SklearnScorer:
-    """A scikit-learn classifier as a scorer: its predict_proba of class 1."""
+    """A scikit-learn classifier as a scorer: its predict_proba of class 1, on one thread (gradient boosting's
+    OpenMP threads, on a machine shared with other work or with the screen's workers, ran many times slower)."""
 
     estimator: object
 
     def fit(self, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray | None = None) -> SklearnScorer:
         """Fit on a feature matrix and 0/1 labels (groups are not used)."""
-        self.estimator.fit(np.asarray(X, float), np.asarray(y, int))
+        with threadpool_limits(1):
+            self.estimator.fit(np.asarray(X, float), np.asarray(y, int))
         return self
 
     def score(self, X: pd.DataFrame) -> np.ndarray:
         """Uncalibrated probability of glass per row."""
-        return self.estimator.predict_proba(np.asarray(X, float))[:, 1]
+        with threadpool_limits(1):
+            return self.estimator.predict_proba(np.asarray(X, float))[:, 1]
 
 
 @dataclass(frozen=True)
@@ -140,3 +144,14 @@ def glass_domain_flags(domain: Domain, compositions: pd.Series) -> pd.DataFrame:
     """in_domain and domain_notes of compositions against the glass-formation domain, said as the Bs domain says it."""
     table = pd.DataFrame({"composition": compositions.to_numpy(), "annealed": False}, index=compositions.index)
     return domain.check(table, np.zeros(len(table)))[["in_domain", "domain_notes"]]
+
+
+def glass_domain_inside(domain: Domain, amounts: pd.DataFrame) -> np.ndarray:
+    """The in_domain flag of ``glass_domain_flags`` as array operations, for at.% amounts (rows x elements)."""
+    return domain.inside(amounts, np.zeros(len(amounts), bool), np.zeros(len(amounts)))
+
+
+def load_glass_domain(out: OutputDir | str) -> Domain:
+    """The glass-formation domain an analysis saved (notebook 08)."""
+    out = out if isinstance(out, OutputDir) else OutputDir(out)
+    return Domain.load(out.path("glass_domain"))

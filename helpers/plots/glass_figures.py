@@ -24,9 +24,15 @@ def plot_glass_data(labelled: pd.DataFrame, bs_alloys: pd.Series) -> plt.Figure:
     """Fe content of glasses and non-glasses (left); Fe against metalloids, with the Bs sources' alloys (right)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     bins = np.arange(50, 101, 2.0)
-    for label in (1, 0):
-        part = labelled[labelled["label"] == label]
-        left.hist(part["fe_at_pct"], bins, alpha=0.6, color=LABEL_COLORS[label], label=LABEL_NAMES[label])
+    parts = {label: labelled[labelled["label"] == label] for label in (1, 0)}
+    left.hist(
+        [p["fe_at_pct"] for p in parts.values()],
+        bins,
+        stacked=True,
+        color=[LABEL_COLORS[k] for k in parts],
+        label=[LABEL_NAMES[k] for k in parts],
+    )
+    for label, part in parts.items():
         right.scatter(
             part["fe_at_pct"],
             metalloid_at_pct(part["composition"]),
@@ -52,7 +58,8 @@ def plot_glass_data(labelled: pd.DataFrame, bs_alloys: pd.Series) -> plt.Figure:
 
 
 def plot_reliability(oof: pd.DataFrame, columns: dict[str, str]) -> plt.Figure:
-    """Observed share of glasses against stated P(glass), per model, over all compositions and the Fe-rich ones."""
+    """Observed share of glasses against stated P(glass), per model, over all compositions and the Fe-rich ones
+    (marker area: the share of compositions in the bin)."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), sharey=True)
     subsets = (
         ("all labelled compositions", oof),
@@ -62,7 +69,10 @@ def plot_reliability(oof: pd.DataFrame, columns: dict[str, str]) -> plt.Figure:
         ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="calibrated")
         for name, col in columns.items():
             points = reliability(part["label"].to_numpy(), part[col].to_numpy())
-            ax.plot(points["stated"], points["observed"], marker="o", ms=4, label=name)
+            line = ax.plot(points["stated"], points["observed"], lw=1.2, label=name)[0]
+            ax.scatter(
+                points["stated"], points["observed"], s=8 + 200 * points["rows"] / len(part), color=line.get_color()
+            )
         ax.set(xlabel="stated P(glass), out of fold", title=f"{title} ({len(part)})", xlim=(0, 1), ylim=(0, 1.02))
     axes[0].set_ylabel("observed share of glasses")
     axes[1].legend(fontsize=8, loc="lower right")
