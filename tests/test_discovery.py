@@ -266,7 +266,7 @@ def test_rank_by_orders_by_the_rule_and_records_its_score():
     from helpers.screening.summary import rank
 
     rows = _candidates()
-    assert rank(rows)["composition"].tolist()[0] == "Fe84B16"  # lower bound (the default): the sure one
+    assert rank(rows, "lower")["composition"].tolist()[0] == "Fe84B16"  # the lower bound: the sure one
     by_upper = rank(rows, "upper")
     assert by_upper["composition"].tolist() == ["Fe78Si10B12", "Fe80B20", "Fe83B16Cu1", "Fe84B16"]
     assert (by_upper["rank_by"] == "upper").all() and np.allclose(by_upper["score"], by_upper["bs_upper"])
@@ -314,7 +314,8 @@ def test_one_default_rule_and_one_high_bs_everywhere():
     from helpers.screening.summary import DEFAULT_RANKING, Ranking, rank
 
     declared = declared_parameters(notebooks())
-    assert declared["rank_by"].default == rules.DEFAULT_RULE == "mean"  # notebook 09's default
+    assert declared["rank_by"].default == rules.DEFAULT_RULE == "glass_mean"  # notebook 09's default
+    assert declared["glass_threshold"].default == rules.DEFAULT_GLASS_THRESHOLD == Ranking().glass_threshold
     assert tuple(declared["high_bs"].default) == benchmark.HIGH_BS_LEVELS_T  # notebook 10's default
     assert Ranking().rank_by == DEFAULT_RANKING.rank_by == rules.DEFAULT_RULE
     for function in (rank, retrospective):
@@ -327,7 +328,7 @@ def test_the_retrospective_counts_as_the_benchmark_on_the_same_rows():
 
     rows = _synthetic_table(n_alloys=40).assign(status="ok", in_domain=True)
     rows["bs_ensemble"] = rows["bs_ensemble"].round(1)  # ties in the mean rule's score
-    table, _ = retrospective(rows, rows["measured"], best=1.8, target=benchmark.HIGH_BS_T)
+    table, _ = retrospective(rows, rows["measured"], rank_by="mean", best=1.8, target=benchmark.HIGH_BS_T)
     bench = benchmark.benchmark(rows, benchmark.HIGH_BS_T, best=1.8, n_boot=0)
     point = bench[(bench["metric"] == "enrichment") & (bench["share"] == TOP_SHARE)].set_index("rule")["value"]
     assert table.set_index("rule")["enrichment"].to_dict() == pytest.approx(point.round(2).to_dict())

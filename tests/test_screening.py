@@ -109,8 +109,9 @@ def test_chunked_screen_equals_unchunked_and_predict_table(tiny_run):
 
     todo = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=60, chunk_size=7)
     whole = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=60, chunk_size=1000)
-    a = screening.screen(todo, tiny_run, top_k=10, progress=False)
-    b = screening.screen(whole, tiny_run, top_k=10, progress=False)
+    by_mean = screening.Ranking("mean")  # Bs alone: this analysis has no glass-formation model
+    a = screening.screen(todo, tiny_run, top_k=10, progress=False, ranking=by_mean)
+    b = screening.screen(whole, tiny_run, top_k=10, progress=False, ranking=by_mean)
     assert len(a.timings) == 9 and len(b.timings) == 1
     assert a.counts == b.counts and a.counts["n"] == 60
     pd.testing.assert_frame_equal(a.top, b.top, atol=1e-4)
@@ -125,7 +126,7 @@ def test_chunked_screen_equals_unchunked_and_predict_table(tiny_run):
     ok = ok.assign(p_glass=np.nan, in_glass_domain=False)  # no glass model in this analysis: no P(glass)
     assert b.counts["n_refused"] == len(reference) - len(ok)
     assert b.counts["n_in_domain"] == ok["in_domain"].sum()
-    expected_top = rank(ok)[TOP_COLUMNS].head(10).reset_index(drop=True).round(ROUNDED)
+    expected_top = rank(ok, "mean")[TOP_COLUMNS].head(10).reset_index(drop=True).round(ROUNDED)
     pd.testing.assert_frame_equal(b.top[TOP_COLUMNS], expected_top, check_dtype=False, atol=1e-6)  # + rank_by, score
     expected_front = pareto(ok)[TOP_COLUMNS].reset_index(drop=True).round(ROUNDED)
     pd.testing.assert_frame_equal(b.pareto, expected_front, check_dtype=False, atol=1e-6)
@@ -184,7 +185,7 @@ def test_a_candidate_csv_with_a_bad_row_reports_it_and_scores_the_rest(tiny_run,
     report = todo.report.set_index("source_row")
     assert report.loc[3, "action"] == "excluded"
     assert not todo.report["reason"].str.contains("0.1 at.%").any()  # no rounding of candidates any more
-    result = screening.screen(todo, tiny_run, top_k=5, progress=False)
+    result = screening.screen(todo, tiny_run, top_k=5, progress=False, ranking=screening.Ranking("mean"))
     assert result.counts["n"] == 3 and len(result.top) == 3
     assert "Fe83.314B8.563Si4.123P4" in set(result.top["composition"])
     assert not result.top.loc[result.top["composition"] == "Fe82B12Si6", "in_domain"].any()  # as-quenched
@@ -244,7 +245,7 @@ def test_a_screen_on_a_real_scheduler_with_two_worker_processes_equals_the_local
         remote = screening.open_client(address)
         try:
             assert screening.n_workers_of(remote) == 2
-            far = screening.screen(todo, tiny_run, remote, top_k=10, progress=False)
+            far = screening.screen(todo, tiny_run, remote, top_k=10, progress=False, ranking=screening.Ranking("mean"))
             assert len(set(far.timings["pid"])) == 2  # both worker processes took chunks
         finally:
             screening.close_client(remote)
@@ -259,7 +260,7 @@ def test_a_screen_on_a_real_scheduler_with_two_worker_processes_equals_the_local
         log.close()
     local = screening.open_client("local", 2)
     try:
-        near = screening.screen(todo, tiny_run, local, top_k=10, progress=False)
+        near = screening.screen(todo, tiny_run, local, top_k=10, progress=False, ranking=screening.Ranking("mean"))
     finally:
         screening.close_client(local)
     assert far.counts == near.counts and far.n_workers == near.n_workers == 2
@@ -300,8 +301,8 @@ def test_next_experiments_holds_n_next_rows_on_a_grid_whose_top_rows_are_neighbo
 
     fine = {**SMALL, "step": 0.5}
     todo = screening.plan("grid", fine, 773.0, 3600.0, max_candidates=None, chunk_size=150)
-    result = screening.screen(todo, tiny_run, top_k=5, progress=False)
-    ranked, found = screening.batch_rows(result, todo, None, tiny_run, Ranking(), 10)
+    result = screening.screen(todo, tiny_run, top_k=5, progress=False, ranking=Ranking("mean"))
+    ranked, found = screening.batch_rows(result, todo, None, tiny_run, Ranking("mean"), 10)
     training = pd.read_csv(tiny_run / "data" / "dataset.csv")
     chosen = batch.next_experiments(ranked, training, 10)
     assert len(chosen) == 10 and found.startswith("10 of 10 asked for")
@@ -348,3 +349,10 @@ def test_the_screen_gives_every_candidate_p_glass_and_ranks_by_bs_among_likely_g
     assert result.glass_hist.sum() == result.counts["n"] - result.counts["n_refused"]
     front = result.glass_front.sort_values("p_glass")
     assert front["bs_ensemble"].is_monotonic_decreasing  # more P(glass) costs Bs along the front
+
+
+def test_a_rule_of_p_glass_without_a_glass_model_is_refused_in_one_line(tiny_run):
+    todo = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=20, chunk_size=10)
+    with pytest.raises(screening.ScreenError) as refused:
+        screening.screen(todo, tiny_run, top_k=5, progress=False)  # the default rule reads P(glass)
+    assert "run notebook 08" in str(refused.value) and "\n" not in str(refused.value)

@@ -7,7 +7,7 @@ pass, the interval and the domain flag as arrays), ``summary`` (ranking, Pareto 
 ``helpers.plots.screening``; the retrospective check is ``helpers.retrospective``.
 """
 
-from helpers.screening.candidates import Plan, amounts_table, case_study_candidates, plan
+from helpers.screening.candidates import Plan, amounts_table, candidate_table, case_study_candidates, plan
 from helpers.screening.cluster import (
     batch_rows,
     close_client,
@@ -31,6 +31,7 @@ __all__ = [
     "ScreenError",
     "ScreenResult",
     "amounts_table",
+    "candidate_table",
     "batch_rows",
     "case_study_candidates",
     "close_client",

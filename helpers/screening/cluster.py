@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.screening.candidates import Plan
+from helpers.screening.glass import check_glass_rule
 from helpers.screening.grid import ScreenError
 from helpers.screening.pool import POOL_SIZE, batch_sentence, pick_batch
 from helpers.screening.summary import DEFAULT_RANKING, Axes, Ranking, ScreenResult, merge
@@ -99,6 +100,7 @@ def run_screen(
     At most ``window`` chunks are in flight (default: 2 per worker + 2), so the candidates are never all in memory.
     Without a client the chunks run here, one after another (the reference the Dask run must equal).
     """
+    check_glass_rule(ranking.rank_by, out_dir)
     task = partial(
         screen_chunk,
         out_dir=str(Path(out_dir).expanduser().resolve()),

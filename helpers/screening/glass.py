@@ -1,7 +1,7 @@
 """P(glass) on the screen's workers, beside the Bs interval: notebook 08's glass-formation model and its domain.
 
 Each worker loads the model once (``helpers.glass.model.load_glass_model``) and the glass-formation domain (the
-element and amount rules of ``helpers.domain.Domain`` fitted on the labelled compositions, as notebook 08 says it),
+element and amount rules of ``helpers.domain.Domain`` fitted on the labelled compositions, saved by notebook 08),
 and gives every candidate of a chunk its calibrated P(glass) from the composition features the Bs networks read
 (computed once per chunk: the features without the annealing ones) and its glass-domain flag. An analysis without
 notebook 08's outputs gives no P(glass) (NaN): the rules of Bs alone still rank, the rules that read P(glass) say what
@@ -53,11 +53,24 @@ def _load(out_dir: str) -> Glass | None:
     from helpers.outputs import FILES, OutputDir
 
     out = OutputDir(out_dir)
-    if not {"glass_model", "glass_labelled"} <= set(FILES) or not out.exists("glass_model"):
+    if not {"glass_model", "glass_domain"} <= set(FILES) or not out.exists("glass_model"):
         return None
-    from helpers.glass.model import glass_domain, load_glass_model
+    from helpers.domain import Domain
+    from helpers.glass.model import load_glass_model
 
-    return Glass(load_glass_model(out), glass_domain(out.read_table("glass_labelled")))
+    return Glass(load_glass_model(out), Domain.load(out.path("glass_domain")))
+
+
+def check_glass_rule(rank_by: str, out_dir: str | Path) -> None:
+    """A rule that reads P(glass) needs notebook 08's model in the analysis: say what to run (ScreenError)."""
+    from helpers.discovery.rules import GLASS_RULES
+    from helpers.screening.grid import ScreenError
+
+    if rank_by in GLASS_RULES and glass_of(out_dir) is None:
+        raise ScreenError(
+            f"rank_by = {rank_by!r} reads P(glass), and {out_dir} holds no glass-formation model: run notebook 08 "
+            f"there first (./run_all.sh --out {out_dir} --only 08), or rank by Bs alone (rank_by = 'mean')"
+        )
 
 
 def glass_columns(X: pd.DataFrame, percent: pd.DataFrame, out_dir: str | Path) -> tuple[np.ndarray, np.ndarray]:

@@ -1,9 +1,9 @@
 """What a screen reports: the bins of its counts, ranking and Pareto set, the merge of chunk summaries, one summary row.
 
 A worker summarizes its chunk (``helpers.screening.worker.summarize_chunk``); ``merge`` combines the chunk summaries
-into a ``ScreenResult``: the global top rows by the ranking's rule (by default ``rules.DEFAULT_RULE``, the ensemble
-mean), the global Pareto set (lower bound against metalloid content), summed counts, the histogram of (Fe, Bs) and
-the map of Bs over two elements.
+into a ``ScreenResult``: the global top rows by the ranking's rule (by default ``rules.DEFAULT_RULE``), the pool the
+batch is drawn from, the global Pareto set (lower bound against metalloid content), the Pareto front of Bs against
+P(glass), summed counts, the histograms of (Fe, Bs) and (P(glass), Bs) and the map of Bs over two elements.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from helpers.discovery.rules import DEFAULT_RULE, ranking, score
+from helpers.discovery.rules import DEFAULT_GLASS_THRESHOLD, DEFAULT_RULE, ranking, score
 from helpers.screening.glass import P_EDGES, glass_front
 from helpers.screening.grid import Grid
 from helpers.screening.pool import POOL_SIZE, Pool, merge_pools
@@ -96,7 +96,7 @@ class Ranking:
     rank_by: str = DEFAULT_RULE
     best: float | None = None  # the best measured training Bs (ei)
     target: float | None = None  # a Bs to exceed (probability)
-    glass_threshold: float | None = None  # the least P(glass) of a candidate (glass_mean)
+    glass_threshold: float | None = DEFAULT_GLASS_THRESHOLD  # the least P(glass) of a candidate (glass_mean)
 
     def scores(self, rows: pd.DataFrame) -> np.ndarray:
         """The rule's score of every row (higher = better; NaN fails the rule)."""
@@ -115,7 +115,7 @@ def rank(
     rank_by: str = DEFAULT_RULE,
     best: float | None = None,
     target: float | None = None,
-    glass_threshold: float | None = None,
+    glass_threshold: float | None = DEFAULT_GLASS_THRESHOLD,
 ) -> pd.DataFrame:
     """Best first by the score of a rule of helpers.discovery.rules (default rules.DEFAULT_RULE), with its one
     tie-break (``rules.ranking``: the ensemble, then the formula); adds the columns ``rank_by`` and ``score`` (NaN ranks
