@@ -134,7 +134,7 @@ def evidence_sentences(evidence: pd.DataFrame) -> list[str]:
     first = (
         f"Of the {int(by_bs['n_top'])} labelled compositions with the highest predicted Bs (held out by chemical "
         f"system), {int(by_bs['glasses'])} formed a glass ({by_bs['glass_share']:.0%}; "
-        f"{by_bs['base_share']:.0%} of all {int(by_bs['n_compositions'])}), a Bs made of "
+        f"{by_bs['base_share']:.0%} of all {int(by_bs['n_compositions']):,}), a Bs made of "
         f"{by_bs['bs_made']:.2f} T per alloy (a failed synthesis counts 0)."
     )
     second = (
