@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers.evaluation import SELECTED_MODELS
 from helpers.formulas import DECIMALS
 from helpers.intervals import interval_calibrated
 from helpers.validation import BS_MAX_TESLA
 
+SELECTED_MODELS = {"R2 best": "r2_best", "F1 best": "f1_best"}  # name -> folder and column key, the one mapping
 FE_BASED_MIN_AT_PCT = 50.0  # the models were trained on Fe-based alloys only; below this Fe is not the base
 PREDICTED_COLUMNS = [f"bs_{key}" for key in SELECTED_MODELS.values()] + ["bs_ensemble"]
 INTERVAL_COLUMNS = ["bs_lower", "bs_upper"]
