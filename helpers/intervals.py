@@ -1,6 +1,6 @@
 """Prediction intervals with a guaranteed coverage: normalized conformal regression (crepes) on out-of-bag residuals.
 
-Calibration never uses a test row. Every training run holds out its own validation alloys, so every training row is
+Calibration never uses a test row. Every training run holds out its own early-stopping alloys, so every training row is
 predicted by the runs that did not fit it (about a fifth of them): its *out-of-bag* prediction. The residuals of
 those predictions calibrate a conformal regressor (crepes' ``ConformalRegressor``). The interval is normalized by a
 difficulty estimate, so that hard alloys get wider intervals:
@@ -39,7 +39,7 @@ DEFAULT_LEVEL = 0.9
 NEIGHBOURS = 25
 
 
-def validation_masks(
+def held_out_masks(
     groups: np.ndarray, fraction: float, seeds: list[int], row_mask: np.ndarray | None = None
 ) -> np.ndarray:
     """(runs x rows) True where a run did not fit the row: its early-stopping carve (the recipe of fit_networks) and,
@@ -67,7 +67,7 @@ def calibrate(
     X_scaled: np.ndarray,
 ) -> Calibration:
     """Calibration of an ensemble from its runs' predictions on the training rows (runs x rows) and their carves."""
-    return Calibration.from_runs(per_run, validation_masks(groups, fraction, seeds), measured, X_scaled)
+    return Calibration.from_runs(per_run, held_out_masks(groups, fraction, seeds), measured, X_scaled)
 
 
 def calibrate_ensemble(ensemble: Ensemble, table: pd.DataFrame, X: pd.DataFrame, seeds: list[int]) -> Calibration:
@@ -78,7 +78,7 @@ def calibrate_ensemble(ensemble: Ensemble, table: pd.DataFrame, X: pd.DataFrame,
     return calibrate(
         ensemble.per_network(X),
         table["composition"].to_numpy(),
-        ensemble.config.val_fraction,
+        ensemble.config.stopping_fraction,
         seeds,
         table["bs_tesla"].to_numpy(),
         ensemble.scaler.x(X),

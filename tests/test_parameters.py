@@ -77,7 +77,7 @@ def test_one_name_is_never_two_things_in_two_notebooks(declared):
         ("03", "epochs", 0, "epochs = 0: give a whole number of at least 1"),
         ("03", "hidden", [64, 0], "hidden = [64, 0]: give a non-empty list of whole numbers, each of at least 1"),
         ("03", "activation", "relu6", "activation = 'relu6': give one of 'relu', 'elu'"),
-        ("03", "val_fraction", 0, "val_fraction = 0: give a number above 0 and below 1"),
+        ("03", "stopping_fraction", 0, "stopping_fraction = 0: give a number above 0 and below 1"),
         ("06", "n_outer_folds", 1, "n_outer_folds = 1: give a whole number of at least 2"),
         ("10", "n_boot", -5, "n_boot = -5: give a whole number of at least 40"),
         ("10", "high_bs", [], "high_bs = []: give a non-empty list of numbers, each above 0 and of at most 2.5"),

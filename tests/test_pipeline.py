@@ -56,6 +56,11 @@ def test_good_parameters_pass_with_their_types(declared):
     "name, value, expected",
     [
         ("n_rnus", "3", "-p n_rnus: no notebook has this parameter; did you mean n_runs? valid names: "),
+        (
+            "val_fraction",
+            "0.2",
+            "-p val_fraction: no notebook has this parameter; it is now called stopping_fraction; ",
+        ),
         ("n_runs", "abc", "-p n_runs expects an integer like 100, got abc"),
         ("n_runs", "2.5", "-p n_runs expects an integer like 100, got 2.5"),
         ("hidden", "32", "-p hidden expects a list like [128, 64], got 32"),

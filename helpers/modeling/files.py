@@ -59,7 +59,7 @@ def load_network(folder: str | Path) -> Network:
 
     folder = Path(folder)
     params = json.loads((folder / "params.json").read_text())
-    config = TrainConfig(**params.pop("config"))
+    config = TrainConfig.from_dict(params.pop("config"))
     return Network(
         [read_weights(folder / "weights.npz")],
         Scaler.from_json(folder / "scaler.json"),
@@ -166,7 +166,7 @@ def _json(path: Path, folder: Path) -> dict:
 
 def _config(training: dict, path: Path, folder: Path) -> TrainConfig:
     try:
-        return TrainConfig(**training["config"])
+        return TrainConfig.from_dict(training["config"])
     except (KeyError, TypeError, ValueError) as exc:
         raise _broken(folder, f"{path}: no valid network configuration ({exc})") from None
 

@@ -266,11 +266,11 @@ PARAMETERS: dict[str, Spec] = {
     "learning_rate": Spec("number", ("03",), 0, 1, open_low=True, note="Adam's step, e.g. 0.001"),
     "epochs": Spec("int", ("03",), 1, note="the most epochs a run trains"),
     "batch_size": Spec("int", ("03",), 1, note="rows per mini-batch of training"),
-    "patience": Spec("int", ("03",), 1, note="epochs without a better validation loss before a run stops"),
-    "val_fraction": Spec("number", ("03",), 0, 1, True, True, note="share of training alloys for early stopping"),
+    "patience": Spec("int", ("03",), 1, note="epochs without a better early-stopping loss before a run stops"),
+    "stopping_fraction": Spec("number", ("03",), 0, 1, True, True, note="share of training alloys for early stopping"),
     "base_seed": Spec("int", ("03",), 0, SEED_MAX),
     # 06
-    "n_outer_folds": Spec("int", ("06",), 2, note="outer folds of the cross-validation"),
+    "n_outer_folds": Spec("int", ("06",), 2, note="outer folds of the grouped K-fold evaluation"),
     "selection_fraction": Spec("number", ("06",), 0, 1, True, True, note="share of a fold's training alloys"),
     "fold_seed": Spec("int", ("06",), 0, SEED_MAX),
     # 09
