@@ -9,7 +9,16 @@ import re
 
 from helpers.paths import PROJECT_ROOT
 
-SCANNED = ["helpers/**/*.py", "notebooks/*.py", "tests/*.py", "benchmarks/*.py", "docs/*.md", "README.md", "*.sh"]
+SCANNED = [
+    "helpers/**/*.py",
+    "helpers/**/*.j2",
+    "notebooks/*.py",
+    "tests/*.py",
+    "benchmarks/*.py",
+    "docs/*.md",
+    "README.md",
+    "*.sh",
+]
 ROW_CHECKS = (  # "validation" meaning the row checks: the module, its report and its error
     "helpers.validation",
     "helpers/validation.py",
