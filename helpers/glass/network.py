@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from helpers.modeling.ensemble import predict_scaled
+from helpers.modeling.ensemble import predict_scaled, stack_weights
 from helpers.modeling.network import Scaler, TrainConfig
 from helpers.modeling.trainer import fit_networks
 
@@ -49,7 +49,7 @@ class NetworkScorer:
 
     def score(self, X: pd.DataFrame) -> np.ndarray:
         """Uncalibrated probability of glass per row: the mean over the networks of the sigmoid of their outputs."""
-        return expit(predict_scaled(self.weights, self.scaler.x(X), self.config.activation)).mean(axis=0)
+        return expit(predict_scaled(stack_weights(self.weights), self.scaler.x(X), self.config.activation)).mean(axis=0)
 
 
 def network_out_of_fold(
