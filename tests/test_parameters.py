@@ -88,7 +88,7 @@ def test_one_name_is_never_two_things_in_two_notebooks(declared):
         ("01", "feature_set", "all", "feature_set = 'all': give one of 'auto', 'composition'"),
         ("01", "strict", "yes", "strict = 'yes': give True or False"),
         ("09", "rank_by", "foo", "rank_by = 'foo': give one of 'mean', 'lower', 'upper', 'ei', 'probability'"),
-        ("09", "n_next", 80, "n_next = 80: give at most top_k (50)"),
+        ("09", "n_next", 0, "n_next = 0: give a whole number from 1 to 1,000"),
     ],
 )
 def test_a_bad_value_is_refused_in_one_line(nb, name, value, expected):

@@ -53,7 +53,7 @@ FILES: dict[str, OutputFile] = {
         {
             "split": data("data/split.csv", "training or test side of every row", ("03", "04", "09", "10")),
             "split_parameters": data("data/split.json", "02's parameters (the case-study definition)", ("05",)),
-            "case_study_rows": data("data/case_study.csv", "the unseen case-study rows chosen by 02", ("05", "08", "10")),
+            "case_study_rows": data("data/case_study.csv", "the unseen case-study rows of 02", ("05", "08", "10")),
             "case_study_features": data(
                 "data/case_study_features.parquet", "the features of those rows (01's spec)", ("10",)
             ),
@@ -201,13 +201,13 @@ FILES: dict[str, OutputFile] = {
     **made_by(
         "08",
         {
-            "glass_labelled": table("tables/glass_labelled.csv", "Fe-based compositions labelled glass or not, sources"),
+            "glass_labelled": table("tables/glass_labelled.csv", "Fe-based compositions, glass or not", ("09",)),
             "glass_bad_rows": table("tables/glass_bad_rows.csv", "glass-formation rows excluded or changed, and why"),
             "glass_scores": table("tables/glass_scores.csv", "AUC, Brier, log loss, ECE per classifier, grouped folds"),
-            "glass_out_of_fold": table("tables/glass_out_of_fold.csv", "out-of-fold calibrated P(glass) and fold"),
+            "glass_out_of_fold": table("tables/glass_out_of_fold.csv", "out-of-fold P(glass) and fold", ("09",)),
             "glass_bs_check": table("tables/glass_bs_check.csv", "share of the Bs sources' alloys called glasses"),
-            "glass_model": data("models/glass_model.joblib", "the calibrated glass-formation classifier (GlassModel)"),
-            "glass_domain": data("models/glass_domain.json", "the elements and amounts of the labelled compositions"),
+            "glass_model": data("models/glass_model.joblib", "the calibrated glass classifier (GlassModel)", ("09",)),
+            "glass_domain": data("models/glass_domain.json", "elements and amounts of the labelled ones", ("09",)),
             "glass_data_figure": figure(
                 "figures/08_glass_data.png",
                 "Fe and metalloid content of the labelled compositions",
@@ -239,7 +239,11 @@ FILES: dict[str, OutputFile] = {
                 "tables/screen_pareto.csv", "the Pareto front of lower-bound Bs against metalloid content"
             ),
             "next_experiments": table(
-                "tables/next_experiments.csv", "a diverse batch of candidates to make next, nearest measured alloy"
+                "tables/next_experiments.csv",
+                "the batch to make next: Bs interval, P(glass), both domains, nearest measured and labelled alloys",
+            ),
+            "glass_rule_evidence": table(
+                "tables/glass_rule_evidence.csv", "per rule: real glasses and Bs made at the top, held-out compositions"
             ),
             "screen_retrospective": table(
                 "tables/screen_retrospective.csv",
@@ -261,6 +265,16 @@ FILES: dict[str, OutputFile] = {
                 "The Pareto front of the lower bound of the prediction interval against total metalloid content (B + "
                 "Si + P + C, more usually means easier glass formation), with the top candidates in grey; open circles "
                 "lie outside the domain.",
+                note="rank_rule",
+            ),
+            "glass_tradeoff": figure(
+                "figures/09_bs_vs_p_glass.png",
+                "predicted Bs against P(glass), the Pareto front and the batch to make next",
+                "What to make next: Bs against glass formation",
+                "Predicted Bs (ensemble mean) against the calibrated probability that the composition forms a glass "
+                "as a melt-spun ribbon, for every screened candidate (grey density); the line is the Pareto front (no "
+                "candidate beats a point of it on both), the stars the batch to make next, numbered in the order of "
+                "the ranking rule (open stars lie outside the Bs or the glass-formation domain).",
                 note="rank_rule",
             ),
             "screen_map": figure(

@@ -192,9 +192,9 @@ def _activations() -> tuple:
 
 
 def _rank_rules() -> tuple:
-    from helpers.discovery.rules import RULES
+    from helpers.discovery.rules import GLASS_RULES, RULES
 
-    return tuple(r for r in RULES if r != "random")
+    return tuple(r for r in RULES + GLASS_RULES if r != "random")
 
 
 def _simulation_sizes() -> tuple:
@@ -208,7 +208,7 @@ def _texts(*choices: str) -> Callable[[], tuple]:
 
 
 def _screen_together(values: dict) -> str | None:
-    """09: the grid and its annealing (when candidates is 'grid'), the scheduler and its workers, the batch size."""
+    """09: the grid and its annealing (when candidates is 'grid'), the scheduler and its workers."""
     from helpers.screening.grid import ScreenError
     from helpers.screening.parameters import check_annealing, check_grid_parameter, check_scheduler
 
@@ -219,9 +219,6 @@ def _screen_together(values: dict) -> str | None:
         check_scheduler(values.get("dask_scheduler"), values.get("n_workers"))
     except ScreenError as exc:
         return str(exc)
-    n_next, top_k = values.get("n_next"), values.get("top_k")
-    if _whole(n_next) and _whole(top_k) and n_next > top_k:
-        return refusal("n_next", n_next, f"give at most top_k ({top_k}): the next experiments come from the top rows")
     return None
 
 
@@ -290,7 +287,8 @@ PARAMETERS: dict[str, Spec] = {
     "n_workers": Spec("int", ("09",)),
     "chunk_size": Spec("int", ("09",), 1, 100_000, note="candidates per task"),
     "rank_by": Spec("text", ("09",), choices=_rank_rules),
-    "n_next": Spec("int", ("09",), 1, note="alloys in tables/next_experiments.csv"),
+    "n_next": Spec("int", ("09",), 1, 1000, note="alloys in tables/next_experiments.csv"),
+    "glass_threshold": Spec("number", ("09",), 0, 1, note="the least P(glass) of a candidate for rank_by 'glass_mean'"),
     # 10
     "high_bs": Spec("numbers", ("10",), 0, BS_MAX_T, open_low=True, note="Bs in T counted as high, e.g. [1.7, 1.8]"),
     "n_boot": Spec("int", ("10",), N_BOOT_MIN, note="bootstrap replicates, e.g. 1000"),
