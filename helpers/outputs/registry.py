@@ -289,12 +289,15 @@ FILES: dict[str, OutputFile] = {
 # What the pipeline writes beside the notebooks' files ({stem}: a notebook's name, e.g. 03_repeated_training).
 PIPELINE_FILES = {
     "executed_copy": "{stem}.ipynb",
+    "failed_copy": "{stem}.failed.ipynb",  # the executed copy of a run that failed or was interrupted
+    "running_copy": "provenance/{stem}.running.ipynb",  # the executed copy while the pipeline runs it
     "record": "provenance/{stem}.json",
     "kernel_log": "provenance/{stem}.kernel.log",
+    "fork_record": "provenance/fork.json",  # in a fork: the analysis it was forked from (helpers.pipeline.fork)
     "report": "report/index.html",
     "notebook_page": "report/{stem}.html",
 }
-_STEM = r"[0-9][0-9]_\w+"
+_STEM = r"[0-9][0-9]_[a-z0-9_]+"
 
 
 def named(relative: str) -> str | None:
