@@ -213,9 +213,26 @@ def build_groups(
     return groups
 
 
+def _loss(output: str):
+    """The loss per row of a network's output: squared error (``linear``, regression) or the binary cross-entropy
+    of the output read as a logit (``logistic``, a classifier of 0/1 labels; TensorFlow's stable form)."""
+    tf = tensorflow()
+    if output == "linear":
+        return lambda out, y: tf.square(out - y)
+    if output == "logistic":
+        return lambda out, y: tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=out)
+    raise ValueError(f"output must be 'linear' or 'logistic', not {output!r}")
+
+
 @functools.lru_cache(maxsize=16)
 def epoch_function(
-    batch: int, widths: tuple[int, ...], activation_name: str, rate: float, patience: int, masks_per_step: bool = False
+    batch: int,
+    widths: tuple[int, ...],
+    activation_name: str,
+    rate: float,
+    patience: int,
+    output: str = "linear",
+    masks_per_step: bool = False,
 ):
     """One epoch of a group of slots (its steps, the validation pass, early stopping) as a TensorFlow function.
 
@@ -227,6 +244,7 @@ def epoch_function(
     tf = tensorflow()
 
     act = activation(activation_name)
+    loss_of = _loss(output)
 
     @tf.function(reduce_retracing=True)
     def epoch_fn(
@@ -247,11 +265,11 @@ def epoch_function(
                     else [mk[:, s] for mk in epoch_masks]
                 )
             with tf.GradientTape() as tape:
-                err = tf.square(forward(params, xb, act, masks) - yb) * wb
+                err = loss_of(forward(params, xb, act, masks), yb) * wb
                 loss = tf.reduce_sum(tf.reduce_sum(err, axis=1) / tf.reduce_sum(wb, axis=1))
             adam_step(params, m, v, tape.gradient(loss, params), t0 + s + 1, learning_rate)
         pred = forward(params, tf.gather(X, vidx), act)
-        val_loss = tf.reduce_sum(vw * tf.square(pred - tf.gather(y, vidx)), axis=1) / tf.maximum(
+        val_loss = tf.reduce_sum(vw * loss_of(pred, tf.gather(y, vidx)), axis=1) / tf.maximum(
             tf.reduce_sum(vw, axis=1), 1.0
         )
         return early_stopping(

@@ -135,12 +135,14 @@ class Scaler:
     columns: list[str] = field(default_factory=list)
 
     @classmethod
-    def fit(cls, X: pd.DataFrame, y: np.ndarray) -> Scaler:
-        """Fit on training rows (constant features get scale 1, as in scikit-learn's StandardScaler)."""
+    def fit(cls, X: pd.DataFrame, y: np.ndarray, scale_y: bool = True) -> Scaler:
+        """Fit on training rows (constant features get scale 1, as in scikit-learn's StandardScaler); without
+        ``scale_y`` the target is left as it is (0/1 labels of a classifier)."""
         from sklearn.preprocessing import StandardScaler
 
         sk = StandardScaler().fit(X.to_numpy(float))
-        return cls(sk.mean_, sk.scale_, float(np.mean(y)), float(np.std(y)), list(X.columns))
+        y_mean, y_scale = (float(np.mean(y)), float(np.std(y))) if scale_y else (0.0, 1.0)
+        return cls(sk.mean_, sk.scale_, y_mean, y_scale, list(X.columns))
 
     def x(self, X: pd.DataFrame) -> np.ndarray:
         """Scaled features as float32, columns in training order."""

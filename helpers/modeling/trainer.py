@@ -107,16 +107,19 @@ def fit_networks(
     progress: bool = False,
     scaler: Scaler | None = None,
     row_mask: np.ndarray | None = None,
+    output: str = "linear",
 ) -> list[RunResult]:
     """Train every run on its rows of X, y (all rows, or its row of ``row_mask``); each result carries its scaler.
 
     ``groups`` (one per row, e.g. the composition) keep an alloy's rows on one side of each early-stopping carve.
+    ``output="logistic"``: y holds 0/1 labels, left unscaled, and the loss is the binary cross-entropy of the output
+    read as a logit (a classifier); the default is the regression network (squared error of the scaled target).
     """
     y = np.asarray(y, float)
     mask = check_row_mask(row_mask, len(runs), len(X))
     carves = early_stopping_carves(groups, config.val_fraction, [run_seed(base_seed, r) for r in runs], mask)
     patterns, block = (mask[:1], np.zeros(len(runs), int)) if scaler else _distinct(mask)
-    scalers = [scaler or Scaler.fit(X.iloc[np.flatnonzero(p)], y[p]) for p in patterns]
+    scalers = [scaler or Scaler.fit(X.iloc[np.flatnonzero(p)], y[p], scale_y=output == "linear") for p in patterns]
     X_blocks = np.concatenate([s.x(X) for s in scalers])
     y_blocks = np.concatenate([s.y(y) for s in scalers])
     offsets = block * len(X)
@@ -129,7 +132,7 @@ def fit_networks(
         if on_finish is not None:
             on_finish(with_scaler(res))
 
-    results = train_vectorized(X_blocks, y_blocks, carves, runs, base_seed, config, finished, progress)
+    results = train_vectorized(X_blocks, y_blocks, carves, runs, base_seed, config, finished, progress, output)
     return [with_scaler(res) for res in results]
 
 
@@ -151,6 +154,7 @@ def train_vectorized(
     config: TrainConfig,
     on_finish: Callable[[RunResult], None] | None = None,
     progress: bool = False,
+    output: str = "linear",
 ) -> list[RunResult]:
     """Train every run in one batched TensorFlow computation; call ``on_finish`` as each run stops.
 
@@ -159,7 +163,7 @@ def train_vectorized(
     """
     seeds = [run_seed(base_seed, r) for r in runs]
     groups = build_groups(carves, seeds, X.shape[1], config)
-    step = _EpochStep(X, y, carves, seeds, config)
+    step = _EpochStep(X, y, carves, seeds, config, output)
     results: list[RunResult | None] = [None] * len(runs)
     bar = _progress_bar(len(runs)) if progress else None
 
@@ -191,10 +195,11 @@ def train_vectorized(
 class _EpochStep:
     """One epoch of one group: its batches (NumPy), then the cached graph function; returns which slots stop."""
 
-    def __init__(self, X, y, carves, seeds: list[int], config: TrainConfig) -> None:
+    def __init__(self, X, y, carves, seeds: list[int], config: TrainConfig, output: str = "linear") -> None:
         tf = tensorflow()
         self.batch = int(config.batch_size)
         network = (self.batch, tuple(config.hidden), config.activation, float(config.dropout), int(config.patience))
+        network += (output,)
         self.fns = (epoch_function(*network), epoch_function(*network, masks_per_step=True))
         self.X, self.y = tf.constant(X, tf.float32), tf.constant(y, tf.float32)
         self.lr = tf.constant(float(config.learning_rate), tf.float32)

@@ -22,7 +22,7 @@ FILES: dict[str, OutputFile] = {
             "dataset": data(
                 "data/dataset.csv",
                 "the tidy table: one row per measurement (index row_id)",
-                ("02", "03", "04", "05", "06", "09", "10"),
+                ("02", "03", "04", "05", "06", "08", "09", "10"),
             ),
             "features": data(
                 "data/features.parquet",
@@ -53,7 +53,7 @@ FILES: dict[str, OutputFile] = {
         {
             "split": data("data/split.csv", "training or test side of every row", ("03", "04", "09", "10")),
             "split_parameters": data("data/split.json", "02's parameters (the case-study definition)", ("05",)),
-            "case_study_rows": data("data/case_study.csv", "the unseen case-study rows chosen by 02", ("05", "10")),
+            "case_study_rows": data("data/case_study.csv", "the unseen case-study rows chosen by 02", ("05", "08", "10")),
             "case_study_features": data(
                 "data/case_study_features.parquet", "the features of those rows (01's spec)", ("10",)
             ),
@@ -195,6 +195,33 @@ FILES: dict[str, OutputFile] = {
                 "Beyond the paper: is the ensemble spread an error bar?",
                 "Absolute error against the ensemble's standard deviation, and the share of measured values within k "
                 "standard deviations beside what a calibrated Gaussian would give.",
+            ),
+        },
+    ),
+    **made_by(
+        "08",
+        {
+            "glass_labelled": table("tables/glass_labelled.csv", "Fe-based compositions labelled glass or not, sources"),
+            "glass_bad_rows": table("tables/glass_bad_rows.csv", "glass-formation rows excluded or changed, and why"),
+            "glass_scores": table("tables/glass_scores.csv", "AUC, Brier, log loss, ECE per classifier, grouped folds"),
+            "glass_out_of_fold": table("tables/glass_out_of_fold.csv", "out-of-fold calibrated P(glass) and fold"),
+            "glass_bs_check": table("tables/glass_bs_check.csv", "share of the Bs sources' alloys called glasses"),
+            "glass_model": data("models/glass_model.joblib", "the calibrated glass-formation classifier (GlassModel)"),
+            "glass_domain": data("models/glass_domain.json", "the elements and amounts of the labelled compositions"),
+            "glass_data_figure": figure(
+                "figures/08_glass_data.png",
+                "Fe and metalloid content of the labelled compositions",
+                "Glass formation: the data",
+                "Labelled Fe-based compositions by Fe content (left) and by Fe against B + Si + P + C (right), glasses "
+                "and non-glasses; crosses: the alloys of the Bs sources.",
+            ),
+            "glass_reliability_figure": figure(
+                "figures/08_glass_reliability.png",
+                "reliability diagram of every classifier",
+                "Glass formation: do the probabilities come true?",
+                "Observed share of glasses against the stated out-of-fold P(glass), folds grouped by chemical system, "
+                "for all labelled compositions and the Fe-rich ones (marker area: compositions in the bin); on the "
+                "dashed line a stated probability comes true as often as it says.",
             ),
         },
     ),

@@ -12,6 +12,7 @@ from helpers.pipeline.dag import PipelineError
 
 # A fast smoke run: applied only to notebooks that have these parameters; -p overrides them.
 QUICK_PARAMETERS = {"n_runs": 4, "epochs": 40, "patience": 10, "n_outer_folds": 2, "max_candidates": 2000}
+QUICK_PARAMETERS |= {"glass_folds": 3, "glass_trees": 30, "glass_runs": 2, "glass_epochs": 20}  # notebook 08
 QUICK_PARAMETERS |= {"simulation_size": "tiny", "n_boot": 100}  # notebook 10
 # run_all.sh stores the caller's working directory here before it changes to the project folder; relative --out and
 # path parameters are taken relative to it.

@@ -243,7 +243,7 @@ def _case_study_apart(values: dict) -> str | None:
     )
 
 
-ALL = ("01", "02", "03", "04", "05", "06", "09", "10")
+ALL = ("01", "02", "03", "04", "05", "06", "08", "09", "10")
 PARAMETERS: dict[str, Spec] = {
     "out_dir": Spec("text", ALL, extra=_out_dir),
     "overwrite": Spec("bool", ALL),
@@ -273,6 +273,12 @@ PARAMETERS: dict[str, Spec] = {
     "n_outer_folds": Spec("int", ("06",), 2, note="outer folds of the cross-validation"),
     "selection_fraction": Spec("number", ("06",), 0, 1, True, True, note="share of a fold's training alloys"),
     "fold_seed": Spec("int", ("06",), 0, SEED_MAX),
+    # 08
+    "glass_folds": Spec("int", ("08",), 2, note="folds grouped by chemical system"),
+    "glass_trees": Spec("int", ("08",), 1, note="trees of the forest, iterations of the boosting"),
+    "glass_runs": Spec("int", ("08",), 1, note="networks of the classifier ensemble"),
+    "glass_epochs": Spec("int", ("08",), 1, note="the most epochs a classifier network trains"),
+    "glass_seed": Spec("int", ("08",), 0, SEED_MAX),
     # 09
     "candidates": Spec("text", ("09",), extra=_candidates),
     "grid": Spec("dict", ("09",), note="element ranges in at.%, step and balance, as the notebook's default"),
