@@ -262,3 +262,14 @@ def test_a_parameter_of_a_notebook_that_is_not_selected_is_refused(tmp_path):
     )
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "declared by 01_featurize, which --only does not select; add 01 to --only" in done.stderr
+
+
+def test_the_collection_is_the_paired_numbered_notebooks_and_a_copy_is_not_one(tmp_path, monkeypatch):
+    paired = sorted(p.stem for p in dag.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.py") if p.with_suffix(".ipynb").is_file())
+    assert list(dag.COLLECTION) == paired  # a new notebook adds its name to dag.COLLECTION
+    for name in ("03_repeated_training-Copy1.ipynb", "03_wider.ipynb", "01_featurize.ipynb"):
+        shutil.copy(dag.named("03"), tmp_path / name)
+    (tmp_path / "03_wider.py").write_text("# a fork's twin")
+    monkeypatch.setattr(dag, "NOTEBOOKS_DIR", tmp_path)
+    assert [nb.name for nb in dag.notebooks()] == ["01_featurize.ipynb"]
+    assert dag.named("03") == tmp_path / "03_repeated_training.ipynb"
