@@ -131,6 +131,17 @@ FILES: dict[str, OutputFile] = {
                 "F1, precision and recall of both models as the threshold moves: how much the F1 comparison depends "
                 "on the one threshold chosen.",
             ),
+            "fork_comparison": table(
+                "tables/04_fork_comparison.csv",
+                "in a fork: R2, RMSE and F1 of its models against those of the analysis it was forked from",
+            ),
+            "fork_comparison_figure": figure(
+                "figures/04_fork_comparison.png",
+                "a fork against the analysis it came from",
+                "A fork against the analysis it came from",
+                "Test-set R², RMSE and F1 of the R2 best, the F1 best and the ensemble of this fork (blue) and of the "
+                "analysis it was forked from (grey), on the same test rows.",
+            ),
         },
     ),
     **made_by(

@@ -70,15 +70,15 @@ def downstream(notebook: Path | str, all_notebooks: list[Path]) -> list[str]:
 
 def _readers(notebook: Path | str, all_notebooks: list[Path]) -> str:
     readers = downstream(notebook, all_notebooks)
-    return f" (and those of {', '.join(readers)}, which read them)" if readers else ""
+    return f", and those of {', '.join(readers)}, which read them," if readers else ""
 
 
 def refusal(out: Path, nb: Path, changes: list[str], all_nbs: list[Path]) -> str:
     """The one line of a notebook that refuses to replace outputs made with other parameters."""
     return (
         f"{nb.stem}: {out} holds its outputs made with other parameters ({'; '.join(changes)}); to keep them, set "
-        f"out_dir to a new folder; to replace them, set overwrite = True: they are moved to {out}/superseded/"
-        f"{_readers(nb, all_nbs)}"
+        f"out_dir to a new folder; to replace them, set overwrite = True: they{_readers(nb, all_nbs)} are moved to "
+        f"{out}/superseded/"
     )
 
 
@@ -208,6 +208,7 @@ def begin(number: str, namespace: dict) -> Execution:
     kept = {"outputs": previous.get("outputs", [])} if previous else {}
     write_json(record_path(out, nb), {"notebook": nb.stem, "status": "running", **kept, **run, "previous": previous})
     run["executed"] = f"{nb.stem}.ipynb" if executed else None
+    print(f"{nb.stem}: output folder {out}")
     return Execution(nb, out, run, snapshot(out, nb), previous)
 
 
