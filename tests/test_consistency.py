@@ -250,3 +250,12 @@ def test_a_signal_handler_is_installed_before_anything_runs(monkeypatch):
     finally:
         signal.signal(signal.SIGTERM, previous)
     time.sleep(0)
+
+
+def test_a_notebook_run_by_hand_rebuilds_the_report_of_its_folder(trained):
+    render.build_report(trained, NBS)
+    index = trained / "report" / "index.html"
+    assert 'href="../tables/table1.csv"' in index.read_text()
+    fake_run(trained, "03", {"tables/runs.csv": b"3 runs"}, n_runs=3, overwrite=True)  # 04 moved aside
+    page = index.read_text()
+    assert 'href="../tables/table1.csv"' not in page and "04_model_comparison has not run here" in page

@@ -24,7 +24,7 @@ from helpers.pipeline import fork, schema
 from helpers.pipeline.dag import PipelineError, named, notebooks, prefix, upstream
 from helpers.pipeline.kernel import EXECUTED_COPY_ENV, PIPELINE_ENV
 from helpers.pipeline.parameters import Parameter, absolute_paths, declared_parameters
-from helpers.pipeline.provenance import read_record, record_path, snapshot, write_json, write_record
+from helpers.pipeline.provenance import REPORT, read_record, record_path, snapshot, write_json, write_record
 from helpers.pipeline.stale import check_upstream, inputs_now, state, supersede_stale, upstream_stems
 from helpers.pipeline.superseded import supersede
 
@@ -221,3 +221,15 @@ def finish(execution: Execution) -> None:
         e.run["moved"] = [*e.run["moved"], line]
     record = write_record(e.out, e.notebook, e.run, e.before, e.previous)
     print(f"{e.notebook.stem}: {len(record['outputs'])} output files recorded in {record_path(e.out, e.notebook)}")
+    if os.environ.get(PIPELINE_ENV) != "1" and (e.out / REPORT / "index.html").is_file():
+        _rebuild_report(e.out)  # run by hand: the report follows (the pipeline rebuilds it once, at its end)
+
+
+def _rebuild_report(out: Path) -> None:
+    """Rebuild an output folder's report after a notebook ran outside the pipeline; one line if it cannot be."""
+    from helpers.report import build_report
+
+    try:
+        print(f"report rebuilt: {build_report(out, notebooks())}")
+    except PipelineError as exc:
+        print(exc)
