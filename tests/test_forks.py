@@ -86,3 +86,13 @@ def test_the_pipeline_names_the_one_word_way_to_run_other_values_as_a_new_analys
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "hidden [128, 64], now [256, 128]" in err and "add --fork" in err
     assert _files(out) == before
+
+
+def test_every_notebook_says_at_the_end_of_its_first_cell_how_to_fork_it():
+    from helpers.pipeline.dag import notebooks
+
+    for nb in notebooks():
+        first = json.loads(nb.read_text())["cells"][0]
+        lines = "".join(first["source"]).strip().splitlines()
+        assert first["cell_type"] == "markdown" and lines[-2].startswith("**To fork it:**"), nb.name
+        assert "Run All" in lines[-2] and "a new folder beside it" in lines[-1], nb.name
