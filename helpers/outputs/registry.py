@@ -131,6 +131,17 @@ FILES: dict[str, OutputFile] = {
                 "F1, precision and recall of both models as the threshold moves: how much the F1 comparison depends "
                 "on the one threshold chosen.",
             ),
+            "fork_comparison": table(
+                "tables/04_fork_comparison.csv",
+                "in a fork: R2, RMSE and F1 of its models against those of the analysis it was forked from",
+            ),
+            "fork_comparison_figure": figure(
+                "figures/04_fork_comparison.png",
+                "a fork against the analysis it came from",
+                "A fork against the analysis it came from",
+                "Test-set R², RMSE and F1 of the R2 best, the F1 best and the ensemble of this fork (blue) and of the "
+                "analysis it was forked from (grey), on the same test rows.",
+            ),
         },
     ),
     **made_by(
@@ -330,12 +341,15 @@ FILES: dict[str, OutputFile] = {
 # What the pipeline writes beside the notebooks' files ({stem}: a notebook's name, e.g. 03_repeated_training).
 PIPELINE_FILES = {
     "executed_copy": "{stem}.ipynb",
+    "failed_copy": "{stem}.failed.ipynb",  # the executed copy of a run that failed or was interrupted
+    "running_copy": "provenance/{stem}.running.ipynb",  # the executed copy while the pipeline runs it
     "record": "provenance/{stem}.json",
     "kernel_log": "provenance/{stem}.kernel.log",
+    "fork_record": "provenance/fork.json",  # in a fork: the analysis it was forked from (helpers.pipeline.fork)
     "report": "report/index.html",
     "notebook_page": "report/{stem}.html",
 }
-_STEM = r"[0-9][0-9]_\w+"
+_STEM = r"[0-9][0-9]_[a-z0-9_]+"
 
 
 def named(relative: str) -> str | None:

@@ -180,9 +180,9 @@ def _candidates(value: object) -> str | None:
 def _out_dir(value: object) -> str | None:
     if not value.strip():
         return "give the folder of an analysis (a new folder, or one an analysis wrote)"
-    if Path(value).expanduser().exists() and not Path(value).expanduser().is_dir():
-        return "is a file, not a folder; give a new folder or the folder of an analysis"
-    return None
+    from helpers.paths import output_folder_problem
+
+    return output_folder_problem(value)
 
 
 def _activations() -> tuple:
