@@ -80,5 +80,8 @@ def goals(scores: pd.DataFrame) -> pd.DataFrame:
         value = float(measured.loc[category, measure]) if category in measured.index else np.nan
         rows = int(measured.loc[category, "rows"]) if category in measured.index else 0
         met = "not measured" if np.isnan(value) else bool((low is None or value >= low) and value <= high)
-        out.append({"goal": goal, "target": target, "measured": value, "rows": rows, "met": met})
+        out.append({"goal": goal, "target": target, "measured": value, "rows": rows, "met": met, "note": ""})
+        if measure.startswith("coverage") and rows and measured.loc[category, "calibrated_90"] < 1:
+            share = 1 - float(measured.loc[category, "calibrated_90"])
+            out[-1]["note"] = f"{share:.0%} of these rows: too few calibration rows, interval widened, not calibrated"
     return pd.DataFrame(out)

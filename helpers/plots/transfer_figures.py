@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 
 from helpers.deployment.scores import GOALS, MODELS, STATES
-from helpers.deployment.transfer import ONE_SOURCE_OUT
+from helpers.deployment.transfer import CROSS_VALIDATION, ONE_SOURCE_OUT
 from helpers.intervals import LEVELS
 
 MODEL_SHADES = {"ensemble": "#2ca02c", "r2_best": "#1f77b4", "random_forest": "#8c8c8c"}
+SHORT = {CROSS_VALIDATION: "cross-validation", ONE_SOURCE_OUT: "one source out"}
 COVERAGE_TOLERANCE = 0.03  # the band around the promised coverage that an interval should land in
 
 
@@ -24,11 +25,10 @@ def transfer(scores: pd.DataFrame) -> plt.Figure:
         part = scores[scores["model"] == label].set_index(["evaluation", "category"])
         values = [part["mae"].get(g, np.nan) for g in groups]
         a.bar(np.arange(len(groups)) + (i - 1) * width, values, width, label=label, color=MODEL_SHADES[key])
-    for _, category, measure, _, high in GOALS:
-        if measure == "mae" and (ONE_SOURCE_OUT, category) in groups:
-            x = groups.index((ONE_SOURCE_OUT, category))
-            a.hlines(high, x - 0.45, x + 0.45, colors="k", linestyles="--", label="goal" if x == len(states) else None)
-    a.set_xticks(np.arange(len(groups)), [f"{ev}\n{s}" for ev, s in groups], fontsize=8)
+    goals = [(ONE_SOURCE_OUT, c, high) for _, c, measure, _, high in GOALS if measure == "mae"]
+    for n, (x, high) in enumerate((groups.index(g[:2]), g[2]) for g in goals if g[:2] in groups):
+        a.hlines(high, x - 0.45, x + 0.45, colors="k", linestyles="--", label=None if n else "goal (one source out)")
+    a.set_xticks(np.arange(len(groups)), [f"{SHORT.get(ev, ev)}\n{s}" for ev, s in groups], fontsize=9)
     a.set(ylabel="MAE (T)", title="(a) error on alloys the models never saw")
     a.legend(fontsize=8)
     ensemble = scores[scores["model"] == MODELS["ensemble"]]
@@ -38,8 +38,8 @@ def transfer(scores: pd.DataFrame) -> plt.Figure:
     for (ev, s), marker in zip(groups, "osDv^<>p", strict=False):
         row = ensemble.set_index(["evaluation", "category"]).loc[(ev, s)]
         observed = [row[f"coverage_{level * 100:.0f}"] for level in LEVELS]
-        note = "" if row["calibrated_90"] == 1 else " (not calibrated)"
-        b.plot(nominal, observed, marker=marker, label=f"{ev}, {s}{note} ({int(row['rows'])} rows)")
+        note = "" if row["calibrated_90"] == 1 else " (widened, not calibrated)"
+        b.plot(nominal, observed, marker=marker, label=f"{SHORT.get(ev, ev)}, {s}{note} ({int(row['rows'])} rows)")
     b.set(
         xlabel="promised coverage",
         ylabel="share of test rows inside",
