@@ -54,10 +54,12 @@ def test_the_goals_compare_the_leave_one_source_out_ensemble_with_the_targets():
             "rows": [100, 5, 50],
             "mae": [0.09, 0.2, 0.01],
             "coverage_90": [0.95, 0.9, 0.9],
+            "calibrated_90": [1.0, 0.0, 1.0],
         }
     )
-    goals = scores.goals(table).set_index("goal")["met"].tolist()
-    assert goals == [True, False, False, True]
+    goals = scores.goals(table)
+    assert goals["met"].tolist() == [True, False, False, True]
+    assert goals["note"].str.contains("widened, not calibrated").tolist() == [False, False, False, True]
 
 
 def test_notebook_07_writes_its_tables_and_deployed_models_that_the_loader_accepts(tiny_run):
