@@ -258,8 +258,8 @@ def coverage(measured: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> dict
 def coverage_table(rows: pd.DataFrame, levels: tuple[float, ...] = LEVELS, by: str | None = None) -> pd.DataFrame:
     """Observed coverage and mean width per level and method (normalized, plain, ±k std), optionally per category.
 
-    ``rows`` has measured, and for each level L: lower_L, upper_L (normalized), plain_lower_L, plain_upper_L, and
-    mean, std (the ensemble), from which the ±k std interval with the Gaussian k of that level is formed.
+    ``rows`` has measured, and for each level L: bs_lower_L, bs_upper_L (normalized), plain_lower_L, plain_upper_L,
+    and bs_ensemble, ensemble_std, from which the ±k std interval with the Gaussian k of that level is formed.
     """
     from scipy.stats import norm
 
@@ -269,9 +269,13 @@ def coverage_table(rows: pd.DataFrame, levels: tuple[float, ...] = LEVELS, by: s
         for level in levels:
             k = norm.ppf(0.5 + level / 2)
             for method, lo, hi in (
-                ("conformal, normalized", part[f"lower_{level}"], part[f"upper_{level}"]),
+                ("conformal, normalized", part[f"bs_lower_{level}"], part[f"bs_upper_{level}"]),
                 ("conformal, plain", part[f"plain_lower_{level}"], part[f"plain_upper_{level}"]),
-                ("ensemble mean ± k std (Gaussian k)", part["mean"] - k * part["std"], part["mean"] + k * part["std"]),
+                (
+                    "ensemble mean ± k std (Gaussian k)",
+                    part["bs_ensemble"] - k * part["ensemble_std"],
+                    part["bs_ensemble"] + k * part["ensemble_std"],
+                ),
             ):
                 out.append(
                     {

@@ -70,7 +70,7 @@ result.head(10).round(3)
 pd.concat(
     {
         "interval": summaries.interval_check(result),
-        "domain": evaluation.domain_errors(result.rename(columns={"pred_ensemble": "mean"})),
+        "domain": evaluation.domain_errors(result),
     },
     axis=1,
 ).round(3)

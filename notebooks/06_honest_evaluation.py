@@ -133,9 +133,9 @@ spread = pd.DataFrame([r.spread_coverage for r in results])
 spread.index.name = "fold"
 out.write_table("spread_coverage", spread, index=True)
 pooled = pd.concat([r.ensemble_table.assign(fold=k) for k, r in enumerate(results)])
-fig = uncertainty_figures.spread_coverage(pooled["measured"], pooled["mean"], pooled["std"])
+fig = uncertainty_figures.spread_coverage(pooled["measured"], pooled["bs_ensemble"], pooled["ensemble_std"])
 out.save_figure("spread_coverage_figure", fig)
-pooled_spread = metrics.spread_coverage(pooled["measured"], pooled["mean"], pooled["std"])
+pooled_spread = metrics.spread_coverage(pooled["measured"], pooled["bs_ensemble"], pooled["ensemble_std"])
 pooled_row = pd.DataFrame([pooled_spread], index=["pooled"])
 pd.concat([spread, pooled_row]).round(3)
 

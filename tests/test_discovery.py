@@ -216,7 +216,7 @@ def test_the_real_benchmark_reads_an_analysis_folder_and_says_what_is_missing(tm
     dataset = pd.DataFrame({"composition": ["Fe80B20", "Fe84B16"], "bs_tesla": [1.6, 1.75]}).rename_axis("row_id")
     dataset.to_csv(out.data / "dataset.csv")
     dataset.assign(set=["train", "test"]).to_csv(out.data / "split.csv")
-    rows.rename(columns={"bs_ensemble": "pred_ensemble"}).assign(status="ok").to_csv(out.tables / "case_study.csv")
+    rows.assign(status="ok").to_csv(out.tables / "case_study.csv")
     table = real.run(out, highs=(1.7,), n_boot=50)
     assert set(table["rule"]) == set(rules.RULES) and (out.tables / "discovery_benchmark.csv").is_file()
     assert out.exists("discovery_enrichment_case") and not out.exists("discovery_enrichment_outer")

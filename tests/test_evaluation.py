@@ -45,7 +45,7 @@ def test_selection_uses_validation_rows_only_and_ignores_test_targets(problem):
 
 def test_domain_errors_compare_inside_with_outside():
     rows = pd.DataFrame(
-        {"measured": [1.0, 1.0, 1.0, 1.0], "mean": [1.1, 1.1, 1.3, 1.5], "in_domain": [True, True, False, False]}
+        {"measured": [1.0, 1.0, 1.0, 1.0], "bs_ensemble": [1.1, 1.1, 1.3, 1.5], "in_domain": [True, True, False, False]}
     )
     table = evaluation.domain_errors(rows).iloc[0]
     assert table["rows inside"] == 2 and table["out/in MAE ratio"] == pytest.approx(4.0)

@@ -95,11 +95,11 @@ def test_05_predicts_only_unseen_fe_rich_alloys(tiny_run):
         "anneal_temp_K",
         "anneal_time_s",
         "measured",
-        "pred_r2_best",
-        "pred_f1_best",
+        "bs_r2_best",
+        "bs_f1_best",
         "pct_error_r2_best",
         "pct_error_f1_best",
-        "pred_ensemble",
+        "bs_ensemble",
         "bs_lower",
         "bs_upper",
         "interval_level",
@@ -109,8 +109,8 @@ def test_05_predicts_only_unseen_fe_rich_alloys(tiny_run):
     assert expected <= set(cases.columns)
     ok = cases["status"] == "ok"
     assert (
-        (cases.loc[ok, "bs_lower"] <= cases.loc[ok, "pred_ensemble"])
-        & (cases.loc[ok, "pred_ensemble"] <= cases.loc[ok, "bs_upper"])
+        (cases.loc[ok, "bs_lower"] <= cases.loc[ok, "bs_ensemble"])
+        & (cases.loc[ok, "bs_ensemble"] <= cases.loc[ok, "bs_upper"])
     ).all()
     assert (tiny_run / "figures" / "fig6_case_study.png").is_file()
 

@@ -10,7 +10,7 @@ import stat
 import pandas as pd
 import pytest
 
-from helpers import data, files, predict, validation
+from helpers import data, files, predict, scoring, validation
 from helpers.data import DataValidationError, read_user_csv
 from helpers.outputs import writer
 
@@ -187,7 +187,7 @@ def test_the_level_is_printed_as_given_and_a_clipped_bound_is_said(tiny_run, cap
 
 
 def test_clipped_bounds_are_named_per_row():
-    assert predict.clipped_bounds([0.0, 0.5, 0.0, 0.3], [2.5, 2.5, 1.0, 1.0]).tolist() == [
+    assert scoring.clipped_bounds([0.0, 0.5, 0.0, 0.3], [2.5, 2.5, 1.0, 1.0]).tolist() == [
         "both",
         "upper",
         "lower",

@@ -50,7 +50,7 @@ def test_with_dropout_and_minibatches_its_test_scores_match_one_by_one_training(
     slow = trainer.train_sequential(X, y, _carves(240, runs, 11), runs, 11, config)
 
     def r2s(results):
-        preds = ensemble.predict_scaled([r.weights for r in results], X_test, "relu")
+        preds = ensemble.predict_scaled(ensemble.stack_weights([r.weights for r in results]), X_test, "relu")
         return np.array([scores(y_test, p)["r2"] for p in preds])
 
     r2_fast, r2_slow = r2s(fast), r2s(slow)

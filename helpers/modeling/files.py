@@ -16,6 +16,7 @@ import json
 import re
 import zipfile
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +134,13 @@ class SavedModels:
     def spec(self) -> FeatureSpec:
         """The feature spec every network was trained with."""
         return self.ensemble.spec
+
+    @cached_property
+    def stack(self):
+        """The runs and the selected networks stacked for ``helpers.scoring`` (built once)."""
+        from helpers.scoring import Stack
+
+        return Stack.of(self)
 
 
 def load_saved_models(output_dir: str | Path, models: str = "evaluated") -> SavedModels:

@@ -1,9 +1,8 @@
 """Screening candidate alloys at scale on Dask (notebook 09): a lazy composition grid, chunks scored on workers, merged.
 
 The modules: ``grid`` (``Grid``, ``DEFAULT_GRID``), ``candidates`` (checked candidate tables, ``plan``), ``worker``
-(models loaded once per process, a chunk scored and summarized), ``scoring`` (all networks stacked in one forward
-pass, the interval and the domain flag as arrays), ``summary`` (ranking, Pareto set, merge,
-``summary_row``) and ``cluster`` (the Dask client, ``run_screen``, ``screen``). The figures are in
+(models loaded once per process, a chunk scored with ``helpers.scoring`` and summarized), ``summary`` (ranking,
+Pareto set, merge, ``summary_row``) and ``cluster`` (the Dask client, ``run_screen``, ``screen``). The figures are in
 ``helpers.plots.screening``; the retrospective check is ``helpers.retrospective``.
 """
 

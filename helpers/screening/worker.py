@@ -4,7 +4,7 @@ A grid chunk is an (rows x elements) array of amounts: its features come straigh
 (``helpers.features.build_features_from_amounts``: no formula text, no parsing, no cache); the grid was checked once
 when the screen was planned (``candidates.check_grid``), so its points need no row checks here. A CSV chunk is a
 checked tidy table (its rows passed ``helpers.validation`` when the plan read the file). Scoring is
-``helpers.screening.scoring`` (every network in one stacked forward pass, the interval and the domain flag as array
+``helpers.scoring`` (every network in one stacked forward pass, the interval and the domain flag as array
 operations), equal to ``helpers.predict.predictions``. ``summarize_chunk`` is what goes back: the best ``top_k`` rows
 by the ranking's rule (default the ensemble mean), the Pareto set of lower bound against total metalloid content,
 histogram counts of (Fe, Bs), a map of Bs over two elements, counts in the domain and above the threshold.
@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.formulas import parse_amounts, percent_rows
+from helpers.scoring import Scores, output_frame, score_features
 from helpers.screening.candidates import amounts_table
 from helpers.screening.grid import ScreenError
-from helpers.screening.scoring import Scores, Stack, output_frame, score_features
 from helpers.screening.summary import DEFAULT_RANKING, TOP_COLUMNS, Axes, Ranking, pareto
 
 METALLOIDS = ("B", "Si", "P", "C")
@@ -62,7 +63,7 @@ def models(out_dir: str | Path, worker: bool = False) -> tuple:
             except RuntimeError:  # TensorFlow already started in this process
                 pass
         saved = load_saved_models(key)
-        stack = Stack.of(saved)
+        stack = saved.stack
         stack.predict_scaled(np.zeros((1, len(saved.spec.columns)), np.float32))  # build the forward pass once
         saved.calibration.difficulty(saved.calibration.X[:1], np.zeros(1))  # fit the neighbour search once
         _MODELS[key] = (saved, stack)
@@ -94,9 +95,8 @@ def _seconds(work: Callable[[], object]) -> float:
 
 
 def percent_frame(elements: list[str], amounts: np.ndarray) -> pd.DataFrame:
-    """At.% per element (rows x elements), each row scaled to sum 100 (as ``helpers.domain.element_amounts``)."""
-    amounts = np.asarray(amounts, float)
-    return pd.DataFrame(100.0 * amounts / amounts.sum(axis=1, keepdims=True), columns=list(elements))
+    """At.% per element (rows x elements): ``formulas.percent_rows``, as ``helpers.domain.element_amounts`` gives."""
+    return pd.DataFrame(percent_rows(amounts), columns=list(elements))
 
 
 def annealing_frame(n: int, anneal_temp_K: float | None, anneal_time_s: float | None) -> pd.DataFrame:
@@ -146,12 +146,11 @@ def score_table(
     table: pd.DataFrame, out_dir: str | Path, level: float = 0.9, worker: bool = False
 ) -> tuple[pd.DataFrame, dict]:
     """Predictions, interval, domain flag and status per row of a checked tidy table (as predict_table); seconds."""
-    from helpers.features import parse_amounts
-
     elements, amounts = parse_amounts(table["composition"])
-    scores, _, timing = score_amounts(elements, amounts, table, out_dir, level, worker)
+    scores, percent, timing = score_amounts(elements, amounts, table, out_dir, level, worker)
     saved, _ = models(out_dir, worker)
-    out = output_frame(table, scores, saved).assign(fe_at_pct=table["fe_at_pct"].to_numpy())
+    out = output_frame(table, scores, percent.set_axis(table.index), saved.domain)
+    out = out.assign(fe_at_pct=table["fe_at_pct"].to_numpy())
     return out, timing
 
 
@@ -208,7 +207,7 @@ def summarize_chunk(
     table = rows_of(chosen).reset_index(drop=True)
     rows = pd.concat([table, scores.rows(chosen)], axis=1)
     rows["metalloid_at_pct"] = metalloid[np.searchsorted(ok, chosen)]
-    rows["domain_notes"] = domain.check(table, scores.difficulty[chosen])["domain_notes"].to_numpy()
+    rows["domain_notes"] = scores.domain_notes(chosen, percent, domain)
     return {
         "n": len(scores.ok),
         "n_refused": int((~scores.ok).sum()),
@@ -243,8 +242,6 @@ def screen_chunk(
     The timings: those of ``score_amounts``, ``table_s`` (reading the chunk's amounts: the formulas of a table),
     ``task_s`` (the whole task) and the worker's process id.
     """
-    from helpers.features import parse_amounts
-
     t0 = time.perf_counter()
     if elements is None:
         table = chunk.reset_index(drop=True)
