@@ -22,20 +22,22 @@ FILES: dict[str, OutputFile] = {
             "dataset": data(
                 "data/dataset.csv",
                 "the tidy table: one row per measurement (index row_id)",
-                ("02", "03", "04", "05", "06", "08", "09", "10"),
+                ("02", "03", "04", "05", "06", "07", "08", "09", "10"),
             ),
             "features": data(
                 "data/features.parquet",
                 "the 156 composition features (+ process features) of every row",
-                ("03", "04", "06", "10"),
+                ("03", "04", "06", "07", "10"),
             ),
             "feature_spec": data(
-                "data/feature_spec.json", "which features, in which order, with which encodings", ("02", "03", "10")
+                "data/feature_spec.json",
+                "which features, in which order, with which encodings",
+                ("02", "03", "07", "10"),
             ),
             "analysis": data(
                 "data/analysis.json",
                 "01's parameters that later notebooks read (the threshold)",
-                ("02", "03", "04", "06", "09"),
+                ("02", "03", "04", "06", "07", "09"),
             ),
             "bad_rows": table("tables/bad_rows.csv", "rows excluded or changed while reading the data, and why"),
             "dataset_summary": table("tables/dataset_summary.csv", "rows, alloys, annealing states and Bs range"),
@@ -52,8 +54,10 @@ FILES: dict[str, OutputFile] = {
         "02",
         {
             "split": data("data/split.csv", "training or test side of every row", ("03", "04", "09", "10")),
-            "split_parameters": data("data/split.json", "02's parameters (the case-study definition)", ("05",)),
-            "case_study_rows": data("data/case_study.csv", "the unseen case-study rows of 02", ("05", "08", "10")),
+            "split_parameters": data("data/split.json", "02's parameters (the case-study definition)", ("05", "07")),
+            "case_study_rows": data(
+                "data/case_study.csv", "the unseen case-study rows chosen by 02", ("05", "07", "08", "10")
+            ),
             "case_study_features": data(
                 "data/case_study_features.parquet", "the features of those rows (01's spec)", ("10",)
             ),
@@ -76,7 +80,7 @@ FILES: dict[str, OutputFile] = {
             "runs": table("tables/runs.csv", "test-set scores of every training run", SAVED_MODELS),
             "test_predictions": table("tables/test_predictions.csv", "every run's prediction of every test row"),
             "training": data(
-                "models/training.json", "03's parameters and the fingerprint of its inputs", (*SAVED_MODELS, "06")
+                "models/training.json", "03's parameters and the fingerprint of its inputs", (*SAVED_MODELS, "06", "07")
             ),
             "scaler": data("models/scaler.json", "the feature and target scaler of the training rows", SAVED_MODELS),
             "model_feature_spec": data("models/feature_spec.json", "the features the networks expect", SAVED_MODELS),
@@ -206,6 +210,40 @@ FILES: dict[str, OutputFile] = {
                 "Beyond the paper: is the ensemble spread an error bar?",
                 "Absolute error against the ensemble's standard deviation, and the share of measured values within k "
                 "standard deviations beside what a calibrated Gaussian would give.",
+            ),
+        },
+    ),
+    **made_by(
+        "07",
+        {
+            "deployed_models": data(
+                "models/deployed",
+                "the deployed models: 03's network trained on every usable row of the pooled Bs sources except the "
+                "case-study alloys (runs/, runs.csv, r2_best/, f1_best/, scaler, calibration by annealing state, domain)",
+                ("09",),
+            ),
+            "transfer_predictions": table(
+                "tables/transfer_predictions.csv",
+                "every test row of 07's grouped cross-validation and leave-one-source-out test: measured, ensemble, "
+                "R2-best network, random forest, intervals and domain flag",
+            ),
+            "transfer_scores": table(
+                "tables/transfer_scores.csv",
+                "MAE, RMSE, R2 and interval coverage at 80/90/95 % per evaluation, model, annealing state and source",
+            ),
+            "transfer_domain": table(
+                "tables/transfer_domain.csv", "ensemble error inside and outside the domain, per evaluation"
+            ),
+            "deployment_goals": table(
+                "tables/deployment_goals.csv", "the deployed models' goals against what leave-one-source-out measured"
+            ),
+            "transfer_figure": figure(
+                "figures/07_transfer.png",
+                "error and interval coverage across sources",
+                "Deployed models: how well they transfer between sources",
+                "Mean absolute error of the ensemble, the R2-best network and a random forest per annealing state "
+                "(left), and the coverage of the ensemble's intervals against their promise (right), in grouped "
+                "cross-validation over the pooled sources and when one source predicts the other's alloys.",
             ),
         },
     ),
