@@ -197,7 +197,7 @@ def test_09_checks_its_parameters_before_a_cluster_starts():
 
 @pytest.fixture
 def analysis(tmp_path) -> Path:
-    """A folder in which 01 to 04 and 09 ran, as records and files."""
+    """A folder in which 01 to 09 ran, as records and files."""
     out = tmp_path / "analysis"
     for nb, files in {
         "01": {"data/dataset.csv": b"rows"},
@@ -206,6 +206,8 @@ def analysis(tmp_path) -> Path:
         "04": {"tables/table1.csv": b"R2 0.70"},
         "05": {"tables/case_study.csv": b"cases"},
         "06": {"tables/outer_predictions.csv": b"outer"},
+        "07": {"tables/transfer_scores.csv": b"transfer", "models/deployed/runs/run_000.npz": b"w"},
+        "08": {"tables/glass_out_of_fold.csv": b"oof", "models/glass_model.joblib": b"model"},
         "09": {"tables/screen_top.csv": b"top"},
     }.items():
         fake_run(out, nb, files)
