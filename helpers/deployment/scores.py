@@ -63,7 +63,7 @@ def score_table(rows: pd.DataFrame, threshold: float) -> pd.DataFrame:
 def domain_table(rows: pd.DataFrame) -> pd.DataFrame:
     """The ensemble's MAE inside and outside the domain and their ratio, per evaluation."""
     parts = {
-        name: evaluation.domain_errors(part.rename(columns={"ensemble": "mean"})).iloc[0]
+        name: evaluation.domain_errors(part, predicted="ensemble").iloc[0]
         for name, part in rows.groupby("evaluation", sort=False)
     }
     return pd.DataFrame(parts).T.rename_axis("evaluation").reset_index()
