@@ -13,6 +13,9 @@
 # **Candidates outside the training domain are guesses.** An element amount outside the training range, an
 # as-quenched state (the training data are annealed ribbons), or a hard-to-predict region each put a candidate outside;
 # their numbers are extrapolations that no test in this collection supports.
+#
+# **To fork it:** duplicate it in JupyterLab (or copy it anywhere), change values in its parameters cell, Run All.
+# Values other than those of the analysis in `out_dir` go to a new folder beside it (printed below); it stays as it was.
 
 # %%
 import logging
@@ -55,7 +58,7 @@ n_next = 10  # alloys proposed in tables/next_experiments.csv
 # %%
 from helpers.pipeline import consistency
 
-execution = consistency.begin("09", globals())  # checks every parameter, then refuses outputs of other parameters
+execution = consistency.begin("09", globals())  # checks every parameter; other values: a fork
 
 # %% [markdown]
 # ## What is screened

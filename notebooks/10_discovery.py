@@ -15,6 +15,9 @@
 # The rules (`helpers/discovery/rules.py`): `random`; `mean` (the ensemble's prediction); `lower` and `upper` (the
 # bounds of the 90 % conformal interval); `ei` (expected improvement over the best measured Bs) and `probability`
 # (of exceeding a target), both from a normal whose central 90 % interval is the conformal interval.
+#
+# **To fork it:** duplicate it in JupyterLab (or copy it anywhere), change values in its parameters cell, Run All.
+# Values other than those of the analysis in `out_dir` go to a new folder beside it (printed below); it stays as it was.
 
 # %%
 from helpers import plots
@@ -34,7 +37,7 @@ overwrite = False  # True: replace outputs in out_dir made with other parameters
 # %%
 from helpers.pipeline import consistency
 
-execution = consistency.begin("10", globals())  # refuses outputs of other parameters unless overwrite
+execution = consistency.begin("10", globals())  # checks every parameter; other values: a fork
 
 # %%
 out = OutputDir(out_dir)

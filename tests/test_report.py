@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 import pytest  # noqa: E402
+from conftest import complete_records
 
 from helpers.outputs import FILES  # noqa: E402
 from helpers.report import build_report, report_content  # noqa: E402
@@ -101,6 +102,7 @@ def partial_folder(tmp_path) -> Path:
         "F1 best,0.5,0.27,0.16,0.94,1.0,0.88\n"
     )
     (out / "tables" / "runs.csv").write_text("run,r2\n0,0.5\n")
+    complete_records(out)
     return out
 
 
@@ -208,6 +210,7 @@ def test_a_caption_that_depends_on_the_data_is_made_from_it(partial_folder):
     assert "same run (run 99)" in chosen_runs(out)
     (partial_folder / "models" / "f1_best" / "params.json").write_text(json.dumps({"run": 12}))
     assert chosen_runs(out) == "On these data they pick different runs (R2 best: run 99, F1 best: run 12)."
+    complete_records(partial_folder)  # as if 03 had written them
     figure = next(f for f in report_content(partial_folder, STEMS).figures if f.name == "fig3b")
     assert figure.note == chosen_runs(out) and figure.caption == FILES["fig3b"].caption
     (partial_folder / "tables" / "screen_top.csv").write_text("composition,rank_by,score\nFe80B20,mean,1.7\n")

@@ -180,9 +180,9 @@ def _candidates(value: object) -> str | None:
 def _out_dir(value: object) -> str | None:
     if not value.strip():
         return "give the folder of an analysis (a new folder, or one an analysis wrote)"
-    if Path(value).expanduser().exists() and not Path(value).expanduser().is_dir():
-        return "is a file, not a folder; give a new folder or the folder of an analysis"
-    return None
+    from helpers.paths import output_folder_problem
+
+    return output_folder_problem(value)
 
 
 def _activations() -> tuple:
@@ -240,7 +240,7 @@ def _case_study_apart(values: dict) -> str | None:
     )
 
 
-ALL = ("01", "02", "03", "04", "05", "06", "08", "09", "10")
+ALL = ("01", "02", "03", "04", "05", "06", "07", "08", "09", "10")
 PARAMETERS: dict[str, Spec] = {
     "out_dir": Spec("text", ALL, extra=_out_dir),
     "overwrite": Spec("bool", ALL),
@@ -256,20 +256,22 @@ PARAMETERS: dict[str, Spec] = {
     "case_study_source": Spec("text", ("02",), extra=_bs_table),
     "case_min_fe": Spec("number", ("02",), 0, 100, note="at.% Fe"),
     # 03 (n_runs also 06)
-    "n_runs": Spec("int", ("03", "06"), 1, note="networks trained"),
+    "n_runs": Spec("int", ("03", "06", "07"), 1, note="networks trained"),
     "hidden": Spec("ints", ("03",), 1, note="nodes per hidden layer, e.g. [128, 64]"),
     "dropout": Spec("number", ("03",), 0, 1, open_high=True),
     "activation": Spec("text", ("03",), choices=_activations),
     "learning_rate": Spec("number", ("03",), 0, 1, open_low=True, note="Adam's step, e.g. 0.001"),
     "epochs": Spec("int", ("03",), 1, note="the most epochs a run trains"),
     "batch_size": Spec("int", ("03",), 1, note="rows per mini-batch of training"),
-    "patience": Spec("int", ("03",), 1, note="epochs without a better validation loss before a run stops"),
-    "val_fraction": Spec("number", ("03",), 0, 1, True, True, note="share of training alloys for early stopping"),
+    "patience": Spec("int", ("03",), 1, note="epochs without a better early-stopping loss before a run stops"),
+    "stopping_fraction": Spec("number", ("03",), 0, 1, True, True, note="share of training alloys for early stopping"),
     "base_seed": Spec("int", ("03",), 0, SEED_MAX),
     # 06
-    "n_outer_folds": Spec("int", ("06",), 2, note="outer folds of the cross-validation"),
-    "selection_fraction": Spec("number", ("06",), 0, 1, True, True, note="share of a fold's training alloys"),
-    "fold_seed": Spec("int", ("06",), 0, SEED_MAX),
+    "n_outer_folds": Spec("int", ("06", "07"), 2, note="outer folds of the cross-validation"),
+    "selection_fraction": Spec("number", ("06", "07"), 0, 1, True, True, note="share of a fold's training alloys"),
+    "fold_seed": Spec("int", ("06", "07"), 0, SEED_MAX),
+    # 07
+    "pool_sources": Spec("bool", ("07",)),
     # 08
     "glass_folds": Spec("int", ("08",), 2, note="folds grouped by chemical system"),
     "glass_trees": Spec("int", ("08",), 1, note="trees of the forest, iterations of the boosting"),

@@ -156,8 +156,7 @@ def score_table(
     elements, amounts = parse_amounts(table["composition"])
     scores, percent, timing = score_amounts(elements, amounts, table, out_dir, level, worker)
     saved, _ = models(out_dir, worker)
-    out = output_frame(table, scores, percent.set_axis(table.index), saved.domain)
-    out = out.assign(
+    out = output_frame(table, scores, percent.set_axis(table.index), saved.domain).assign(
         fe_at_pct=table["fe_at_pct"].to_numpy(), p_glass=scores.p_glass, in_glass_domain=scores.in_glass_domain
     )
     return out, timing
