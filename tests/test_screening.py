@@ -123,7 +123,8 @@ def test_chunked_screen_equals_unchunked_and_predict_table(tiny_run):
     amounts = element_amounts(reference["composition"]).reindex(columns=["B", "Si", "P", "C"], fill_value=0.0)
     metalloids = amounts.sum(axis=1).round(3)
     ok = reference[reference["status"] == "ok"].assign(fe_at_pct=table["fe_at_pct"], metalloid_at_pct=metalloids)
-    ok = ok.assign(p_glass=np.nan, in_glass_domain=False)  # no glass model in this analysis: no P(glass)
+    glassy = screening.score_on(None, table, tiny_run)  # P(glass) when the analysis has a glass model, else NaN
+    ok = ok.assign(p_glass=glassy["p_glass"].round(4), in_glass_domain=glassy["in_glass_domain"])
     assert b.counts["n_refused"] == len(reference) - len(ok)
     assert b.counts["n_in_domain"] == ok["in_domain"].sum()
     expected_top = rank(ok, "mean")[TOP_COLUMNS].head(10).reset_index(drop=True).round(ROUNDED)
@@ -351,7 +352,10 @@ def test_the_screen_gives_every_candidate_p_glass_and_ranks_by_bs_among_likely_g
     assert front["bs_ensemble"].is_monotonic_decreasing  # more P(glass) costs Bs along the front
 
 
-def test_a_rule_of_p_glass_without_a_glass_model_is_refused_in_one_line(tiny_run):
+def test_a_rule_of_p_glass_without_a_glass_model_is_refused_in_one_line(tiny_run, monkeypatch):
+    from helpers.screening import glass
+
+    monkeypatch.setitem(glass._GLASS, str(Path(tiny_run).resolve()), None)  # as an analysis where 08 has not run
     todo = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=20, chunk_size=10)
     with pytest.raises(screening.ScreenError) as refused:
         screening.screen(todo, tiny_run, top_k=5, progress=False)  # the default rule reads P(glass)
