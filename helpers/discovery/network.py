@@ -50,10 +50,11 @@ def predict_runs(results: list[RunResult], X: pd.DataFrame, activation_name: str
     tf = tensorflow()
     act = activation(activation_name)
     out = np.empty((len(results), len(X)))
+    values = X[results[0].scaler.columns].to_numpy(float)  # every run's scaler has the pool's columns
     for start in range(0, len(results), PREDICT_CHUNK):
         part = results[start : start + PREDICT_CHUNK]
         params = [tf.constant(np.stack([r.weights[k] for r in part]), tf.float32) for k in range(len(part[0].weights))]
-        h = tf.constant(np.stack([r.scaler.x(X) for r in part]), tf.float32)
+        h = tf.constant(np.stack([r.scaler.x_values(values) for r in part]), tf.float32)
         scaled = forward(params, h, act).numpy()
         out[start : start + len(part)] = [r.scaler.y_back(row) for r, row in zip(part, scaled, strict=True)]
     return out

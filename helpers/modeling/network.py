@@ -137,14 +137,23 @@ class Scaler:
     @classmethod
     def fit(cls, X: pd.DataFrame, y: np.ndarray) -> Scaler:
         """Fit on training rows (constant features get scale 1, as in scikit-learn's StandardScaler)."""
+        return cls.fit_values(X.to_numpy(float), y, list(X.columns))
+
+    @classmethod
+    def fit_values(cls, values: np.ndarray, y: np.ndarray, columns: list[str]) -> Scaler:
+        """Fit on training rows given as an array (columns named by ``columns``)."""
         from sklearn.preprocessing import StandardScaler
 
-        sk = StandardScaler().fit(X.to_numpy(float))
-        return cls(sk.mean_, sk.scale_, float(np.mean(y)), float(np.std(y)), list(X.columns))
+        sk = StandardScaler().fit(values)
+        return cls(sk.mean_, sk.scale_, float(np.mean(y)), float(np.std(y)), list(columns))
 
     def x(self, X: pd.DataFrame) -> np.ndarray:
         """Scaled features as float32, columns in training order."""
-        return ((X[self.columns].to_numpy(float) - self.x_mean) / self.x_scale).astype(np.float32)
+        return self.x_values(X[self.columns].to_numpy(float))
+
+    def x_values(self, values: np.ndarray) -> np.ndarray:
+        """Scaled features as float32 of an array whose columns are already in training order."""
+        return ((values - self.x_mean) / self.x_scale).astype(np.float32)
 
     def y(self, y: np.ndarray) -> np.ndarray:
         """Scaled target."""
