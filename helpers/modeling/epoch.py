@@ -255,11 +255,12 @@ def epoch_function(
             *kept, stop = early_stopping(
                 val_loss, [tf.identity(p) for p in params], best, best_loss, best_epoch, wait, epoch, patience
             )
-            done = _record_stopped(done, live, stop, kept, epoch)
             state = (*kept, keys, vidx, vw, rows, weights)
-            live, state = tf.cond(
-                tf.reduce_any(stop), lambda: _drop_stopped(live, stop, state, params, m, v), lambda: (live, state)
-            )
+
+            def stopped():  # only in an epoch where some slot stops: the outputs and the variables are copied
+                return (*_drop_stopped(live, stop, state, params, m, v), _record_stopped(done, live, stop, kept, epoch))
+
+            live, state, done = tf.cond(tf.reduce_any(stop), stopped, lambda: (live, state, done))
             return e + 1, live, state, done
 
         n_slots = tf.shape(state[1])[0]
