@@ -280,3 +280,13 @@ def test_a_parameter_of_a_notebook_that_is_not_selected_is_refused(tmp_path):
     )
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "declared by 01_featurize, which --only does not select; add 01 to --only" in done.stderr
+
+
+def test_the_parameters_cell_is_read_as_papermill_reads_it():
+    import papermill as pm
+
+    from helpers.pipeline.parameters import parameters_cell
+
+    for nb in notebooks():
+        inspected = {name: info["default"] for name, info in pm.inspect_notebook(str(nb)).items()}
+        assert parameters_cell(nb) == inspected, nb.name
