@@ -59,7 +59,7 @@ def instrument(clock: Clock) -> None:
     def counted_fit(X, y, groups, config, runs, base_seed, *args, row_mask=None, **kwargs):
         results = fit(X, y, groups, config, runs, base_seed, *args, row_mask=row_mask, **kwargs)
         seeds = [run_seed(base_seed, r) for r in runs]
-        carves = trainer.early_stopping_carves(groups, config.val_fraction, seeds, row_mask)
+        carves = trainer.early_stopping_carves(groups, config.stopping_fraction, seeds, row_mask)
         clock.gflop += useful_gflop(results, carves, X.shape[1], config.hidden)
         clock.networks += len(results)
         return results

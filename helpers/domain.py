@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.formulas import atomic_percent
+from helpers.formulas import parse_amounts, percent_rows
 from helpers.outputs import write_atomic
 
 DIFFICULTY_PERCENTILE = 80.0
@@ -29,9 +29,9 @@ FEW_AS_QUENCHED = 30  # fewer as-quenched training rows than this: as-quenched a
 
 
 def element_amounts(compositions: pd.Series) -> pd.DataFrame:
-    """At.% of every element per composition (0 where absent), one column per element."""
-    rows = [atomic_percent(text) for text in compositions]
-    return pd.DataFrame(rows, index=compositions.index).fillna(0.0)
+    """At.% of every element per composition (0 where absent), one column per element (``formulas.percent_rows``)."""
+    elements, amounts = parse_amounts(list(compositions))
+    return pd.DataFrame(percent_rows(amounts) if len(amounts) else amounts, index=compositions.index, columns=elements)
 
 
 @dataclass
@@ -62,52 +62,64 @@ class Domain:
         return sorted(self.amount_max)
 
     def check(self, table: pd.DataFrame, difficulty: np.ndarray) -> pd.DataFrame:
-        """Per row: in_domain, domain_notes (the reasons, or 'inside') and the difficulty."""
+        """Per row of a tidy table: in_domain, domain_notes (the reasons, or 'inside') and the difficulty."""
         amounts = element_amounts(table["composition"])
-        notes = [
-            self._reasons(amounts.loc[i], bool(annealed), float(d))
-            for i, annealed, d in zip(table.index, table["annealed"], difficulty, strict=True)
-        ]
+        notes = self.notes(amounts, table["annealed"].to_numpy(bool), difficulty)
         return pd.DataFrame(
-            {
-                "in_domain": [not n for n in notes],
-                "domain_notes": ["; ".join(n) if n else "inside" for n in notes],
-                "difficulty": np.asarray(difficulty, float),
-            },
+            {"in_domain": notes == "inside", "domain_notes": notes, "difficulty": np.asarray(difficulty, float)},
             index=table.index,
         )
 
-    def inside(self, amounts: pd.DataFrame, annealed: np.ndarray, difficulty: np.ndarray) -> np.ndarray:
-        """The in_domain flag of ``check`` as array operations: ``amounts`` in at.% (rows x elements, as
-        ``element_amounts`` gives), ``annealed`` per row; the reasons are those of ``check``, without their text."""
-        present = amounts.to_numpy(float) > 0
-        unseen = [el not in self.amount_max for el in amounts.columns]
-        outside = present[:, unseen].any(axis=1) if any(unseen) else np.zeros(len(amounts), bool)
-        for el in self.elements:
-            value = amounts[el].to_numpy(float) if el in amounts else np.zeros(len(amounts))
-            outside |= (value > self.amount_max[el] + 1e-9) | (value < self.amount_min[el] - 1e-9)
-        if self.n_as_quenched < FEW_AS_QUENCHED:
-            outside |= ~np.asarray(annealed, bool)
-        return ~(outside | (np.asarray(difficulty, float) > self.difficulty_limit))
+    def outside(self, amounts: pd.DataFrame, annealed: np.ndarray, difficulty: np.ndarray) -> dict[str, np.ndarray]:
+        """The domain rule, one mask per reason: ``amounts`` in at.% (rows x elements, as ``element_amounts`` gives),
+        ``annealed`` and ``difficulty`` per row. Keys: unseen (rows x the columns of ``amounts``), above and below
+        (rows x ``elements``), as_quenched and hard (rows)."""
+        n = len(amounts)
+        values = amounts.reindex(columns=self.elements, fill_value=0.0).to_numpy(float)
+        high = values > np.array([self.amount_max[el] for el in self.elements]) + 1e-9
+        low = values < np.array([self.amount_min[el] for el in self.elements]) - 1e-9
+        few = self.n_as_quenched < FEW_AS_QUENCHED
+        return {
+            "unseen": (amounts.to_numpy(float) > 0) & np.array([el not in self.amount_max for el in amounts.columns]),
+            "above": high,
+            "below": low & ~high,
+            "as_quenched": ~np.asarray(annealed, bool) if few else np.zeros(n, bool),
+            "hard": np.asarray(difficulty, float) > self.difficulty_limit,
+        }
 
-    def _reasons(self, amounts: pd.Series, annealed: bool, difficulty: float) -> list[str]:
-        present = amounts[amounts > 0]
-        unseen = [el for el in present.index if el not in self.amount_max]
-        reasons = [f"element(s) {', '.join(unseen)} absent from training"] if unseen else []
-        for el in self.elements:
-            value = float(amounts.get(el, 0.0))
-            if value > self.amount_max[el] + 1e-9:
-                reasons.append(f"{el} {value:g} at.% above training maximum {self.amount_max[el]:g}")
-            elif value < self.amount_min[el] - 1e-9:
-                reasons.append(f"{el} {value:g} at.% below training minimum {self.amount_min[el]:g}")
-        if not annealed and self.n_as_quenched < FEW_AS_QUENCHED:
-            reasons.append(f"as-quenched: {self.n_as_quenched} training rows")
-        if difficulty > self.difficulty_limit:
-            reasons.append(
-                f"hard to predict: difficulty {difficulty:.2f} T above {self.difficulty_limit:.2f} T "
+    def inside(self, amounts: pd.DataFrame, annealed: np.ndarray, difficulty: np.ndarray) -> np.ndarray:
+        """Per row: no reason of ``outside`` holds."""
+        return self.inside_of(self.outside(amounts, annealed, difficulty))
+
+    def notes(self, amounts: pd.DataFrame, annealed: np.ndarray, difficulty: np.ndarray) -> np.ndarray:
+        """Per row: 'inside', or the reasons of ``outside`` in words, joined by '; '."""
+        return self.notes_of(self.outside(amounts, annealed, difficulty), amounts, difficulty)
+
+    @staticmethod
+    def inside_of(masks: dict[str, np.ndarray]) -> np.ndarray:
+        """Per row: no mask of ``outside`` is set."""
+        return ~np.any([m.any(axis=1) if m.ndim == 2 else m for m in masks.values()], axis=0)
+
+    def notes_of(self, masks: dict[str, np.ndarray], amounts: pd.DataFrame, difficulty: np.ndarray) -> np.ndarray:
+        """The texts of ``notes`` from the masks ``outside`` gave for these amounts and difficulties: per reason, in
+        the order of ``outside``, a text for each row it holds for."""
+        parts: list[list[str]] = [[] for _ in range(len(amounts))]
+        for i, unseen in _rows_with(masks["unseen"]):
+            parts[i].append(f"element(s) {', '.join(amounts.columns[unseen])} absent from training")
+        values = amounts.reindex(columns=self.elements, fill_value=0.0).to_numpy(float)
+        for i, j in zip(*np.nonzero(masks["above"] | masks["below"]), strict=True):
+            el = self.elements[j]
+            side = ("above training maximum", self.amount_max[el]) if masks["above"][i, j] else None
+            side = side or ("below training minimum", self.amount_min[el])
+            parts[i].append(f"{el} {values[i, j]:g} at.% {side[0]} {side[1]:g}")
+        for i in np.flatnonzero(masks["as_quenched"]):
+            parts[i].append(f"as-quenched: {self.n_as_quenched} training rows")
+        for i in np.flatnonzero(masks["hard"]):
+            parts[i].append(
+                f"hard to predict: difficulty {float(difficulty[i]):.2f} T above {self.difficulty_limit:.2f} T "
                 f"({DIFFICULTY_PERCENTILE:g} % of training alloys are easier)"
             )
-        return reasons
+        return np.array(["; ".join(p) if p else "inside" for p in parts], dtype=object)
 
     def save(self, path: Path) -> None:
         """Write the domain as JSON (atomically)."""
@@ -117,3 +129,8 @@ class Domain:
     def load(cls, path: Path) -> Domain:
         """Read what save wrote."""
         return cls(**json.loads(Path(path).read_text()))
+
+
+def _rows_with(mask: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """(row, its True columns) for every row of a 2-D mask with any True."""
+    return [(int(i), mask[i]) for i in np.flatnonzero(mask.any(axis=1))]

@@ -1,4 +1,4 @@
-"""Honest evaluation: model selection on a validation split, outer grouped K-fold, baselines, uncertainty.
+"""Honest evaluation: model selection on selection alloys, outer grouped K-fold, baselines, uncertainty.
 
 The paper picks the best of its runs by their test score and reports that score. Here, in every outer fold, the
 training alloys are split again: networks are fitted on one part and *selected* on the other (the selection rows),
@@ -27,10 +27,13 @@ from helpers.domain import Domain
 from helpers.modeling.ensemble import Ensemble
 from helpers.modeling.network import TrainConfig, run_seed
 from helpers.modeling.trainer import fit_networks
+from helpers.scoring import SELECTED_MODELS, ensemble_interval
 
-SELECTED_MODELS = {"R2 best": "r2_best", "F1 best": "f1_best"}  # name -> folder and column key, the one mapping
 MODEL_KEYS = {"ensemble": "ensemble", **SELECTED_MODELS}  # every model a prediction table shows
-PROTOCOLS = {"paper": "paper: select on test, report on test", "honest": "honest: select on validation, report on test"}
+PROTOCOLS = {
+    "paper": "paper: select on test, report on test",
+    "honest": "honest: select on selection alloys, report on test",
+}
 
 
 def pick_best(scores: pd.DataFrame) -> dict[str, int]:
@@ -181,7 +184,7 @@ def score_fold(
     ]
     ensemble_mean, ensemble_std = pred_test.mean(axis=0), pred_test.std(axis=0)
     base_rows = [
-        {"model": f"ANN {name} (selected on validation)", **test_scores.iloc[run].to_dict()}
+        {"model": f"ANN {name} (selected on selection alloys)", **test_scores.iloc[run].to_dict()}
         for name, run in chosen["honest"].items()
     ]
     base_rows.append(
@@ -213,32 +216,33 @@ def baseline_rows(table: pd.DataFrame, X: pd.DataFrame, plan: FoldPlan, threshol
 def uncertainty_rows(
     table: pd.DataFrame, X: pd.DataFrame, fit_ids: pd.Index, test_ids: pd.Index, ensemble: Ensemble, base_seed: int
 ) -> pd.DataFrame:
-    """Per test row: measured, ensemble mean and std, conformal intervals (calibrated on the fitting rows only, out of
-    bag), the plain split-conformal interval, the difficulty, and the flag of a domain fitted on the fitting rows."""
+    """Per test row: measured, bs_ensemble and ensemble_std, the conformal interval at every level (bs_lower_<level>,
+    bs_upper_<level>: calibrated on the fitting rows only, out of bag; ``helpers.scoring.ensemble_interval``), the
+    plain split-conformal interval, the difficulty, and the flag of a domain fitted on the fitting rows."""
     seeds = [run_seed(base_seed, r) for r in ensemble.meta["runs"]]
     calibration = intervals.calibrate_ensemble(ensemble, table.loc[fit_ids], X.loc[fit_ids], seeds)
-    per_test = ensemble.per_network(X.loc[test_ids])
-    mean, std = per_test.mean(axis=0), per_test.std(axis=0)
-    difficulty = calibration.difficulty(ensemble.scaler.x(X.loc[test_ids]), std)
+    per_test, X_scaled = ensemble.per_network(X.loc[test_ids]), ensemble.scaler.x(X.loc[test_ids])
+    numbers = {level: ensemble_interval(per_test, X_scaled, calibration, level) for level in intervals.LEVELS}
+    first = numbers[intervals.LEVELS[0]]
     rows = pd.DataFrame(
         {
             "measured": table.loc[test_ids, "bs_tesla"].to_numpy(),
-            "mean": mean,
-            "std": std,
-            "difficulty": difficulty,
+            "bs_ensemble": first["bs_ensemble"],
+            "ensemble_std": first["ensemble_std"],
+            "difficulty": first["difficulty"],
             "annealed": table.loc[test_ids, "annealed"].to_numpy(),
         },
         index=test_ids,
     )
-    for level in intervals.LEVELS:
-        rows[[f"lower_{level}", f"upper_{level}"]] = calibration.interval(mean, difficulty, level)
-        rows[[f"plain_lower_{level}", f"plain_upper_{level}"]] = calibration.plain_interval(mean, level)
+    for level, found in numbers.items():
+        rows[f"bs_lower_{level}"], rows[f"bs_upper_{level}"] = found["bs_lower"], found["bs_upper"]
+        rows[[f"plain_lower_{level}", f"plain_upper_{level}"]] = calibration.plain_interval(found["bs_ensemble"], level)
     domain = Domain.fit(table.loc[fit_ids], calibration.calibration_difficulty())
-    flags = domain.check(table.loc[test_ids], difficulty)
+    flags = domain.check(table.loc[test_ids], first["difficulty"])
     return rows.assign(in_domain=flags["in_domain"], domain_notes=flags["domain_notes"])
 
 
-def domain_errors(rows: pd.DataFrame, predicted: str = "mean") -> pd.DataFrame:
+def domain_errors(rows: pd.DataFrame, predicted: str = "bs_ensemble") -> pd.DataFrame:
     """Mean absolute error inside and outside the domain, their numbers of rows and the out/in ratio."""
     err = (rows[predicted] - rows["measured"]).abs()
     inside, outside = err[rows["in_domain"].astype(bool)], err[~rows["in_domain"].astype(bool)]

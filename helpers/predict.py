@@ -21,37 +21,18 @@ import sys
 from contextlib import nullcontext
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from helpers.data import DataValidationError, frame_to_dataset, iter_user_csv
-from helpers.evaluation import SELECTED_MODELS
+from helpers.domain import element_amounts
 from helpers.files import FileProblem, check_output_path, count_data_lines
-from helpers.intervals import DEFAULT_LEVEL, check_level, interval_calibrated
+from helpers.intervals import DEFAULT_LEVEL, check_level
 from helpers.outputs.writer import CsvStream, csv_stream
 from helpers.paths import FEATURE_CACHE, PROJECT_ROOT, resolve
+from helpers.scoring import INTERVAL_COLUMNS, PREDICTED_COLUMNS, output_frame, score_features
 from helpers.validation import BS_MAX_TESLA, TEMP_WITHOUT_TIME
 
 DEFAULT_ANALYSIS = PROJECT_ROOT / "outputs" / "default"
-FE_BASED_MIN_AT_PCT = 50.0  # the models were trained on Fe-based alloys only; below this Fe is not the base
-PREDICTED_COLUMNS = [f"bs_{key}" for key in SELECTED_MODELS.values()] + ["bs_ensemble"]
-INTERVAL_COLUMNS = ["bs_lower", "bs_upper"]
-OUTPUT_COLUMNS = [
-    "source_row",
-    "composition",
-    "anneal_temp_K",
-    "anneal_time_s",
-    *PREDICTED_COLUMNS,
-    "ensemble_std",
-    *INTERVAL_COLUMNS,
-    "interval_level",
-    "interval_clipped",
-    "interval_calibrated",
-    "in_domain",
-    "domain_notes",
-    "difficulty",
-    "status",
-]
 ENSEMBLE_LABEL = "all training runs"
 ROUNDED = dict.fromkeys([*PREDICTED_COLUMNS, "ensemble_std", *INTERVAL_COLUMNS, "difficulty"], 4)
 EXIT_BAD_ROWS, EXIT_ERROR, EXIT_REFUSED, EXIT_INTERRUPTED = 1, 2, 3, 130
@@ -81,29 +62,10 @@ def predict_table(
 
 
 def predictions(table: pd.DataFrame, X: pd.DataFrame, saved, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-    """The output table of predict_table for rows whose features X are already built (the screen uses this)."""
-    out = table.reindex(columns=["source_row", "composition", "anneal_temp_K", "anneal_time_s"])
-    for name, net in saved.selected.items():
-        out[f"bs_{SELECTED_MODELS[name]}"] = net.predict_features(X)
-    per_run = saved.ensemble.per_network(X)
-    out["bs_ensemble"], out["ensemble_std"] = per_run.mean(axis=0), per_run.std(axis=0)
-    difficulty = saved.calibration.difficulty(saved.ensemble.scaler.x(X), out["ensemble_std"].to_numpy())
-    bounds = saved.calibration.interval(out["bs_ensemble"].to_numpy(), difficulty, level)
-    out["bs_lower"], out["bs_upper"], out["interval_level"] = bounds[:, 0], bounds[:, 1], level
-    out["interval_clipped"] = clipped_bounds(bounds[:, 0], bounds[:, 1])
-    out["interval_calibrated"] = interval_calibrated(saved.calibration, saved.ensemble.scaler, X, level)
-    flags = saved.domain.check(table, difficulty)
-    out["in_domain"], out["domain_notes"], out["difficulty"] = flags["in_domain"], flags["domain_notes"], difficulty
-    out["status"] = [refusal(row, fe) for (_, row), fe in zip(out.iterrows(), table["fe_at_pct"], strict=True)]
-    refused = out["status"] != "ok"
-    out.loc[refused, [*PREDICTED_COLUMNS, "ensemble_std", *INTERVAL_COLUMNS, "interval_clipped"]] = np.nan
-    return out[OUTPUT_COLUMNS]  # a refused row is never shown with a number
-
-
-def clipped_bounds(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """Per interval, which bound was cut to the physical range 0 to 2.5 T: 'no', 'lower', 'upper' or 'both'."""
-    low, high = np.asarray(lower) <= 0.0, np.asarray(upper) >= BS_MAX_TESLA
-    return np.select([low & high, low, high], ["both", "lower", "upper"], "no").astype(object)
+    """The output table of predict_table for rows whose features X are already built (``helpers.scoring``)."""
+    amounts = element_amounts(table["composition"])
+    scores = score_features(X, amounts, table["annealed"].to_numpy(bool), saved, saved.stack, level, fold=False)
+    return output_frame(table, scores, amounts, saved.domain)  # a refused row is never shown with a number
 
 
 def level_text(level: float) -> str:
@@ -121,23 +83,6 @@ def clipped_note(row: pd.Series) -> str | None:
         f"note: the {bound} cut to the physical range 0 to {BS_MAX_TESLA:g} T; at {level_text(row['interval_level'])} "
         "the interval reaches beyond it (a lower level gives an interval inside)"
     )
-
-
-def refusal(row: pd.Series, fe_at_pct: float) -> str:
-    """'ok', or 'refused: <reason>' for a row the models cannot speak for or whose prediction is impossible."""
-    if fe_at_pct < FE_BASED_MIN_AT_PCT:
-        return (
-            f"refused: not an Fe-based alloy (Fe {fe_at_pct:g} at.% < {FE_BASED_MIN_AT_PCT:g}); the models were "
-            "trained on Fe-based alloys only"
-        )
-    impossible = [(c, row[c]) for c in PREDICTED_COLUMNS if not (0 < row[c] <= BS_MAX_TESLA)]
-    if impossible:
-        shown = ", ".join(f"{c} = {v:.2f} T" for c, v in impossible)
-        return (
-            f"refused: physically impossible prediction ({shown}; Bs lies in 0 to {BS_MAX_TESLA:g} T): the "
-            "alloy is far outside what the models learned"
-        )
-    return "ok"
 
 
 def ignored_annealing_note(table: pd.DataFrame, feature_set: str) -> str | None:

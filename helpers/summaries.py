@@ -65,7 +65,7 @@ def case_study_subsets(result: pd.DataFrame, training: pd.DataFrame) -> dict[tup
 def case_study_errors(result: pd.DataFrame, training: pd.DataFrame, models: list[str]) -> pd.DataFrame:
     """Errors of each model on the case-study rows, overall and on both sides of each comparison.
 
-    ``result`` holds per row ``measured``, ``pred_<key>`` for every model key of ``evaluation.MODEL_KEYS``,
+    ``result`` holds per row ``measured``, ``bs_<key>`` for every model key of ``evaluation.MODEL_KEYS``,
     ``fe_at_pct`` and ``in_domain``. Columns: rows in the subset, then per model the MAE (T) and the mean signed error
     (T, positive = over-prediction); NaN where the subset is empty. Percentage errors per row are in Fig. 6(c)."""
     from helpers.evaluation import MODEL_KEYS
@@ -75,7 +75,7 @@ def case_study_errors(result: pd.DataFrame, training: pd.DataFrame, models: list
         part = result[mask.to_numpy()]
         row = {"rows": len(part)}
         for name in models:
-            err = part[f"pred_{MODEL_KEYS[name]}"] - part["measured"]
+            err = part[f"bs_{MODEL_KEYS[name]}"] - part["measured"]
             row[f"{name}: MAE (T)"] = err.abs().mean() if len(part) else np.nan
             row[f"{name}: mean signed error (T)"] = err.mean() if len(part) else np.nan
         rows[key] = row
@@ -120,8 +120,8 @@ def case_study_table(cases: pd.DataFrame, predicted: pd.DataFrame) -> pd.DataFra
 
     result = cases[["composition", "fe_at_pct", "anneal_temp_K", "anneal_time_s"]].assign(measured=cases["bs_tesla"])
     for key in MODEL_KEYS.values():
-        result[f"pred_{key}"] = predicted[f"bs_{key}"]
-        result[f"pct_error_{key}"] = percentage_error(result["measured"], result[f"pred_{key}"])
+        result[f"bs_{key}"] = predicted[f"bs_{key}"]
+        result[f"pct_error_{key}"] = percentage_error(result["measured"], result[f"bs_{key}"])
     keep = [
         "ensemble_std",
         "bs_lower",
@@ -187,15 +187,13 @@ def domain_error_table(pooled: pd.DataFrame, case_rows: pd.DataFrame | None) -> 
 
     parts = [domain_errors(pooled).assign(set="outer test folds (06)")]
     if case_rows is not None:
-        parts.append(
-            domain_errors(case_rows.rename(columns={"pred_ensemble": "mean"})).assign(set="case-study alloys (05)")
-        )
+        parts.append(domain_errors(case_rows).assign(set="case-study alloys (05)"))
     table = pd.concat(parts, ignore_index=True)
     return table[["set", *[c for c in table.columns if c != "set"]]]
 
 
 def models_on_new_alloys(baselines: pd.DataFrame, case_rows: pd.DataFrame | None) -> pd.DataFrame:
-    """R2 of the ensemble and of the two single networks: over the outer folds (chosen on validation) and on the
+    """R2 of the ensemble and of the two single networks: over the outer folds (chosen on selection alloys) and on the
     case-study alloys of another source."""
     from sklearn.metrics import mean_absolute_error, r2_score
 
@@ -207,10 +205,10 @@ def models_on_new_alloys(baselines: pd.DataFrame, case_rows: pd.DataFrame | None
         label = next((m for m in folds.index if m.startswith(f"ANN {name}")), None)
         row = {"model": name, "outer folds: R2 (mean)": folds.loc[label, "r2_mean"] if label else np.nan}
         if case_rows is not None:
-            ok = case_rows[f"pred_{key}"].notna()
-            row["case study: R2"] = r2_score(case_rows.loc[ok, "measured"], case_rows.loc[ok, f"pred_{key}"])
+            ok = case_rows[f"bs_{key}"].notna()
+            row["case study: R2"] = r2_score(case_rows.loc[ok, "measured"], case_rows.loc[ok, f"bs_{key}"])
             row["case study: MAE (T)"] = mean_absolute_error(
-                case_rows.loc[ok, "measured"], case_rows.loc[ok, f"pred_{key}"]
+                case_rows.loc[ok, "measured"], case_rows.loc[ok, f"bs_{key}"]
             )
         rows.append(row)
     return pd.DataFrame(rows).set_index("model")

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import data, files, predict, validation
+from helpers import data, files, predict, scoring, validation
 from helpers.data import DataValidationError, read_user_csv
 from helpers.outputs import writer
 from helpers.paths import PROJECT_ROOT
@@ -213,9 +213,16 @@ def test_predict_never_prints_a_number_for_alloys_it_cannot_speak_for(tiny_run, 
 
 
 def test_an_impossible_prediction_is_refused_not_shown():
-    row = pd.Series({"bs_r2_best": 6.7, "bs_f1_best": 1.5, "bs_ensemble": 1.6})
-    assert predict.refusal(row, 80.0).startswith("refused: physically impossible")
-    assert predict.refusal(row.replace(6.7, 1.4), 80.0) == "ok"
+    predicted = {"bs_r2_best": np.array([6.7, 1.4]), "bs_f1_best": np.array([1.5, 1.5]), "bs_ensemble": np.ones(2)}
+    scores = scoring.Scores(predicted, *[np.zeros(2)] * 4, {}, np.ones(2, bool), np.array([80.0, 80.0]), 0.9, None)
+    status = scores.status(np.arange(2))
+    assert status[0].startswith("refused: physically impossible") and "bs_r2_best = 6.70 T" in status[0]
+    assert status[1] == "ok" and scores.ok.tolist() == [False, True]
+
+
+def test_the_fe_based_rule_reads_fe_to_the_projects_resolution():
+    """One rule for predict and the screen: Fe 49.9996 at.% is 50.000 to 0.001 at.%, Fe-based; 49.9994 is not."""
+    assert scoring.fe_based(np.array([49.9996, 49.9994, 50.0, 80.0])).tolist() == [True, False, True, True]
 
 
 def test_composition_only_models_say_they_ignore_annealing():
@@ -317,10 +324,13 @@ def test_an_interrupted_training_leaves_a_consistent_folder_that_resumes(tmp_pat
     monkeypatch.setattr(OutputDir, "save_weights", save_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         repeated.repeated_training(*args, progress=False)
-    assert not (tmp_path / "models" / "r2_best").exists()
+    assert (tmp_path / "models" / "r2_best").exists()  # nothing deleted: 03's record says it did not finish
     listed = set(pd.read_csv(tmp_path / "tables" / "runs.csv")["run"])
     assert len(listed) == 1
     monkeypatch.setattr(OutputDir, "save_weights", real_save)
     resumed = repeated.repeated_training(*args, progress=False).runs
     assert sorted(resumed["run"]) == [0, 1, 2, 3]
     assert sorted(int(p.stem[4:]) for p in (tmp_path / "models" / "runs").glob("run_*.npz")) == [0, 1, 2, 3]
+    other = (*args[:6], TrainConfig(hidden=(4,), epochs=2, patience=1), 1, *args[8:])
+    repeated.repeated_training(*other, progress=False)  # another training: the old runs are moved aside
+    assert len(list((tmp_path / "superseded").glob("*/models/runs/run_*.npz"))) == 4

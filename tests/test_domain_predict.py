@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import predict
+from helpers import predict, scoring
 
 
 def test_predict_one_formula_prints_all_three_models(tiny_run, capsys):
@@ -39,7 +39,7 @@ def test_predict_csv_predicts_the_good_rows_and_reports_the_bad(tiny_run, tmp_pa
     assert "row 3" in capsys.readouterr().err
     result = pd.read_csv(out)
     assert result["composition"].tolist() == ["Fe73.5Si13.5B9Nb3Cu1", "Fe80B10Co10"]
-    assert list(result.columns) == predict.OUTPUT_COLUMNS
+    assert list(result.columns) == scoring.OUTPUT_COLUMNS
     required = [
         "composition",
         "anneal_temp_K",

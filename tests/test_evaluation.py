@@ -25,7 +25,7 @@ def problem():
 CONFIG = TrainConfig(hidden=(16,), epochs=25, patience=5)
 
 
-def test_selection_uses_validation_rows_only_and_ignores_test_targets(problem):
+def test_selection_uses_selection_rows_only_and_ignores_test_targets(problem):
     table, X = problem
     train_ids, test_ids = split.grouped_folds(table, 4, seed=0)[0]
     res = evaluation.evaluate_fold(table, X, train_ids, test_ids, CONFIG, 5, 0, 1.4, seed=1)
@@ -45,7 +45,7 @@ def test_selection_uses_validation_rows_only_and_ignores_test_targets(problem):
 
 def test_domain_errors_compare_inside_with_outside():
     rows = pd.DataFrame(
-        {"measured": [1.0, 1.0, 1.0, 1.0], "mean": [1.1, 1.1, 1.3, 1.5], "in_domain": [True, True, False, False]}
+        {"measured": [1.0, 1.0, 1.0, 1.0], "bs_ensemble": [1.1, 1.1, 1.3, 1.5], "in_domain": [True, True, False, False]}
     )
     table = evaluation.domain_errors(rows).iloc[0]
     assert table["rows inside"] == 2 and table["out/in MAE ratio"] == pytest.approx(4.0)

@@ -39,8 +39,8 @@ def case_result():
         {
             "fe_at_pct": [75.0, 80.0, 85.0, 85.0],
             "measured": [1.5, 1.6, 1.7, 1.8],
-            "pred_r2_best": [1.6, 1.6, 1.5, 1.6],  # errors +0.1, 0, -0.2, -0.2
-            "pred_f1_best": [1.5, 1.7, 1.7, 1.8],  # errors 0, +0.1, 0, 0
+            "bs_r2_best": [1.6, 1.6, 1.5, 1.6],  # errors +0.1, 0, -0.2, -0.2
+            "bs_f1_best": [1.5, 1.7, 1.7, 1.8],  # errors 0, +0.1, 0, 0
             "in_domain": [True, True, False, False],
         }
     )
@@ -69,7 +69,7 @@ def test_an_empty_side_gives_nan_not_an_error(case_result):
 
 def _baselines(ann_r2, other_r2, std=0.05):
     rows = [
-        ("ANN R2 best (selected on validation)", ann_r2 - 0.1),
+        ("ANN R2 best (selected on selection alloys)", ann_r2 - 0.1),
         ("ANN ensemble (mean of 3 runs)", ann_r2),
         ("random forest", other_r2),
         ("predict the mean", -0.01),

@@ -21,6 +21,7 @@ from crepes import ConformalRegressor
 from sklearn.tree import ExtraTreeRegressor
 
 from helpers.intervals import Calibration, out_of_bag
+from helpers.scoring import ensemble_interval
 
 FitPredict = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 Intervals = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float], tuple[np.ndarray, np.ndarray]]
@@ -76,9 +77,8 @@ def conformal_intervals(
     if len(calibration.residuals) < 3:
         infinite = np.full(predictions.shape[1], np.inf)
         return -infinite, infinite
-    mean, spread = predictions.mean(axis=0), predictions.std(axis=0)
-    bounds = calibration.interval(mean, calibration.difficulty(scaled, spread), level)
-    return bounds[:, 0], bounds[:, 1]
+    numbers = ensemble_interval(predictions, scaled, calibration, level)  # the one scoring path's interval
+    return numbers["bs_lower"], numbers["bs_upper"]
 
 
 def _standardized(X: np.ndarray, rows: np.ndarray) -> np.ndarray:

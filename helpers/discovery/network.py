@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from helpers.discovery.ensemble import FitPredict
-from helpers.modeling.network import RunResult, TrainConfig, activation, forward
+from helpers.modeling.ensemble import predict_scaled, stack_weights
+from helpers.modeling.network import RunResult, TrainConfig
 
 SIMULATION_CONFIG = TrainConfig(
     hidden=(32,), dropout=0.0, activation="relu", learning_rate=5e-3, epochs=100, batch_size=64, patience=10
@@ -45,16 +46,14 @@ def network_fit_predict(groups: np.ndarray, config: TrainConfig = SIMULATION_CON
 
 def predict_runs(results: list[RunResult], X: pd.DataFrame, activation_name: str) -> np.ndarray:
     """Bs (T) of every run on every row (runs x rows), each run with its own scaler, dropout off."""
-    from helpers.modeling.network import tensorflow
-
-    tf = tensorflow()
-    act = activation(activation_name)
     out = np.empty((len(results), len(X)))
     values = X[results[0].scaler.columns].to_numpy(float)  # every run's scaler has the pool's columns
     for start in range(0, len(results), PREDICT_CHUNK):
         part = results[start : start + PREDICT_CHUNK]
-        params = [tf.constant(np.stack([r.weights[k] for r in part]), tf.float32) for k in range(len(part[0].weights))]
-        h = tf.constant(np.stack([r.scaler.x_values(values) for r in part]), tf.float32)
-        scaled = forward(params, h, act).numpy()
+        scaled = predict_scaled(
+            stack_weights([r.weights for r in part]),
+            np.stack([r.scaler.x_values(values) for r in part]),
+            activation_name,
+        )
         out[start : start + len(part)] = [r.scaler.y_back(row) for r, row in zip(part, scaled, strict=True)]
     return out

@@ -54,10 +54,10 @@ def outer_predictions(pooled: pd.DataFrame, table: pd.DataFrame, level: float = 
             "anneal_temp_K": table.loc[pooled.index, "anneal_temp_K"].to_numpy(),
             "anneal_time_s": table.loc[pooled.index, "anneal_time_s"].to_numpy(),
             "measured": pooled["measured"].to_numpy(),
-            "bs_ensemble": pooled["mean"].to_numpy(),
-            "ensemble_std": pooled["std"].to_numpy(),
-            "bs_lower": pooled[f"lower_{level}"].to_numpy(),
-            "bs_upper": pooled[f"upper_{level}"].to_numpy(),
+            "bs_ensemble": pooled["bs_ensemble"].to_numpy(),
+            "ensemble_std": pooled["ensemble_std"].to_numpy(),
+            "bs_lower": pooled[f"bs_lower_{level}"].to_numpy(),
+            "bs_upper": pooled[f"bs_upper_{level}"].to_numpy(),
             "interval_level": level,
             "train_best_bs": [train_best[k] for k in folds],
             "in_domain": pooled["in_domain"].to_numpy(),
@@ -73,7 +73,7 @@ def case_study_predictions(out: OutputDir) -> pd.DataFrame:
     dataset = out.read_table("dataset", index_col="row_id")
     split = out.read_table("split", index_col="row_id")
     best = dataset.loc[split.index[split["set"] == "train"], "bs_tesla"].max()
-    return cases.rename(columns={"pred_ensemble": "bs_ensemble"}).assign(train_best_bs=best)
+    return cases.assign(train_best_bs=best)
 
 
 SET_KEYS = {"outer test folds (06)": "outer", "case study (05)": "case"}

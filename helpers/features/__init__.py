@@ -35,6 +35,7 @@ from helpers.features.stack import (
     encode_categorical,
     matminer_features,
 )
+from helpers.formulas import parse_amounts
 from helpers.paths import FEATURE_CACHE
 
 IMPLEMENTATIONS = ("vectorized", "matminer")
@@ -80,18 +81,6 @@ def featurize_amounts(
         compositions = [Composition(dict(zip(elements, row, strict=True))) for row in amounts]
         return matminer_features(compositions).set_axis(labels, axis=1).reset_index(drop=True)
     return pd.DataFrame(vectorized.composition_features(elements, amounts), columns=labels)
-
-
-def parse_amounts(compositions: Sequence[str]) -> tuple[list[str], np.ndarray]:
-    """Elements (in order of first appearance) and the (rows, elements) amounts of formulas, parsed by pymatgen."""
-    parsed = [Composition(text).get_el_amt_dict() for text in compositions]
-    elements = list(dict.fromkeys(el for amounts in parsed for el in amounts))
-    column = {el: i for i, el in enumerate(elements)}
-    amounts = np.zeros((len(parsed), len(elements)))
-    for row, found in enumerate(parsed):
-        for el, amount in found.items():
-            amounts[row, column[el]] = amount
-    return elements, amounts
 
 
 def composition_features(

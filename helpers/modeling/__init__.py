@@ -9,7 +9,8 @@ away (trainer -> epoch, repeated -> ensemble):
             from each run's seed), Adam (Keras' rule), Keras' EarlyStopping for every run at once
   trainer   fit_networks (scale, carve, train; optional runs x rows mask of training rows), train_vectorized (every
             run at once), early_stopping_carves (the one carve recipe), train_sequential (the Keras reference)
-  ensemble  predict_tesla (the one prediction), predict_scaled (the one stacking of networks), Ensemble, Network
+  ensemble  stack_weights (the one stacking of networks), predict_scaled (the one forward pass of a stack over
+            blocks of rows), predict_tesla, Ensemble, Network
   repeated  repeated_training: train and score n runs, save each as it finishes, resume finished runs on rerun
   files     save_network / load_network / read_weights, and load_saved_models: the one validated loader of an
             output folder's models

@@ -1,8 +1,9 @@
 """Trained networks that predict Bs: an ensemble of runs, or one network (R2 best, F1 best).
 
-``predict_tesla`` is the one place where weights, a scaler and features become Bs per network; everything that
-predicts (the ensemble, one network, scoring runs, evaluation) goes through it, and ``predict_scaled`` is the one
-way networks are stacked for it. Two names, two shapes: ``per_network`` gives networks x rows (on an ensemble and
+``stack_weights`` is the one way networks are stacked and ``predict_scaled`` the one way stacked networks predict
+(blocks of rows, dropout off); ``predict_tesla`` turns weights, a scaler and features into Bs per network. The
+ensemble, one network, the runs of 03 and of a campaign, and ``helpers.scoring.Stack`` go through them.
+Two names, two shapes: ``per_network`` gives networks x rows (on an ensemble and
 on one network alike), ``predict_features`` (one network only) and ``predict`` give one value per row.
 """
 
@@ -20,17 +21,33 @@ if TYPE_CHECKING:
     from helpers.features import FeatureSpec
 
 
-def predict_scaled(weights: list[list[np.ndarray]], X_scaled: np.ndarray, activation_name: str) -> np.ndarray:
-    """Predictions (networks x rows, scaled target) of several networks at once, with dropout off."""
+def stack_weights(weights: list[list[np.ndarray]]) -> list:
+    """The weights of several networks stacked per layer along a leading network axis (float32 constants)."""
     tf = tensorflow()
-    params = [tf.constant(np.stack([w[k] for w in weights]), tf.float32) for k in range(len(weights[0]))]
-    h = tf.broadcast_to(tf.constant(X_scaled, tf.float32)[None], [len(weights), *X_scaled.shape])
-    return forward(params, h, activation(activation_name)).numpy()
+    return [tf.constant(np.stack([w[k] for w in weights]), tf.float32) for k in range(len(weights[0]))]
+
+
+def predict_scaled(
+    params: list, X_scaled: np.ndarray, activation_name: str, block_rows: int | None = None
+) -> np.ndarray:
+    """Outputs (networks x rows, scaled target) of stacked networks (``stack_weights``), with dropout off, over blocks
+    of ``block_rows`` rows (default all at once): ``X_scaled`` is (rows x features), shared by every network, or
+    (networks x rows x features), one scaled copy per network."""
+    tf, act = tensorflow(), activation(activation_name)
+    X_scaled = np.asarray(X_scaled, np.float32)
+    shared = X_scaled.ndim == 2
+    n_rows = X_scaled.shape[-2]
+    block = block_rows or max(n_rows, 1)
+    out = np.empty((int(params[0].shape[0]), n_rows), np.float32)
+    for start in range(0, n_rows, block):
+        part = X_scaled[None, start : start + block] if shared else X_scaled[:, start : start + block]
+        out[:, start : start + block] = forward(params, tf.constant(part), act).numpy()
+    return out
 
 
 def predict_tesla(weights: list[list[np.ndarray]], scaler: Scaler, X: pd.DataFrame, activation_name: str) -> np.ndarray:
     """Bs (T) per network and row (networks x rows) of networks sharing one scaler, from a feature matrix."""
-    return scaler.y_back(predict_scaled(weights, scaler.x(X), activation_name))
+    return scaler.y_back(predict_scaled(stack_weights(weights), scaler.x(X), activation_name))
 
 
 @dataclass

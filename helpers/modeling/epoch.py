@@ -1,4 +1,4 @@
-"""One epoch of a group of runs as one TensorFlow graph call, and the named steps it is built from.
+"""Several epochs of a group of runs as one TensorFlow graph call, and the named steps it is built from.
 
 The runs trained together form a ``RunGroup``: the runs an epoch takes the same number of steps. One run per
 "slot" of stacked tensors (leading axis = slots); weights and Adam moments are TensorFlow variables updated in place
@@ -8,13 +8,11 @@ group (``epoch_function``) is:
   batches         each run's shuffled fitting rows for the epoch (NumPy, the run's own generator)
   dropout_masks   each run's masks, a counter-based hash of (run seed, epoch, step, layer): from its seed alone
   adam_step       one Adam update of every slot of the group (Keras' rule, TensorFlow's fused kernel)
-  early_stopping  per slot: best validation loss, its epoch and weights, the patience counter
+  early_stopping  per slot: best early-stopping loss, its epoch and weights, the patience counter
 
-Why Adam is written out: the runs must step and stop independently. A shared Keras optimizer updates every
-variable it holds on every step and keeps one step counter, so it cannot freeze one run at its early-stopping
-point while the others go on, nor skip the empty last batch of a run with fewer rows. Nothing is drawn for runs
-that do not train, and a run's masks do not depend on the runs beside it, so a resumed training reproduces the
-runs an uninterrupted one would have made.
+Why Adam is written out: the runs step and stop independently; a shared Keras optimizer updates every variable it
+holds on every step with one step counter. A run's masks do not depend on the runs beside it, so a resumed training
+reproduces the runs an uninterrupted one would have made.
 """
 
 from __future__ import annotations
@@ -114,18 +112,18 @@ def adam_step(params, m, v, grads, t, learning_rate) -> None:
         )
 
 
-def early_stopping(val_loss, params, best, best_loss, best_epoch, wait, epoch, patience: int):
-    """Per slot: keep the weights of the best validation loss so far, count epochs without improvement.
+def early_stopping(stopping_loss, params, best, best_loss, best_epoch, wait, epoch, patience: int):
+    """Per slot: keep the weights of the best early-stopping loss so far, count epochs without improvement.
 
     Returns the new (best weights, best loss, best epoch, wait) and which slots stop after this epoch.
     """
     tf = tensorflow()
 
-    improved = val_loss < best_loss
+    improved = stopping_loss < best_loss
     best = [
         tf.where(tf.reshape(improved, [-1] + [1] * (b.shape.rank - 1)), p, b) for p, b in zip(params, best, strict=True)
     ]
-    best_loss = tf.where(improved, val_loss, best_loss)
+    best_loss = tf.where(improved, stopping_loss, best_loss)
     best_epoch = tf.where(improved, epoch, best_epoch)
     wait = tf.where(improved, 0, wait + 1)
     return best, best_loss, best_epoch, wait, wait >= patience
@@ -152,7 +150,7 @@ class RunGroup:
     """The runs (positions in the training call) that take ``steps`` steps per epoch, one per slot."""
 
     def __init__(
-        self, positions: np.ndarray, steps: int, init: list[np.ndarray], keys: np.ndarray, val_idx, val_w
+        self, positions: np.ndarray, steps: int, init: list[np.ndarray], keys: np.ndarray, stop_idx, stop_w
     ) -> None:
         tf = tensorflow()
 
@@ -167,16 +165,16 @@ class RunGroup:
         self.best_loss = tf.fill([len(positions)], np.float32(np.inf))
         self.best_epoch = tf.zeros([len(positions)], tf.int32)
         self.wait = tf.zeros([len(positions)], tf.int32)
-        self.keys, self.val_idx, self.val_w = tf.constant(keys), tf.constant(val_idx), tf.constant(val_w)
+        self.keys, self.stop_idx, self.stop_w = tf.constant(keys), tf.constant(stop_idx), tf.constant(stop_w)
 
     @property
     def state(self) -> tuple:
         """What the graph function carries from epoch to epoch besides the variables (slots along the first axis)."""
-        return (self.best, self.best_loss, self.best_epoch, self.wait, self.keys, self.val_idx, self.val_w)
+        return (self.best, self.best_loss, self.best_epoch, self.wait, self.keys, self.stop_idx, self.stop_w)
 
     def advance(self, live: np.ndarray, state: tuple) -> None:
         """After a call: the slots still training (positions among the slots before it) and their new state."""
-        self.best, self.best_loss, self.best_epoch, self.wait, self.keys, self.val_idx, self.val_w = state
+        self.best, self.best_loss, self.best_epoch, self.wait, self.keys, self.stop_idx, self.stop_w = state
         self.runs = self.runs[live]
 
     def results(self, epochs_trained: int, runs: list[int], seeds: list[int]) -> list[RunResult]:
@@ -189,25 +187,23 @@ class RunGroup:
 def collect(positions, best, trained, best_epoch, best_loss, runs: list[int], seeds: list[int]) -> list[RunResult]:
     """RunResults of the runs at these positions from stacked arrays (slots first): best weights, epochs trained,
     best epoch (0-based) and loss."""
-    out = []
-    for slot, pos in enumerate(np.asarray(positions, int)):
-        weights = [b[slot].copy() for b in best]
-        epochs, loss = int(trained[slot]), float(best_loss[slot])
-        out.append(RunResult(runs[pos], seeds[pos], weights, epochs, int(best_epoch[slot]) + 1, loss, pos))
-    return out
+    return [
+        RunResult(runs[p], seeds[p], [b[k].copy() for b in best], int(n), int(best_epoch[k]) + 1, float(loss), p)
+        for k, (p, n, loss) in enumerate(zip(np.asarray(positions, int), trained, best_loss, strict=True))
+    ]
 
 
 def build_groups(
     carves: list[tuple[np.ndarray, np.ndarray]], seeds: list[int], n_in: int, config: TrainConfig
 ) -> list[RunGroup]:
-    """Every run in the group of its steps per epoch, with its Glorot start, dropout key and validation rows."""
+    """Every run in the group of its steps per epoch, with its Glorot start, dropout key and early-stopping rows."""
     batch = int(config.batch_size)
-    n_val = max(1, max(len(val) for _, val in carves))
-    val_idx = np.zeros((len(carves), n_val), np.int32)
-    val_w = np.zeros((len(carves), n_val), np.float32)
-    for i, (_, val) in enumerate(carves):
-        val_idx[i, : len(val)] = val
-        val_w[i, : len(val)] = 1.0
+    n_stop = max(1, max(len(stopping) for _, stopping in carves))
+    stop_idx = np.zeros((len(carves), n_stop), np.int32)
+    stop_w = np.zeros((len(carves), n_stop), np.float32)
+    for i, (_, stopping) in enumerate(carves):
+        stop_idx[i, : len(stopping)] = stopping
+        stop_w[i, : len(stopping)] = 1.0
     keys = np.array([run_key(s) for s in seeds], np.uint32)
     init = [glorot_init(n_in, config.hidden, s) for s in seeds]
     steps = np.array([math.ceil(len(fit) / batch) for fit, _ in carves])
@@ -215,29 +211,44 @@ def build_groups(
     for n_steps in sorted(set(steps)):
         pos = np.flatnonzero(steps == n_steps)
         stacked = [np.stack([init[p][k] for p in pos]) for k in range(len(init[0]))]
-        groups.append(RunGroup(pos, int(n_steps), stacked, keys[pos], val_idx[pos], val_w[pos]))
+        groups.append(RunGroup(pos, int(n_steps), stacked, keys[pos], stop_idx[pos], stop_w[pos]))
     return groups
+
+
+def _loss(output: str):
+    """The loss per row of a network's output: squared error (``linear``, regression) or the binary cross-entropy
+    of the output read as a logit (``logistic``, a classifier of 0/1 labels; TensorFlow's stable form)."""
+    tf = tensorflow()
+    if output == "linear":
+        return lambda out, y: tf.square(out - y)
+    if output == "logistic":
+        return lambda out, y: tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=out)
+    raise ValueError(f"output must be 'linear' or 'logistic', not {output!r}")
 
 
 @functools.lru_cache(maxsize=16)
 def epoch_function(
-    batch: int, widths: tuple[int, ...], activation_name: str, rate: float, patience: int, masks_per_step: bool = False
+    batch: int,
+    widths: tuple[int, ...],
+    activation_name: str,
+    rate: float,
+    patience: int,
+    output: str = "linear",
+    masks_per_step: bool = False,
 ):
-    """Several epochs of a group of slots (their steps, the validation pass, early stopping) as one TensorFlow function.
+    """Several epochs of a group of slots (steps, early-stopping pass, early stopping) as one TensorFlow function.
 
-    It trains the epochs of ``idx`` (slots x epochs x steps x batch) from ``first_epoch`` on and returns early when
-    every slot has stopped. After each epoch the slots that stop leave the computation inside the graph (their
-    results go to per-slot outputs), so every epoch computes on exactly the runs still training, as one call per
-    epoch would. Returns the live slots (positions among the slots it was given), their state, and per given slot
-    the best weights, loss and epoch and the epoch it stopped at (-1: still training). Cached, so a second training
-    of the same network does not trace it again; slots, rows, steps and epochs may vary without retracing
-    (``reduce_retracing``). The dropout masks are the same either way: drawn for the whole epoch at once (fewer
-    operations: best for a few slots), or step by step (``masks_per_step``: smaller tensors that stay in the cache:
-    best for many slots).
+    It trains the epochs of ``idx`` (slots x epochs x steps x batch) from ``first_epoch`` on, until every slot has
+    stopped. After each epoch the slots that stop leave the computation inside the graph, so every epoch computes on
+    exactly the runs still training. Returns the live slots (positions among those given), their state, and per
+    given slot the best weights, loss and epoch and the epoch it stopped at (-1: still training). Cached, and slots,
+    rows, steps and epochs may vary without retracing (``reduce_retracing``). The dropout masks are the same either
+    way: drawn for the whole epoch at once (best for a few slots), or step by step (``masks_per_step``: smaller
+    tensors that stay in the cache: best for many slots).
     """
     tf = tensorflow()
 
-    one_epoch = _epoch_steps(batch, widths, activation(activation_name), rate, masks_per_step)
+    one_epoch = _epoch_steps(batch, widths, activation(activation_name), rate, masks_per_step, _loss(output))
 
     @tf.function(reduce_retracing=True)
     def epochs_fn(X, y, params, m, v, first_epoch, state, idx, wts, learning_rate):
@@ -247,15 +258,14 @@ def epoch_function(
             return tf.logical_and(e < n_epochs, tf.size(live) > 0)
 
         def train_epoch(e, live, state, done):
-            best, best_loss, best_epoch, wait, keys, vidx, vw, rows, weights = state
-            epoch = first_epoch + e
+            best, best_loss, best_epoch, wait, keys, stop_idx, stop_w, rows, weights = state
+            epoch, batch_rows = first_epoch + e, (rows[:, e], weights[:, e])
             t0 = epoch * n_steps
-            batch_rows = (rows[:, e], weights[:, e])
-            val_loss = one_epoch(X, y, params, m, v, t0, keys, *batch_rows, vidx, vw, epoch, learning_rate)
+            stopping_loss = one_epoch(X, y, params, m, v, t0, keys, *batch_rows, stop_idx, stop_w, epoch, learning_rate)
             *kept, stop = early_stopping(
-                val_loss, [tf.identity(p) for p in params], best, best_loss, best_epoch, wait, epoch, patience
+                stopping_loss, [tf.identity(p) for p in params], best, best_loss, best_epoch, wait, epoch, patience
             )
-            state = (*kept, keys, vidx, vw, rows, weights)
+            state = (*kept, keys, stop_idx, stop_w, rows, weights)
 
             def stopped():  # only in an epoch where some slot stops: the outputs and the variables are copied
                 return (*_drop_stopped(live, stop, state, params, m, v), _record_stopped(done, live, stop, kept, epoch))
@@ -263,20 +273,21 @@ def epoch_function(
             live, state, done = tf.cond(tf.reduce_any(stop), stopped, lambda: (live, state, done))
             return e + 1, live, state, done
 
-        n_slots = tf.shape(state[1])[0]
-        done = (
-            [tf.zeros_like(b) for b in state[0]],
-            tf.fill([n_slots], np.float32(np.inf)),
-            tf.zeros([n_slots], tf.int32),
-            tf.fill([n_slots], -1),
-        )
-        loop = (tf.constant(0), tf.range(n_slots), (*state, idx, wts), done)
+        loop = (tf.constant(0), tf.range(tf.shape(state[1])[0]), (*state, idx, wts), _no_stops(state[0]))
         shapes = tf.nest.map_structure(lambda t: tf.TensorShape([None, *t.shape[1:]]), loop[1:])  # slots: run time
-        shapes = (tf.TensorShape([]), *shapes)
-        _, live, state, done = tf.while_loop(training, train_epoch, loop, shape_invariants=shapes)
+        _, live, state, done = tf.while_loop(
+            training, train_epoch, loop, shape_invariants=(tf.TensorShape([]), *shapes)
+        )
         return live, state[:-2], done
 
     return epochs_fn
+
+
+def _no_stops(best):
+    """The per-slot outputs before any slot stopped: weights, loss, best epoch and the stop epoch (-1)."""
+    tf = tensorflow()
+    n = tf.shape(best[0])[0]
+    return [tf.zeros_like(b) for b in best], tf.fill([n], np.float32(np.inf)), tf.zeros([n], tf.int32), tf.fill([n], -1)
 
 
 def _record_stopped(done, live, stop, kept, epoch):
@@ -305,8 +316,8 @@ def _drop_stopped(live, stop, state, params, m, v):
     return tf.gather(live, take), tf.nest.map_structure(lambda t: tf.gather(t, take), state)
 
 
-def _epoch_steps(batch: int, widths: tuple[int, ...], act, rate: float, masks_per_step: bool):
-    """One epoch's steps (traced inside ``epoch_function``): Adam on every batch, then each slot's validation loss."""
+def _epoch_steps(batch: int, widths: tuple[int, ...], act, rate: float, masks_per_step: bool, loss_of):
+    """One epoch's steps (traced in ``epoch_function``): Adam on every batch, then each slot's early-stopping loss."""
     tf = tensorflow()
 
     def one_epoch(X, y, params, m, v, t0, keys, idx, wts, vidx, vw, epoch, learning_rate):
@@ -325,11 +336,11 @@ def _epoch_steps(batch: int, widths: tuple[int, ...], act, rate: float, masks_pe
                     else [mk[:, s] for mk in epoch_masks]
                 )
             with tf.GradientTape() as tape:
-                err = tf.square(forward(params, xb, act, masks) - yb) * wb
+                err = loss_of(forward(params, xb, act, masks), yb) * wb
                 loss = tf.reduce_sum(tf.reduce_sum(err, axis=1) / tf.reduce_sum(wb, axis=1))
             adam_step(params, m, v, tape.gradient(loss, params), t0 + s + 1, learning_rate)
         pred = forward(params, tf.gather(X, vidx), act)
-        return tf.reduce_sum(vw * tf.square(pred - tf.gather(y, vidx)), axis=1) / tf.maximum(
+        return tf.reduce_sum(vw * loss_of(pred, tf.gather(y, vidx)), axis=1) / tf.maximum(
             tf.reduce_sum(vw, axis=1), 1.0
         )
 

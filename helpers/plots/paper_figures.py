@@ -171,7 +171,7 @@ def case_study(cases: pd.DataFrame, training: pd.DataFrame, models: list[str]) -
 
 def _case_panel_a(a: plt.Axes, cases: pd.DataFrame, models: list[str]) -> None:
     """Fig. 6a: measured range and mean, the interval and each model's mean prediction per alloy."""
-    cols = ["measured", *[f"pred_{_key(n)}" for n in models]]
+    cols = ["measured", *[f"bs_{_key(n)}" for n in models]]
     per_alloy = cases.groupby(["fe_at_pct", "composition"])[cols].agg(["mean", "min", "max"]).sort_index().reset_index()
     x = np.arange(len(per_alloy))
     a.vlines(
@@ -198,7 +198,7 @@ def _case_panel_a(a: plt.Axes, cases: pd.DataFrame, models: list[str]) -> None:
     for name, marker in zip(models, "o^vs", strict=False):
         a.scatter(
             x,
-            per_alloy[(f"pred_{_key(name)}", "mean")],
+            per_alloy[(f"bs_{_key(name)}", "mean")],
             color=MODEL_COLORS.get(name),
             marker=marker,
             s=26,

@@ -83,7 +83,7 @@ def interval_coverage(table: pd.DataFrame) -> plt.Figure:
 def error_against_difficulty(rows: pd.DataFrame) -> plt.Figure:
     """|error| of the ensemble against the difficulty (domain score), in-domain and out-of-domain rows apart."""
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    err = (rows["mean"] - rows["measured"]).abs()
+    err = (rows["bs_ensemble"] - rows["measured"]).abs()
     for inside, color, label in (
         (True, MODEL_COLORS["ensemble"], "inside the domain"),
         (False, "#d62728", "outside the domain"),

@@ -1,14 +1,14 @@
 """Screening candidate alloys at scale on Dask (notebook 09): a lazy composition grid, chunks scored on workers, merged.
 
 The modules: ``grid`` (``Grid``, ``DEFAULT_GRID``), ``candidates`` (checked candidate tables, ``plan``), ``worker``
-(models loaded once per process, a chunk scored and summarized), ``scoring`` (all networks stacked in one forward
-pass, the interval and the domain flag as arrays), ``summary`` (ranking, Pareto set, merge,
-``summary_row``) and ``cluster`` (the Dask client, ``run_screen``, ``screen``). The figures are in
+(models loaded once per process, a chunk scored with ``helpers.scoring`` and summarized), ``summary`` (ranking,
+Pareto set, merge, ``summary_row``) and ``cluster`` (the Dask client, ``run_screen``, ``screen``). The figures are in
 ``helpers.plots.screening``; the retrospective check is ``helpers.retrospective``.
 """
 
-from helpers.screening.candidates import Plan, amounts_table, case_study_candidates, plan
+from helpers.screening.candidates import Plan, amounts_table, candidate_table, case_study_candidates, plan
 from helpers.screening.cluster import (
+    batch_rows,
     close_client,
     n_workers_of,
     open_client,
@@ -30,6 +30,8 @@ __all__ = [
     "ScreenError",
     "ScreenResult",
     "amounts_table",
+    "candidate_table",
+    "batch_rows",
     "case_study_candidates",
     "close_client",
     "n_workers_of",

@@ -4,7 +4,7 @@ A grid chunk is an (rows x elements) array of amounts: its features come straigh
 (``helpers.features.build_features_from_amounts``: no formula text, no parsing, no cache); the grid was checked once
 when the screen was planned (``candidates.check_grid``), so its points need no row checks here. A CSV chunk is a
 checked tidy table (its rows passed ``helpers.validation`` when the plan read the file). Scoring is
-``helpers.screening.scoring`` (every network in one stacked forward pass, the interval and the domain flag as array
+``helpers.scoring`` (every network in one stacked forward pass, the interval and the domain flag as array
 operations), equal to ``helpers.predict.predictions``. ``summarize_chunk`` is what goes back: the best ``top_k`` rows
 by the ranking's rule (default the ensemble mean), the Pareto set of lower bound against total metalloid content,
 histogram counts of (Fe, Bs), a map of Bs over two elements, counts in the domain and above the threshold.
@@ -23,9 +23,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.formulas import parse_amounts, percent_rows
+from helpers.scoring import Scores, output_frame, score_features
 from helpers.screening.candidates import amounts_table
+from helpers.screening.glass import glass_columns, glass_front, glass_hist, glass_of
 from helpers.screening.grid import ScreenError
-from helpers.screening.scoring import Scores, Stack, output_frame, score_features
+from helpers.screening.pool import POOL_SIZE, chunk_pool
 from helpers.screening.summary import DEFAULT_RANKING, TOP_COLUMNS, Axes, Ranking, pareto
 
 METALLOIDS = ("B", "Si", "P", "C")
@@ -62,7 +65,7 @@ def models(out_dir: str | Path, worker: bool = False) -> tuple:
             except RuntimeError:  # TensorFlow already started in this process
                 pass
         saved = load_saved_models(key)
-        stack = Stack.of(saved)
+        stack = saved.stack
         stack.predict_scaled(np.zeros((1, len(saved.spec.columns)), np.float32))  # build the forward pass once
         saved.calibration.difficulty(saved.calibration.X[:1], np.zeros(1))  # fit the neighbour search once
         _MODELS[key] = (saved, stack)
@@ -73,6 +76,7 @@ def load_models_here(out_dir: str) -> float:
     """Load the models into this worker process (once); the seconds it took (0 when already loaded)."""
     t0 = time.perf_counter()
     models(out_dir, worker=True)
+    glass_of(out_dir)
     return time.perf_counter() - t0
 
 
@@ -94,9 +98,8 @@ def _seconds(work: Callable[[], object]) -> float:
 
 
 def percent_frame(elements: list[str], amounts: np.ndarray) -> pd.DataFrame:
-    """At.% per element (rows x elements), each row scaled to sum 100 (as ``helpers.domain.element_amounts``)."""
-    amounts = np.asarray(amounts, float)
-    return pd.DataFrame(100.0 * amounts / amounts.sum(axis=1, keepdims=True), columns=list(elements))
+    """At.% per element (rows x elements): ``formulas.percent_rows``, as ``helpers.domain.element_amounts`` gives."""
+    return pd.DataFrame(percent_rows(amounts), columns=list(elements))
 
 
 def annealing_frame(n: int, anneal_temp_K: float | None, anneal_time_s: float | None) -> pd.DataFrame:
@@ -117,8 +120,9 @@ def score_amounts(
     """Scores of candidates given as amounts (rows x elements) with their annealing columns; their at.%; seconds.
 
     The seconds: ``load_s`` (the models, 0 when already loaded), ``featurize_s`` (the featurizer alone),
-    ``predict_s`` (the networks, the interval and the domain flag) and, inside it, ``networks_s``; ``flops`` done by
-    the networks (``flops_unfolded``: without the folding of constant features).
+    ``predict_s`` (the networks, the interval and the domain flag) and, inside it, ``networks_s``; ``glass_s`` (P(glass)
+    and the glass-domain flag); ``flops`` done by the networks (``flops_unfolded``: without the folding of constant
+    features).
     """
     from helpers.features import build_features_from_amounts
 
@@ -131,11 +135,14 @@ def score_amounts(
     t2 = time.perf_counter()
     scores = score_features(X, percent, annealing["annealed"].to_numpy(bool), saved, stack, level)
     t3 = time.perf_counter()
+    scores.p_glass, scores.in_glass_domain = glass_columns(X, percent, out_dir)
+    t4 = time.perf_counter()
     timing = {
         "load_s": t1 - t0 if fresh else 0.0,
         "featurize_s": t2 - t1,
         "predict_s": t3 - t2,
         "networks_s": scores.networks_s,
+        "glass_s": t4 - t3,
         "flops": scores.flops,
         "flops_unfolded": float(stack.flops_per_row()) * len(amounts),
     }
@@ -146,12 +153,12 @@ def score_table(
     table: pd.DataFrame, out_dir: str | Path, level: float = 0.9, worker: bool = False
 ) -> tuple[pd.DataFrame, dict]:
     """Predictions, interval, domain flag and status per row of a checked tidy table (as predict_table); seconds."""
-    from helpers.features import parse_amounts
-
     elements, amounts = parse_amounts(table["composition"])
-    scores, _, timing = score_amounts(elements, amounts, table, out_dir, level, worker)
+    scores, percent, timing = score_amounts(elements, amounts, table, out_dir, level, worker)
     saved, _ = models(out_dir, worker)
-    out = output_frame(table, scores, saved).assign(fe_at_pct=table["fe_at_pct"].to_numpy())
+    out = output_frame(table, scores, percent.set_axis(table.index), saved.domain).assign(
+        fe_at_pct=table["fe_at_pct"].to_numpy(), p_glass=scores.p_glass, in_glass_domain=scores.in_glass_domain
+    )
     return out, timing
 
 
@@ -192,10 +199,14 @@ def summarize_chunk(
     top_k: int,
     threshold: float,
     ranking: Ranking = DEFAULT_RANKING,
+    source_rows: np.ndarray | None = None,
+    pool_size: int = POOL_SIZE,
 ) -> dict:
-    """What a worker sends back for one chunk: its best rows by ``ranking``, Pareto set, histogram and map counts.
+    """What a worker sends back for one chunk: its best rows by ``ranking``, its pool (the best pool_size by the rule,
+    as numbers), Pareto set, histogram and map counts.
 
-    ``rows_of(indices)`` gives the tidy rows (composition, fe_at_pct, annealing) of some candidates of the chunk.
+    ``rows_of(indices)`` gives the tidy rows (composition, fe_at_pct, annealing) of some candidates of the chunk;
+    ``source_rows`` their row numbers in the screen (default 0, 1, ...).
     """
     ok = np.flatnonzero(scores.ok)
     bs, lower, inside = scores.predicted["bs_ensemble"][ok], scores.lower[ok], scores.in_domain[ok]
@@ -204,11 +215,13 @@ def summarize_chunk(
     metalloid = kept.reindex(columns=list(METALLOIDS), fill_value=0.0).sum(axis=1).round(3).to_numpy()
     hist, _, _ = np.histogram2d(fe, bs, bins=[axes.fe_edges, axes.bs_edges])
     map_sum, map_count = _map_counts(bs, kept, axes)
-    chosen = ok[leaving_candidates(ranking.scores(scores.rows(ok)), lower, metalloid, top_k)]
+    score = ranking.scores(scores.rows(ok))
+    chosen = ok[leaving_candidates(score, lower, metalloid, top_k)]
+    numbers = np.arange(len(scores.ok)) if source_rows is None else np.asarray(source_rows)
     table = rows_of(chosen).reset_index(drop=True)
     rows = pd.concat([table, scores.rows(chosen)], axis=1)
     rows["metalloid_at_pct"] = metalloid[np.searchsorted(ok, chosen)]
-    rows["domain_notes"] = domain.check(table, scores.difficulty[chosen])["domain_notes"].to_numpy()
+    rows["domain_notes"] = scores.domain_notes(chosen, percent, domain)
     return {
         "n": len(scores.ok),
         "n_refused": int((~scores.ok).sum()),
@@ -218,6 +231,9 @@ def summarize_chunk(
         "n_in_domain_lower_above_threshold": int((inside & (lower >= threshold)).sum()),
         "top": ranking.order(rows)[TOP_COLUMNS].head(top_k),
         "pareto": pareto(rows)[TOP_COLUMNS],
+        "pool": chunk_pool(kept, score, bs, numbers[ok], pool_size),
+        "glass_front": glass_front(bs, scores.p_glass[ok]),
+        "glass_hist": glass_hist(bs, scores.p_glass[ok], axes.bs_edges),
         "hist": hist,
         "map_sum": map_sum,
         "map_count": map_count,
@@ -237,27 +253,29 @@ def screen_chunk(
     first_row: int = 0,
     worker: bool = False,
     ranking: Ranking = DEFAULT_RANKING,
+    pool_size: int = POOL_SIZE,
 ) -> dict:
     """One task: amounts (with elements) or a checked tidy table -> scored as arrays -> summarized, with timings.
 
     The timings: those of ``score_amounts``, ``table_s`` (reading the chunk's amounts: the formulas of a table),
     ``task_s`` (the whole task) and the worker's process id.
     """
-    from helpers.features import parse_amounts
-
     t0 = time.perf_counter()
     if elements is None:
         table = chunk.reset_index(drop=True)
         elements, amounts = parse_amounts(table["composition"])
         annealing = table
         rows_of: Callable[[np.ndarray], pd.DataFrame] = lambda idx: table.iloc[idx]
+        source_rows = table["source_row"].to_numpy()
     else:
         amounts = np.asarray(chunk, float)
         annealing = annealing_frame(len(amounts), anneal_temp_K, anneal_time_s)
         rows_of = _grid_rows(elements, amounts, anneal_temp_K, anneal_time_s, first_row)
+        source_rows = first_row + np.arange(len(amounts))
     table_s = time.perf_counter() - t0
     scores, percent, timing = score_amounts(elements, amounts, annealing, out_dir, level, worker)
-    summary = summarize_chunk(scores, percent, rows_of, models(out_dir)[0].domain, axes, top_k, threshold, ranking)
+    domain = models(out_dir)[0].domain
+    summary = summarize_chunk(scores, percent, rows_of, domain, axes, top_k, threshold, ranking, source_rows, pool_size)
     summary["timing"] = {**timing, "table_s": table_s, "task_s": time.perf_counter() - t0, "pid": os.getpid()}
     return summary
 
