@@ -14,6 +14,9 @@
 #
 # **A caution the paper does not give.** Picking the best of 100 runs by their test score and then reporting that
 # same score flatters the chosen runs. Notebook 06 measures by how much.
+#
+# **To fork it:** duplicate it in JupyterLab (or copy it anywhere), change values in its parameters cell, Run All.
+# Values other than those of the analysis in `out_dir` go to a new folder beside it (printed below); it stays as it was.
 
 # %%
 import time
@@ -52,7 +55,7 @@ overwrite = False  # True: replace outputs in out_dir made with other parameters
 # %%
 from helpers.pipeline import consistency
 
-execution = consistency.begin("03", globals())  # refuses outputs of other parameters unless overwrite
+execution = consistency.begin("03", globals())  # checks every parameter; other values: a fork
 
 # %%
 out = OutputDir(out_dir)

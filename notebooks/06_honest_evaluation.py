@@ -18,6 +18,9 @@
 # The network is the one notebook 03 trained (same layers and training settings, read from its saved parameters).
 # The case-study alloys of notebook 05 are not in these data (they were chosen as compositions absent from them),
 # so they stay out of everything here too.
+#
+# **To fork it:** duplicate it in JupyterLab (or copy it anywhere), change values in its parameters cell, Run All.
+# Values other than those of the analysis in `out_dir` go to a new folder beside it (printed below); it stays as it was.
 
 # %%
 import time
@@ -44,7 +47,7 @@ overwrite = False  # True: replace outputs in out_dir made with other parameters
 # %%
 from helpers.pipeline import consistency
 
-execution = consistency.begin("06", globals())  # refuses outputs of other parameters unless overwrite
+execution = consistency.begin("06", globals())  # checks every parameter; other values: a fork
 
 # %%
 out = OutputDir(out_dir)

@@ -77,6 +77,7 @@ def test_the_model_is_saved_loaded_and_gives_calibrated_probabilities(tmp_path, 
     model = glass_model.fit_glass_model(
         "random forest", result.chosen[1], features, y, groups, result.raw_scores("random forest"), settings
     )
+    assert model.scorer.estimator.n_estimators == 10 and model.columns == list(features.columns)
     out = OutputDir(tmp_path / "analysis").create()
     glass_model.save_glass_model(out, model)
     loaded = glass_model.load_glass_model(out)
