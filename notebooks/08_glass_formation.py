@@ -94,10 +94,11 @@ out.save_figure("glass_data_figure", fig)
 # **gradient boosting** (scikit-learn), and the project's **network** as a classifier (an ensemble of runs of the
 # vectorized trainer with a logistic output: binary cross-entropy, early stopping on it). The folds are grouped by
 # chemical system: all compositions of one set of elements lie in one fold, so a score says how a classifier does on a
-# system it has never seen. Each classifier's out-of-fold scores are then calibrated out of fold (isotonic regression
-# and Platt's sigmoid, scikit-learn): fold k's scores are mapped by a calibrator fitted on the other folds only. The
-# classifier's own probability (`uncalibrated`) stays in the comparison: a calibration learned on other chemical
-# systems need not carry over to a new one, and the table shows whether it does.
+# system it has never seen. The calibration is judged the way the final model is built (nested): within each fold's
+# training rows, inner folds (again grouped by system) give out-of-fold scores, a calibrator (isotonic regression or
+# Platt's sigmoid, scikit-learn) is fitted on them, and it maps the held-out fold's scores. The classifier's own
+# probability (`uncalibrated`) stays in the comparison: a calibration learned on other chemical systems need not carry
+# over to a new one, and the table shows whether it does.
 
 # %%
 X = featurize_compositions(labelled["composition"], progress=False).loc[labelled["composition"]]

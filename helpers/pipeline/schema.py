@@ -274,7 +274,7 @@ PARAMETERS: dict[str, Spec] = {
     "selection_fraction": Spec("number", ("06",), 0, 1, True, True, note="share of a fold's training alloys"),
     "fold_seed": Spec("int", ("06",), 0, SEED_MAX),
     # 08
-    "glass_folds": Spec("int", ("08",), 2, note="folds grouped by chemical system"),
+    "glass_folds": Spec("int", ("08",), 3, note="folds grouped by chemical system (inner folds: one fewer)"),
     "glass_trees": Spec("int", ("08",), 1, note="trees of the forest, iterations of the boosting"),
     "glass_runs": Spec("int", ("08",), 1, note="networks of the classifier ensemble"),
     "glass_epochs": Spec("int", ("08",), 1, note="the most epochs a classifier network trains"),
