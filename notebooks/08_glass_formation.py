@@ -30,7 +30,7 @@ plots.setup_style()
 
 # %% tags=["parameters"]
 glass_folds = 5  # cross-validation folds, grouped by chemical system
-glass_trees = 300  # trees of the random forest, iterations of the gradient boosting
+glass_trees = 100  # trees of the random forest, iterations of the gradient boosting
 glass_runs = 10  # networks of the classifier ensemble (per fold, and for the final model)
 glass_epochs = 300  # the most epochs a classifier network trains (early stopping ends most runs sooner)
 glass_seed = 0
