@@ -14,6 +14,9 @@
 # ribbon glass, a bulk glass or no glass) and the UW DMREF database (one row per reported synthesis, amorphous or
 # crystalline, with its route). Only Fe-based compositions (at least 50 at.% Fe) are kept, and of DMREF only the
 # melt-spun reports.
+#
+# **To fork it:** duplicate it in JupyterLab (or copy it anywhere), change values in its parameters cell, Run All.
+# Values other than those of the analysis in `out_dir` go to a new folder beside it (printed below); it stays as it was.
 
 # %%
 from IPython.display import display
@@ -40,7 +43,7 @@ overwrite = False  # True: replace outputs in out_dir made with other parameters
 # %%
 from helpers.pipeline import consistency
 
-execution = consistency.begin("08", globals())  # refuses outputs of other parameters unless overwrite
+execution = consistency.begin("08", globals())  # checks every parameter; other values: a fork
 
 # %% [markdown]
 # ## The data

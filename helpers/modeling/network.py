@@ -64,7 +64,16 @@ class TrainConfig:
     epochs: int = 500
     batch_size: int = 32
     patience: int = 50
-    val_fraction: float = 0.2
+    stopping_fraction: float = 0.2
+
+    @classmethod
+    def from_dict(cls, saved: dict) -> TrainConfig:
+        """The configuration a training.json or params.json holds (older saved models name stopping_fraction
+        "val_fraction")."""
+        saved = dict(saved)
+        if "val_fraction" in saved:
+            saved["stopping_fraction"] = saved.pop("val_fraction")
+        return cls(**saved)
 
     def __post_init__(self) -> None:
         self.hidden = tuple(int(h) for h in self.hidden)
@@ -182,7 +191,7 @@ class Scaler:
 
 @dataclass
 class RunResult:
-    """One trained network: its best weights (restored at the best validation epoch) and how it got there.
+    """One trained network: its best weights (restored at the best early-stopping epoch) and how it got there.
 
     ``position`` is the run's place in the list of runs of its training call (run numbers may repeat there, e.g.
     run r of every fold); ``scaler`` is the scaler its rows were standardized with (set by ``fit_networks``).
@@ -193,7 +202,7 @@ class RunResult:
     weights: list[np.ndarray]
     epochs_trained: int
     best_epoch: int
-    best_val_loss: float
+    best_stopping_loss: float
     position: int = -1
     scaler: Scaler | None = None
 
