@@ -83,8 +83,8 @@ labelled[labelled["conflicting"]]
 
 # %% [markdown]
 # Where in composition the labels lie, beside the alloys of the Bs sources (the training data of notebook 01 and the
-# case study of notebook 02): glasses and non-glasses mix along Fe content, and the metalloid content separates them
-# only in part.
+# case study of notebook 02): how far Fe content and the metalloids (B, Si, P, C) alone separate glasses from
+# non-glasses, and where the Bs alloys sit among them.
 
 # %%
 bs_alloys = checks.bs_alloys(out)
@@ -170,9 +170,9 @@ out.write_table("glass_bs_check", bs_check)
 bs_check.round(3)
 
 # %% [markdown]
-# How much does that share hang on how the forest is set? The forest's settings barely move the grouped scores, but
-# the Bs alloys are mostly multicomponent compositions (Fe-Si-B with Nb and Cu, Fe-Zr-B, Fe-Si-B-P-Cu) far from the
-# ternaries that dominate the glass data, where forests of similar scores can disagree. The forest above uses
+# How much does that share hang on how the forest is set? The Bs alloys are mostly multicomponent compositions (Fe-Si-B
+# with Nb and Cu, Fe-Zr-B, Fe-Si-B-P-Cu), unlike the ternaries that make up much of the glass data, so forests with
+# similar grouped scores may still disagree on them; the table compares a few settings. The forest above uses
 # scikit-learn's defaults with leaves of at least five compositions (a leaf of one composition states 0 or 1); the
 # other settings are shown for comparison, not to choose.
 
