@@ -262,15 +262,20 @@ def test_the_headline_shows_the_batch_to_make_next_and_its_evidence_before_table
     evidence.to_csv(out / "tables" / "glass_rule_evidence.csv", index=False)
     record = {"status": "ok", "parameters": {}, "given": [], "started": "2026-01-01T10:00:00", "seconds": 3.0}
     record["outputs"] = ["tables/next_experiments.csv", "tables/glass_rule_evidence.csv"]
-    _notebook(out / "09_screen_candidates.ipynb", "09 · screening")
-    (out / "provenance" / "09_screen_candidates.json").write_text(json.dumps(record))
-    head = report_content(out, [*STEMS, "09_screen_candidates"]).headline
+    stems = [*STEMS, "07_deployed_models", "08_glass_formation", "09_screen_candidates"]
+    for stem in stems[4:]:  # 09's upstream (05, 07, 08) and 09 itself ran to the end; 06 is not upstream of 09
+        _notebook(out / f"{stem}.ipynb", f"{stem[:2]} · {stem}")
+        (out / "provenance" / f"{stem}.json").write_text(
+            json.dumps(record if stem[:2] == "09" else dict(record, outputs=[]))
+        )
+    complete_records(out)
+    head = report_content(out, stems).headline
     assert head.next_batch.rows[0][:5] == ["1", "Fe85B12Si3", "773 K, 3600 s", "1.81 (1.69-1.93)", "0.71"]
     assert head.next_batch.rows[1][2] == "as-quenched" and head.next_batch.rows[1][5] == "glass"
     assert head.next_batch.rows[0][6] == "Fe84B16 (1.62 T), 3.0 at.% away"
     assert head.next_batch.rows[0][7] == "Fe85B15 (no glass), 3.0 at.% away"
     assert len(head.rule_evidence) == 2 and "0 formed a glass" in head.rule_evidence[0]
     assert "2 of the top 2 formed a glass" in head.rule_evidence[1]
-    page = build_report(out, [*STEMS, "09_screen_candidates"]).read_text(encoding="utf-8")
+    page = build_report(out, stems).read_text(encoding="utf-8")
     assert page.index("What to make next") < page.index("Fe85B12Si3") < page.index("Table 1")
     assert page.index("Why this ranking") < page.index("2 of the top 2 formed a glass") < page.index("Table 1")
