@@ -47,7 +47,10 @@ def canonical_formula(amounts: dict[str, float]) -> str:
     """Formula in at.% (sum 100, 0.001 at.% resolution), Fe first, then by decreasing amount: 'Fe73.5Si13.5B9Nb3Cu1'."""
     pct = {el: v for el, v in rounded_percent(amounts).items() if v > 0}
     order = sorted(pct, key=lambda el: (el != "Fe", -pct[el], el))
-    return "".join(f"{el}{pct[el]:g}" for el in order)
+    text = "".join(f"{el}{pct[el]:g}" for el in order)
+    if text not in _PARSED:  # what pymatgen reads back: each token as a float, in the order written
+        _remember_amounts(text, tuple((el, float(f"{pct[el]:g}")) for el in order))
+    return text
 
 
 def rounded_percent(composition: str | dict[str, float]) -> dict[str, float]:
@@ -84,10 +87,14 @@ PARSED_KEPT = 2**16  # texts remembered at most (a file read in chunks forgets t
 
 
 def _remember(text: str, composition: Composition) -> tuple[tuple[str, float], ...]:
+    return _remember_amounts(text, tuple(composition.get_el_amt_dict().items()))
+
+
+def _remember_amounts(text: str, amounts: tuple[tuple[str, float], ...]) -> tuple[tuple[str, float], ...]:
     if len(_PARSED) >= PARSED_KEPT:
         _PARSED.clear()
-    _PARSED[text] = tuple(composition.get_el_amt_dict().items())
-    return _PARSED[text]
+    _PARSED[text] = amounts
+    return amounts
 
 
 def element_amounts_of(text: str) -> dict[str, float]:

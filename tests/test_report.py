@@ -260,19 +260,22 @@ def test_the_headline_shows_the_batch_to_make_next_and_its_evidence_before_table
     )
     evidence = mark_chosen(rule_evidence(labelled, top=2, thresholds=(0.5,), n_boot=10), "glass_mean", 0.5)
     evidence.to_csv(out / "tables" / "glass_rule_evidence.csv", index=False)
-    from dataclasses import replace
-
-    from helpers.report.headline import headline
-    from helpers.report.render import to_html
-
-    tables = {name: out / "tables" / f"{name}.csv" for name in ("table1", "next_experiments", "glass_rule_evidence")}
-    head = headline(out, tables)  # the tables of notebooks with a valid record, by their FILES names
+    record = {"status": "ok", "parameters": {}, "given": [], "started": "2026-01-01T10:00:00", "seconds": 3.0}
+    record["outputs"] = ["tables/next_experiments.csv", "tables/glass_rule_evidence.csv"]
+    stems = [*STEMS, "07_deployed_models", "08_glass_formation", "09_screen_candidates"]
+    for stem in stems[4:]:  # 09's upstream (05, 07, 08) and 09 itself ran to the end; 06 is not upstream of 09
+        _notebook(out / f"{stem}.ipynb", f"{stem[:2]} · {stem}")
+        (out / "provenance" / f"{stem}.json").write_text(
+            json.dumps(record if stem[:2] == "09" else dict(record, outputs=[]))
+        )
+    complete_records(out)
+    head = report_content(out, stems).headline
     assert head.next_batch.rows[0][:5] == ["1", "Fe85B12Si3", "773 K, 3600 s", "1.81 (1.69-1.93)", "0.71"]
     assert head.next_batch.rows[1][2] == "as-quenched" and head.next_batch.rows[1][5] == "glass"
     assert head.next_batch.rows[0][6] == "Fe84B16 (1.62 T), 3.0 at.% away"
     assert head.next_batch.rows[0][7] == "Fe85B15 (no glass), 3.0 at.% away"
     assert len(head.rule_evidence) == 2 and "0 formed a glass" in head.rule_evidence[0]
     assert "2 of the top 2 formed a glass" in head.rule_evidence[1]
-    page = to_html(replace(report_content(out, STEMS), headline=head))
+    page = build_report(out, stems).read_text(encoding="utf-8")
     assert page.index("What to make next") < page.index("Fe85B12Si3") < page.index("Table 1")
     assert page.index("Why this ranking") < page.index("2 of the top 2 formed a glass") < page.index("Table 1")

@@ -31,7 +31,8 @@ ROW_CHECKS = (  # "validation" meaning the row checks: the module, its report an
 ALLOWED = (
     "validation_data=",  # Keras' argument for the early-stopping rows
     '"val_loss"',  # Keras' history key of their loss
-    "cross-validation",  # K-fold cross-validation, a compound of its own (08's classifier)
+    "cross-validation",  # K-fold cross-validation, a compound of its own (07, 08)
+    "CROSS_VALIDATION",  # the same, as a constant (07)
     "PYDEVD_DISABLE_FILE_VALIDATION",  # an environment variable of the Jupyter debugger
     '"val_fraction"',  # the old parameter name, kept only for a hint and for models saved before the rename
     "-p val_fraction",

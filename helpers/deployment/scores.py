@@ -12,7 +12,7 @@ from helpers.deployment.transfer import ONE_SOURCE_OUT
 
 MODELS = {
     "ensemble": "ANN ensemble",
-    "r2_best": "ANN R2 best (selected on validation)",
+    "r2_best": "ANN R2 best (selected on selection alloys)",
     "random_forest": "random forest",
 }
 STATES = {True: "annealed", False: "as-quenched"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,16 +20,6 @@ def quiet_matminer() -> Iterator[None]:
         warnings.simplefilter("ignore", TqdmWarning)
         yield
 
-
-with quiet_matminer():
-    from matminer.featurizers.base import MultipleFeaturizer
-    from matminer.featurizers.composition import (
-        AtomicOrbitals,
-        ElementProperty,
-        IonProperty,
-        Stoichiometry,
-        ValenceOrbital,
-    )
 
 ORBITAL_L = {"s": 0, "p": 1, "d": 2, "f": 3}
 # The four AtomicOrbitals labels that are strings, and how each becomes a number.
@@ -49,12 +40,32 @@ FEATURE_FAMILIES = {
     "AtomicOrbitals": "7: HOMO and LUMO character, element and energy, and their gap (4 categorical, encoded)",
 }
 MAGPIE_STATS = ("minimum", "maximum", "range", "mean", "avg_dev", "mode")
-MAGPIE_PROPERTIES = tuple(ElementProperty.from_preset("magpie").features)
 STOICHIOMETRY_P = (0, 2, 3, 5, 7, 10)
 
 
-def composition_featurizer() -> MultipleFeaturizer:
-    """The paper's stack: ElementProperty(magpie), Stoichiometry, ValenceOrbital, IonProperty, AtomicOrbitals."""
+@functools.lru_cache(maxsize=1)
+def magpie_properties() -> tuple[str, ...]:
+    """The 22 elemental properties of matminer's magpie preset, in its order (matminer loads when first asked: its
+    featurizers import scikit-learn and SciPy, seconds that a notebook which only reads features need not pay)."""
+    with quiet_matminer():
+        from matminer.featurizers.composition import ElementProperty
+
+    return tuple(ElementProperty.from_preset("magpie").features)
+
+
+def composition_featurizer():
+    """The paper's stack (matminer's MultipleFeaturizer): ElementProperty(magpie), Stoichiometry, ValenceOrbital,
+    IonProperty, AtomicOrbitals."""
+    with quiet_matminer():
+        from matminer.featurizers.base import MultipleFeaturizer
+        from matminer.featurizers.composition import (
+            AtomicOrbitals,
+            ElementProperty,
+            IonProperty,
+            Stoichiometry,
+            ValenceOrbital,
+        )
+
     stack = MultipleFeaturizer(
         [
             ElementProperty.from_preset("magpie"),

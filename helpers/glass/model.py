@@ -31,7 +31,7 @@ GLASS_AT = 0.5  # P(glass) from which a composition is called a glass
 FOREST = {"min_samples_leaf": 5}  # leaves of several compositions: a leaf of one states a probability of 0 or 1
 
 
-def sklearn_estimator(name: str, n_trees: int = 300, seed: int = 0, **forest: object) -> object:
+def sklearn_estimator(name: str, n_trees: int = 100, seed: int = 0, **forest: object) -> object:
     """The scikit-learn classifier of that name: ``n_trees`` trees (forest: scikit-learn's defaults but FOREST, or
     ``forest``), or at most that many boosting iterations (stopped early on a tenth of the rows, scikit-learn's own
     rule: more iterations overfitted the held-out systems)."""
@@ -67,7 +67,7 @@ class SklearnScorer:
 class Settings:
     """How large the classifiers are: trees (or boosting iterations), network runs and epochs, and the seed."""
 
-    n_trees: int = 300
+    n_trees: int = 100
     n_runs: int = 10
     epochs: int = 300
     seed: int = 0

@@ -273,7 +273,7 @@ PARAMETERS: dict[str, Spec] = {
     # 07
     "pool_sources": Spec("bool", ("07",)),
     # 08
-    "glass_folds": Spec("int", ("08",), 2, note="folds grouped by chemical system"),
+    "glass_folds": Spec("int", ("08",), 3, note="folds grouped by chemical system (inner folds: one fewer)"),
     "glass_trees": Spec("int", ("08",), 1, note="trees of the forest, iterations of the boosting"),
     "glass_runs": Spec("int", ("08",), 1, note="networks of the classifier ensemble"),
     "glass_epochs": Spec("int", ("08",), 1, note="the most epochs a classifier network trains"),
