@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The two commands of the quick start:
 #   ./run_all.sh          run notebooks 01.. on the default data into outputs/default/ (see --help)
-#   ./run_all.sh --test   run the test suite
+#   ./run_all.sh --test   run the test suite (--test fast: the edit-test subset, pytest -m fast)
 # Both create .venv from the pinned requirements when it is missing or the requirements changed.
 set -euo pipefail
 # Relative paths given by the user (--out, -p dataset ...) are relative to the folder they ran this from: remember it
@@ -27,6 +27,10 @@ export PYTHONHASHSEED=0 TF_CPP_MIN_LOG_LEVEL=2 PYDEVD_DISABLE_FILE_VALIDATION=1
 
 if [ "${1:-}" = "--test" ]; then
   shift
+  if [ "${1:-}" = "fast" ]; then  # the edit-test subset (tests/conftest.py marks it)
+    shift
+    set -- -m fast "$@"
+  fi
   exec "$VENV/bin/python" -m pytest "$@"
 fi
 exec "$VENV/bin/python" -m helpers.pipeline "$@"

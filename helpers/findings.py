@@ -92,3 +92,25 @@ def median_treatment(training: pd.DataFrame) -> str:
         f"The annealed training rows' median treatment: {temperature:.0f} K for {time:g} s "
         f"({_count(len(annealed), 'annealed row')} of {len(training)})."
     )
+
+
+def deployed_models(saved) -> str:
+    """What the deployed models learnt from, and which annealing states their intervals are calibrated for."""
+    training, calibration = saved.training, saved.calibration
+    sources = ", ".join(f"{n} from {s}" for s, n in training["rows_per_source"].items())
+    text = (
+        f"deployed: {len(saved.ensemble.weights)} runs trained on {training['rows']} rows ({sources}), "
+        f"{training['alloys']} alloys, {training['as_quenched_rows']} as-quenched rows"
+    )
+    if calibration.states is None:
+        return text + "; intervals calibrated on all rows together"
+    counts = {state: int((calibration.states == state).sum()) for state in (True, False)}
+    at_90 = {
+        state: "calibrated" if ok else "widened, not calibrated"
+        for state, ok in calibration.calibrated_states(0.9).items()
+    }
+    states = "; ".join(
+        f"{name}: {counts[state]} calibration rows, 90 % interval {at_90[state]}"
+        for state, name in ((True, "annealed"), (False, "as-quenched"))
+    )
+    return f"{text}; intervals by annealing state ({states})"

@@ -29,6 +29,7 @@ def formula_problem(text: object) -> str | None:
             return f"unknown element(s) {symbol}"
     try:
         comp = Composition(text.strip(), strict=True)
+        _remember(text.strip(), comp)  # strict only refuses more: the amounts are those of element_amounts_of
     except Exception as exc:  # pymatgen raises ValueError, KeyError or its own errors
         return f"unparsable formula ({exc})"
     return None if len(comp) else "unparsable formula (no elements)"
@@ -46,7 +47,10 @@ def canonical_formula(amounts: dict[str, float]) -> str:
     """Formula in at.% (sum 100, 0.001 at.% resolution), Fe first, then by decreasing amount: 'Fe73.5Si13.5B9Nb3Cu1'."""
     pct = {el: v for el, v in rounded_percent(amounts).items() if v > 0}
     order = sorted(pct, key=lambda el: (el != "Fe", -pct[el], el))
-    return "".join(f"{el}{pct[el]:g}" for el in order)
+    text = "".join(f"{el}{pct[el]:g}" for el in order)
+    if text not in _PARSED:  # what pymatgen reads back: each token as a float, in the order written
+        _remember_amounts(text, tuple((el, float(f"{pct[el]:g}")) for el in order))
+    return text
 
 
 def rounded_percent(composition: str | dict[str, float]) -> dict[str, float]:
@@ -73,14 +77,36 @@ def percent_rows(amounts: np.ndarray) -> np.ndarray:
 def atomic_percent(composition: str | dict[str, float]) -> dict[str, float]:
     """At.% of each element present, from a formula ('Fe80B20') or element amounts (``percent_rows`` of one row)."""
     if isinstance(composition, str):
-        composition = Composition(composition).get_el_amt_dict()
+        composition = element_amounts_of(composition)
     pct = percent_rows(np.array(list(composition.values()), float)).tolist()
     return {str(el): p for (el, v), p in zip(composition.items(), pct, strict=True) if v > 0}
 
 
+_PARSED: dict[str, tuple[tuple[str, float], ...]] = {}  # formula text -> pymatgen's element amounts
+PARSED_KEPT = 2**16  # texts remembered at most (a file read in chunks forgets the chunks before)
+
+
+def _remember(text: str, composition: Composition) -> tuple[tuple[str, float], ...]:
+    return _remember_amounts(text, tuple(composition.get_el_amt_dict().items()))
+
+
+def _remember_amounts(text: str, amounts: tuple[tuple[str, float], ...]) -> tuple[tuple[str, float], ...]:
+    if len(_PARSED) >= PARSED_KEPT:
+        _PARSED.clear()
+    _PARSED[text] = amounts
+    return amounts
+
+
+def element_amounts_of(text: str) -> dict[str, float]:
+    """Element amounts of a formula as pymatgen reads it ('Fe80B20' -> {'Fe': 80.0, 'B': 20.0}); each text is parsed
+    once (the checks, the features and the domain read a table's formulas; ``formula_problem`` parses it first)."""
+    found = _PARSED.get(text)
+    return dict(found if found is not None else _remember(text, Composition(text)))
+
+
 def parse_amounts(compositions: Sequence[str]) -> tuple[list[str], np.ndarray]:
     """Elements (in order of first appearance) and the (rows, elements) amounts of formulas, parsed by pymatgen."""
-    parsed = [Composition(text).get_el_amt_dict() for text in compositions]
+    parsed = [element_amounts_of(text) for text in compositions]
     elements = list(dict.fromkeys(el for amounts in parsed for el in amounts))
     column = {el: i for i, el in enumerate(elements)}
     amounts = np.zeros((len(parsed), len(elements)))

@@ -5,8 +5,8 @@
 #
 # 1. **How good are the chosen models on alloys they have never seen?** The paper picks the best of 100 runs by
 #    their test score and reports that same score. Picking the maximum of 100 noisy numbers favours runs that got lucky
-#    on those particular test alloys, so the reported score is optimistic. Here the choice is made on a validation
-#    split of the training alloys, and the chosen runs are then scored on outer test alloys that neither training nor
+#    on those particular test alloys, so the reported score is optimistic. Here the choice is made on selection
+#    alloys, a share of the training alloys, and the chosen runs are then scored on outer test alloys that neither training nor
 #    selection saw. Repeating this over grouped K-fold outer splits gives a mean and a spread. The paper's rule is
 #    applied to the same networks, and the gap between the two is its optimism.
 # 2. **Does the ANN beat simpler models?** Predict-the-mean, ridge regression, random forest and gradient boosting
@@ -54,7 +54,7 @@ out = OutputDir(out_dir)
 table = out.read_table("dataset", index_col="row_id")
 X = out.read_parquet("features")
 trained = out.read_json("training")  # the network and seeds notebook 03 trained with
-config = TrainConfig(**trained["config"])
+config = TrainConfig.from_dict(trained["config"])
 threshold = out.threshold  # declared in notebook 01
 print(
     f"{len(table)} rows, {table['composition'].nunique()} alloys; {n_outer_folds} outer folds x {n_runs} runs; {config}"
@@ -151,7 +151,7 @@ pd.concat([spread, pooled_row]).round(3)
 # ## Prediction intervals with a guaranteed coverage
 # The ensemble spread is not an error bar, so every prediction of this project carries a **conformal prediction
 # interval** instead (`helpers/intervals.py`, crepes): in each outer fold it is calibrated on the out-of-bag errors of
-# the fitting alloys (each run's own validation alloys), never on the fold's test alloys, and normalized by a
+# the fitting alloys (each run's own early-stopping alloys), never on the fold's test alloys, and normalized by a
 # difficulty estimate (the mean out-of-bag error of the 25 nearest fitting alloys plus the ensemble spread), so that
 # harder alloys get wider intervals. Below: the share of test rows inside their interval at 80, 90 and 95 %, against
 # the plain split-conformal interval (one quantile of the absolute errors for every alloy) and the ensemble mean

@@ -118,8 +118,10 @@ for start in done:
 # %% [markdown]
 # ## Which rule?
 # Per rule, the enrichment among the top 10 % at the first threshold (per set) and the acceleration to the first
-# good alloy (per start), each with its interval, sorted by the mean of those values. Notebook 09's `rank_by`
-# default is the rule that leads here on the default data (docs/results.md gives the default analysis's table).
+# good alloy (per start), each with its interval, sorted by the mean of those values. Of the rules of Bs alone, the
+# one that leads here on the default data is the Bs that notebook 09's default rule ranks by, among the candidates
+# likely to form a glass (09 measures that choice on held-out glass-formation data; docs/results.md gives the default
+# analysis's table).
 
 # %%
 simulation.evidence(bench, sim, high_bs[0]).round(2)

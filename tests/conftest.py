@@ -16,6 +16,42 @@ if MIRROR_ENV not in os.environ and _SHARED_MIRROR.is_dir():
     os.environ[MIRROR_ENV] = str(_SHARED_MIRROR)
 
 
+# The fast subset (`./run_all.sh --test fast`, i.e. `pytest -m fast`): every test that is not marked slow and runs
+# no notebook (the fixtures below execute notebooks with papermill), plus the trainer's equality with Keras.
+NOTEBOOK_FIXTURES = {"tiny_run"}
+FAST_ANYWAY = {"test_without_dropout_and_with_full_batches_it_reproduces_keras_exactly"}
+NOT_FAST = {  # the longest of the rest; their modules keep a quicker test in the subset
+    "test_ctrl_c_and_sigterm_print_one_line_and_keep_the_executed_copy": "runs the pipeline in a subprocess",
+    "test_a_parameter_of_a_notebook_that_is_not_selected_is_refused": "runs run_all.sh in a subprocess",
+    "test_an_interrupted_training_leaves_a_consistent_folder_that_resumes": "trains the runs three times",
+    "test_folds_trained_together_give_each_fold_what_it_gets_alone": "trains every fold twice",
+    "test_outer_predictions_give_every_row_once_with_its_fold_and_its_folds_best_training_bs": "trains 3 folds",
+}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark the fast subset (see NOTEBOOK_FIXTURES, NOT_FAST)."""
+    for item in items:
+        runs_notebooks = NOTEBOOK_FIXTURES & set(getattr(item, "fixturenames", ()))
+        quick = "slow" not in item.keywords and not runs_notebooks and item.originalname not in NOT_FAST
+        if item.originalname in FAST_ANYWAY or quick:
+            item.add_marker(pytest.mark.fast)
+
+
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    """With -m fast: name every module of helpers/ the subset did not import (it should touch them all)."""
+    import sys
+
+    if config.getoption("markexpr", "") != "fast":
+        return
+    names = {
+        ".".join(p.relative_to(PROJECT_ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for p in (PROJECT_ROOT / "helpers").rglob("*.py")
+    }
+    untouched = sorted(n for n in names if n not in sys.modules and not n.endswith("__main__"))
+    terminalreporter.write_line(f"fast subset: helpers modules not imported: {', '.join(untouched) or 'none'}")
+
+
 @pytest.fixture
 def write_csv(tmp_path: Path):
     """Write text to a CSV file in a temporary folder and return its path."""

@@ -54,16 +54,34 @@ def test_calibration_error_and_scores_come_from_the_binned_curve():
     assert scores["AUC"] == pytest.approx(1.0) and 0 < scores["Brier"] < 0.1
 
 
-def test_cross_fitted_calibration_never_uses_the_folds_own_labels():
-    scores = np.linspace(0, 1, 12)
+def test_nested_splits_keep_systems_whole_and_never_train_on_their_test_rows(labelled):
+    folds = evaluation.grouped_folds(labelled["chemical_system"], 3)
+    splits = evaluation.nested_splits(labelled["chemical_system"], folds)
+    assert [s.kind for s in splits].count("outer") == 3 and [s.kind for s in splits].count("inner") == 6
+    systems = labelled["chemical_system"].to_numpy()
+    for split in splits:
+        assert (
+            not (split.train & split.test).any() and not split.test[folds == split.fold].any() or split.kind == "outer"
+        )
+        assert not set(systems[split.train]) & set(systems[split.test])
+    outer, inner = evaluation.nested_scores(splits, [np.full(s.test.sum(), 0.5) for s in splits], len(folds))
+    assert (
+        not np.isnan(outer).any() and np.isnan(inner[folds == 0, 0]).all() and not np.isnan(inner[folds != 0, 0]).any()
+    )
+
+
+def test_nested_calibration_never_uses_the_folds_own_labels():
     folds = np.repeat([0, 1, 2], 4)
+    outer = np.linspace(0, 1, 12)
+    inner = np.tile(np.linspace(0.1, 0.9, 12)[:, None], (1, 3))
     y = np.array([0, 0, 1, 1] * 3)
     flipped = y.copy()
     flipped[folds == 0] = 1 - flipped[folds == 0]  # other labels in fold 0 change nothing of fold 0's probabilities
     for calibrator in evaluation.CALIBRATORS:
-        a = evaluation.cross_fitted(scores, y, folds, calibrator)
-        b = evaluation.cross_fitted(scores, flipped, folds, calibrator)
+        a = evaluation.nested_calibrated(outer, inner, y, folds, calibrator)
+        b = evaluation.nested_calibrated(outer, inner, flipped, folds, calibrator)
         assert np.allclose(a[folds == 0], b[folds == 0]) and ((a >= 0) & (a <= 1)).all()
+    assert np.allclose(evaluation.nested_calibrated(outer, inner, y, folds, "uncalibrated"), outer)
 
 
 def test_the_model_is_saved_loaded_and_gives_calibrated_probabilities(tmp_path, labelled, features):
@@ -77,6 +95,7 @@ def test_the_model_is_saved_loaded_and_gives_calibrated_probabilities(tmp_path, 
     model = glass_model.fit_glass_model(
         "random forest", result.chosen[1], features, y, groups, result.raw_scores("random forest"), settings
     )
+    assert model.scorer.estimator.n_estimators == 10 and model.columns == list(features.columns)
     out = OutputDir(tmp_path / "analysis").create()
     glass_model.save_glass_model(out, model)
     loaded = glass_model.load_glass_model(out)

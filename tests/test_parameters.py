@@ -60,7 +60,11 @@ def test_one_name_is_never_two_things_in_two_notebooks(declared):
     assert declared["n_next"].notebooks == ["09_screen_candidates"]  # the alloys proposed next
     source = (PROJECT_ROOT / "notebooks" / "09_screen_candidates.py").read_text()
     assert "batch_size" not in source
-    assert declared["n_runs"].notebooks == ["03_repeated_training", "06_honest_evaluation"]  # networks trained, both
+    assert declared["n_runs"].notebooks == [  # networks trained, in all three
+        "03_repeated_training",
+        "06_honest_evaluation",
+        "07_deployed_models",
+    ]
 
 
 # --------------------------------------------------------------------------- one line per bad value
@@ -78,7 +82,7 @@ def test_one_name_is_never_two_things_in_two_notebooks(declared):
         ("03", "epochs", 0, "epochs = 0: give a whole number of at least 1"),
         ("03", "hidden", [64, 0], "hidden = [64, 0]: give a non-empty list of whole numbers, each of at least 1"),
         ("03", "activation", "relu6", "activation = 'relu6': give one of 'relu', 'elu'"),
-        ("03", "val_fraction", 0, "val_fraction = 0: give a number above 0 and below 1"),
+        ("03", "stopping_fraction", 0, "stopping_fraction = 0: give a number above 0 and below 1"),
         ("06", "n_outer_folds", 1, "n_outer_folds = 1: give a whole number of at least 2"),
         ("10", "n_boot", -5, "n_boot = -5: give a whole number of at least 40"),
         ("10", "high_bs", [], "high_bs = []: give a non-empty list of numbers, each above 0 and of at most 2.5"),
@@ -89,7 +93,7 @@ def test_one_name_is_never_two_things_in_two_notebooks(declared):
         ("01", "feature_set", "all", "feature_set = 'all': give one of 'auto', 'composition'"),
         ("01", "strict", "yes", "strict = 'yes': give True or False"),
         ("09", "rank_by", "foo", "rank_by = 'foo': give one of 'mean', 'lower', 'upper', 'ei', 'probability'"),
-        ("09", "n_next", 80, "n_next = 80: give at most top_k (50)"),
+        ("09", "n_next", 0, "n_next = 0: give a whole number from 1 to 1,000"),
     ],
 )
 def test_a_bad_value_is_refused_in_one_line(nb, name, value, expected):
@@ -193,7 +197,7 @@ def test_09_checks_its_parameters_before_a_cluster_starts():
 
 @pytest.fixture
 def analysis(tmp_path) -> Path:
-    """A folder in which 01 to 04 and 09 ran, as records and files."""
+    """A folder in which 01 to 09 ran, as records and files."""
     out = tmp_path / "analysis"
     for nb, files in {
         "01": {"data/dataset.csv": b"rows"},
@@ -202,6 +206,8 @@ def analysis(tmp_path) -> Path:
         "04": {"tables/table1.csv": b"R2 0.70"},
         "05": {"tables/case_study.csv": b"cases"},
         "06": {"tables/outer_predictions.csv": b"outer"},
+        "07": {"tables/transfer_scores.csv": b"transfer", "models/deployed/runs/run_000.npz": b"w"},
+        "08": {"tables/glass_out_of_fold.csv": b"oof", "models/glass_model.joblib": b"model"},
         "09": {"tables/screen_top.csv": b"top"},
     }.items():
         fake_run(out, nb, files)

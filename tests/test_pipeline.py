@@ -57,6 +57,11 @@ def test_good_parameters_pass_with_their_types(declared):
     "name, value, expected",
     [
         ("n_rnus", "3", "-p n_rnus: no notebook has this parameter; did you mean n_runs? valid names: "),
+        (
+            "val_fraction",
+            "0.2",
+            "-p val_fraction: no notebook has this parameter; it is now called stopping_fraction; ",
+        ),
         ("n_runs", "abc", "-p n_runs expects an integer like 100, got abc"),
         ("n_runs", "2.5", "-p n_runs expects an integer like 100, got 2.5"),
         ("hidden", "32", "-p hidden expects a list like [128, 64], got 32"),
@@ -79,12 +84,13 @@ def test_unknown_name_lists_the_valid_ones(declared):
 
 
 def test_upstream_table_and_unknown_notebooks(tmp_path):
-    nbs = [Path(f"{p}_x.ipynb") for p in ("01", "02", "03", "04", "05", "06", "09", "10")]
+    nbs = [Path(f"{p}_x.ipynb") for p in ("01", "02", "03", "04", "05", "06", "07", "08", "09", "10")]
     assert [nb.name[:2] for nb in dag.upstream(Path("05_unseen_case_study.ipynb"), nbs)] == ["01", "02", "03"]
     assert [nb.name[:2] for nb in dag.upstream(Path("02_x.ipynb"), nbs)] == ["01"]
-    assert [nb.name[:2] for nb in dag.upstream(Path("09_x.ipynb"), nbs)] == ["01", "02", "03", "05"]
+    assert [nb.name[:2] for nb in dag.upstream(Path("08_x.ipynb"), nbs)] == ["01", "02"]
+    assert [nb.name[:2] for nb in dag.upstream(Path("09_x.ipynb"), nbs)] == ["01", "02", "03", "05", "07", "08"]
     assert [nb.name[:2] for nb in dag.upstream(Path("10_x.ipynb"), nbs)] == ["01", "02", "03", "05", "06"]
-    assert len(dag.upstream(Path("11_future.ipynb"), nbs)) == 8  # unknown: all earlier ones
+    assert len(dag.upstream(Path("11_future.ipynb"), nbs)) == 10  # unknown: all earlier ones
 
 
 def test_path_parameters_resolve_against_the_callers_folder(tmp_path):
@@ -262,6 +268,16 @@ def test_a_parameter_of_a_notebook_that_is_not_selected_is_refused(tmp_path):
     )
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "declared by 01_featurize, which --only does not select; add 01 to --only" in done.stderr
+
+
+def test_the_parameters_cell_is_read_as_papermill_reads_it():
+    import papermill as pm
+
+    from helpers.pipeline.parameters import parameters_cell
+
+    for nb in notebooks():
+        inspected = {name: info["default"] for name, info in pm.inspect_notebook(str(nb)).items()}
+        assert parameters_cell(nb) == inspected, nb.name
 
 
 def test_the_collection_is_the_paired_numbered_notebooks_and_a_copy_is_not_one(tmp_path, monkeypatch):

@@ -85,7 +85,8 @@ def test_recorded_benchmarks_are_shown_with_their_header(analysis, tmp_path):
     assert found.output == "rate: 123 things/s\n# not a header: below the output\nratio: 4.5"
     page = results.to_markdown(results.results(analysis, bench), "cmd")
     assert "### bench_x" in page and "- machine: a box" in page and "ratio: 4.5" in page
-    assert "Not recorded for this page: `bench_featurize`, " in page  # the project's benchmarks not given
+    # the project's benchmarks not given
+    assert "Not recorded for this page: `bench_discovery`, `bench_featurize`, " in page
 
 
 def test_the_command_refuses_a_folder_that_is_not_an_analysis(tmp_path, capsys):

@@ -75,3 +75,13 @@ def test_one_at_percent_rule(formula):
     elements, amounts = formulas.parse_amounts([formula])
     by_rows = dict(zip(elements, formulas.percent_rows(amounts)[0], strict=True))
     assert formulas.atomic_percent(formula) == by_rows == element_amounts(pd.Series([formula])).iloc[0].to_dict()
+
+
+def test_a_canonical_formula_reads_back_as_pymatgen_reads_it():
+    """canonical_formula remembers the amounts of the text it writes: they are pymatgen's own reading of that text."""
+    from pymatgen.core import Composition
+
+    rng = np.random.default_rng(0)
+    for row in rng.dirichlet([4, 3, 2, 1, 0.5, 0.3], size=300) * 100:
+        text = formulas.canonical_formula(dict(zip(["Fe", "B", "Si", "P", "Nb", "Cu"], row, strict=True)))
+        assert list(formulas.element_amounts_of(text).items()) == list(Composition(text).get_el_amt_dict().items())

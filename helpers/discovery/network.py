@@ -47,10 +47,13 @@ def network_fit_predict(groups: np.ndarray, config: TrainConfig = SIMULATION_CON
 def predict_runs(results: list[RunResult], X: pd.DataFrame, activation_name: str) -> np.ndarray:
     """Bs (T) of every run on every row (runs x rows), each run with its own scaler, dropout off."""
     out = np.empty((len(results), len(X)))
+    values = X[results[0].scaler.columns].to_numpy(float)  # every run's scaler has the pool's columns
     for start in range(0, len(results), PREDICT_CHUNK):
         part = results[start : start + PREDICT_CHUNK]
         scaled = predict_scaled(
-            stack_weights([r.weights for r in part]), np.stack([r.scaler.x(X) for r in part]), activation_name
+            stack_weights([r.weights for r in part]),
+            np.stack([r.scaler.x_values(values) for r in part]),
+            activation_name,
         )
         out[start : start + len(part)] = [r.scaler.y_back(row) for r, row in zip(part, scaled, strict=True)]
     return out

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 
 import pandas as pd
 from pymatgen.core import Composition, Element
@@ -18,16 +20,6 @@ def quiet_matminer() -> Iterator[None]:
         warnings.simplefilter("ignore", TqdmWarning)
         yield
 
-
-with quiet_matminer():
-    from matminer.featurizers.base import MultipleFeaturizer
-    from matminer.featurizers.composition import (
-        AtomicOrbitals,
-        ElementProperty,
-        IonProperty,
-        Stoichiometry,
-        ValenceOrbital,
-    )
 
 ORBITAL_L = {"s": 0, "p": 1, "d": 2, "f": 3}
 # The four AtomicOrbitals labels that are strings, and how each becomes a number.
@@ -48,12 +40,32 @@ FEATURE_FAMILIES = {
     "AtomicOrbitals": "7: HOMO and LUMO character, element and energy, and their gap (4 categorical, encoded)",
 }
 MAGPIE_STATS = ("minimum", "maximum", "range", "mean", "avg_dev", "mode")
-MAGPIE_PROPERTIES = tuple(ElementProperty.from_preset("magpie").features)
 STOICHIOMETRY_P = (0, 2, 3, 5, 7, 10)
 
 
-def composition_featurizer() -> MultipleFeaturizer:
-    """The paper's stack: ElementProperty(magpie), Stoichiometry, ValenceOrbital, IonProperty, AtomicOrbitals."""
+@functools.lru_cache(maxsize=1)
+def magpie_properties() -> tuple[str, ...]:
+    """The 22 elemental properties of matminer's magpie preset, in its order (matminer loads when first asked: its
+    featurizers import scikit-learn and SciPy, seconds that a notebook which only reads features need not pay)."""
+    with quiet_matminer():
+        from matminer.featurizers.composition import ElementProperty
+
+    return tuple(ElementProperty.from_preset("magpie").features)
+
+
+def composition_featurizer():
+    """The paper's stack (matminer's MultipleFeaturizer): ElementProperty(magpie), Stoichiometry, ValenceOrbital,
+    IonProperty, AtomicOrbitals."""
+    with quiet_matminer():
+        from matminer.featurizers.base import MultipleFeaturizer
+        from matminer.featurizers.composition import (
+            AtomicOrbitals,
+            ElementProperty,
+            IonProperty,
+            Stoichiometry,
+            ValenceOrbital,
+        )
+
     stack = MultipleFeaturizer(
         [
             ElementProperty.from_preset("magpie"),
@@ -69,7 +81,12 @@ def composition_featurizer() -> MultipleFeaturizer:
 
 def composition_feature_labels() -> list[str]:
     """The 156 composition feature labels, in order."""
-    return composition_featurizer().feature_labels()
+    return list(_feature_labels())
+
+
+@cache
+def _feature_labels() -> tuple[str, ...]:
+    return tuple(composition_featurizer().feature_labels())  # building the stack takes most of a second
 
 
 def encode_categorical(frame: pd.DataFrame) -> pd.DataFrame:

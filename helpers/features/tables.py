@@ -9,10 +9,7 @@ from functools import lru_cache
 import numpy as np
 from pymatgen.core import Element
 
-from helpers.features.stack import MAGPIE_PROPERTIES, ORBITAL_L, quiet_matminer
-
-with quiet_matminer():
-    from matminer.utils.data import MagpieData, PymatgenData
+from helpers.features.stack import ORBITAL_L, magpie_properties, quiet_matminer
 
 VALENCE_PROPERTIES = ("NsValence", "NpValence", "NdValence", "NfValence", "NValence")
 ORBITAL_CAPACITY = {"s": 2, "p": 6, "d": 10, "f": 14}  # electrons MolecularOrbitals takes from each orbital
@@ -39,7 +36,7 @@ def element_tables(elements: tuple[str, ...]) -> ElementTables:
         raise ValueError(f"not chemical elements: {unknown}; give element symbols such as 'Fe' or 'Si'")
     magpie_data, pymatgen_data = _data_sources()
     els = [Element(el) for el in elements]
-    magpie = np.array([[magpie_data.get_elemental_property(e, p) for p in MAGPIE_PROPERTIES] for e in els], float)
+    magpie = np.array([[magpie_data.get_elemental_property(e, p) for p in magpie_properties()] for e in els], float)
     valence = np.array([[magpie_data.get_elemental_property(e, p) for p in VALENCE_PROPERTIES] for e in els], float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # pymatgen warns for elements without orbital data
@@ -48,7 +45,7 @@ def element_tables(elements: tuple[str, ...]) -> ElementTables:
         )
     return ElementTables(
         elements=tuple(elements),
-        magpie=magpie.reshape(len(els), len(MAGPIE_PROPERTIES)),
+        magpie=magpie.reshape(len(els), len(magpie_properties())),
         valence=valence.reshape(len(els), len(VALENCE_PROPERTIES)),
         electronegativity=np.array([pymatgen_data.get_elemental_property(e, "X") for e in els], float),
         oxidation_states=tuple(tuple(int(s) for s in pymatgen_data.get_oxidation_states(e)) for e in els),
@@ -58,8 +55,12 @@ def element_tables(elements: tuple[str, ...]) -> ElementTables:
 
 
 @lru_cache(maxsize=1)
-def _data_sources() -> tuple[MagpieData, PymatgenData]:
-    """The two data sources, configured as the stack's featurizers configure them (impute_nan=True)."""
+def _data_sources() -> tuple:
+    """matminer's MagpieData and PymatgenData, configured as the stack's featurizers configure them
+    (impute_nan=True); matminer loads when first asked."""
+    with quiet_matminer():
+        from matminer.utils.data import MagpieData, PymatgenData
+
     return MagpieData(impute_nan=True), PymatgenData(impute_nan=True)
 
 

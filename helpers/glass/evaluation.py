@@ -2,14 +2,16 @@
 probabilities, and the scores (AUC, Brier score, log loss, expected calibration error), all from scikit-learn.
 
 ``grouped_folds``: every composition of one chemical system (its sorted element set) lies in one fold, so a score
-says how a classifier does on a system it has never seen. ``cross_fitted``: the out-of-fold scores of fold k are
-calibrated by a calibrator (isotonic regression, or Platt's sigmoid) fitted on the out-of-fold scores and labels of
-the other folds only, so no label of fold k shapes its own probabilities.
+says how a classifier does on a system it has never seen. The calibration is judged nested (``nested_splits``): fold
+k's out-of-fold scores are calibrated by a calibrator (isotonic regression, or Platt's sigmoid) fitted on the inner
+out-of-fold scores of fold k's training rows (grouped inner folds), exactly as the final model's calibrator is fitted on
+the outer out-of-fold scores of every row; no label of fold k shapes its own probabilities.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -75,6 +77,48 @@ class Uncalibrated:
 CALIBRATORS: dict[str, Callable[[], object]] = {UNCALIBRATED: Uncalibrated, "isotonic": isotonic, "sigmoid": Sigmoid}
 
 
+@dataclass(frozen=True)
+class Split:
+    """One fit of a nested cross-validation: an outer split (fold k held out) or an inner split of fold k's training
+    rows (one of their grouped inner folds held out); rows as boolean masks over every labelled composition."""
+
+    kind: str  # "outer" or "inner"
+    fold: int  # the outer fold
+    train: np.ndarray
+    test: np.ndarray
+
+
+def nested_splits(groups: pd.Series | np.ndarray, folds: np.ndarray) -> list[Split]:
+    """Every outer split, and for each the grouped inner splits of its training rows (one fewer fold than outside)."""
+    groups, splits = np.asarray(groups), []
+    outer = np.unique(folds)
+    for k in outer:
+        splits.append(Split("outer", int(k), folds != k, folds == k))
+        rows = np.flatnonzero(folds != k)
+        for _, held in GroupKFold(n_splits=len(outer) - 1).split(rows, groups=groups[rows]):
+            test = np.zeros(len(folds), bool)
+            test[rows[held]] = True
+            splits.append(Split("inner", int(k), (folds != k) & ~test, test))
+    return splits
+
+
+def nested_scores(splits: list[Split], predictions: list[np.ndarray], n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """The outer out-of-fold scores (rows), and the inner ones (rows x outer folds; NaN in a row's own outer fold)."""
+    outer = np.full(n_rows, np.nan)
+    inner = np.full((n_rows, max(s.fold for s in splits) + 1), np.nan)
+    for split, predicted in zip(splits, predictions, strict=True):
+        if split.kind == "outer":
+            outer[split.test] = predicted
+        else:
+            inner[split.test, split.fold] = predicted
+    return outer, inner
+
+
+def fitted_scores(fit_score: Callable, X: pd.DataFrame, y: np.ndarray, splits: list[Split]) -> list[np.ndarray]:
+    """Every split's test scores by a classifier fitted on its training rows: ``fit_score(X_fit, y_fit, X_test)``."""
+    return [fit_score(X[s.train], y[s.train], X[s.test]) for s in splits]
+
+
 def out_of_fold_scores(fit_score: Callable, X: pd.DataFrame, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
     """Raw scores of every row by a classifier fitted without its fold: ``fit_score(X_fit, y_fit, X_test)``."""
     scores = np.full(len(y), np.nan)
@@ -84,12 +128,16 @@ def out_of_fold_scores(fit_score: Callable, X: pd.DataFrame, y: np.ndarray, fold
     return scores
 
 
-def cross_fitted(scores: np.ndarray, y: np.ndarray, folds: np.ndarray, calibrator: str = "isotonic") -> np.ndarray:
-    """Calibrated out-of-fold probabilities: fold k's scores mapped by a calibrator fitted on the other folds."""
+def nested_calibrated(
+    outer: np.ndarray, inner: np.ndarray, y: np.ndarray, folds: np.ndarray, calibrator: str = "isotonic"
+) -> np.ndarray:
+    """Calibrated out-of-fold probabilities: fold k's scores mapped by a calibrator fitted on the inner out-of-fold
+    scores of fold k's training rows, as the final model's calibrator is fitted on the outer ones."""
     calibrated = np.full(len(y), np.nan)
     for k in np.unique(folds):
-        test = folds == k
-        calibrated[test] = CALIBRATORS[calibrator]().fit(scores[~test], y[~test]).predict(scores[test])
+        train = folds != k
+        fitted = CALIBRATORS[calibrator]().fit(inner[train, k], y[train])
+        calibrated[folds == k] = fitted.predict(outer[folds == k])
     return calibrated
 
 

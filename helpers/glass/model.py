@@ -28,15 +28,18 @@ CLASSIFIERS = ("random forest", "gradient boosting", "network")
 GLASS_AT = 0.5  # P(glass) from which a composition is called a glass
 
 
-def sklearn_estimator(name: str, quick: bool = False, seed: int = 0) -> object:
-    """The scikit-learn classifier of that name (fewer trees or iterations when quick)."""
+FOREST = {"min_samples_leaf": 5}  # leaves of several compositions: a leaf of one states a probability of 0 or 1
+
+
+def sklearn_estimator(name: str, n_trees: int = 100, seed: int = 0, **forest: object) -> object:
+    """The scikit-learn classifier of that name: ``n_trees`` trees (forest: scikit-learn's defaults but FOREST, or
+    ``forest``), or at most that many boosting iterations (stopped early on a tenth of the rows, scikit-learn's own
+    rule: more iterations overfitted the held-out systems)."""
     if name == "random forest":
-        return RandomForestClassifier(
-            n_estimators=60 if quick else 500, min_samples_leaf=2, n_jobs=1, random_state=seed
-        )
+        return RandomForestClassifier(n_estimators=n_trees, n_jobs=1, random_state=seed, **(forest or FOREST))
     if name == "gradient boosting":
         return HistGradientBoostingClassifier(
-            max_iter=40 if quick else 300, learning_rate=0.05, max_leaf_nodes=15, random_state=seed
+            max_iter=n_trees, learning_rate=0.05, max_leaf_nodes=15, early_stopping=True, random_state=seed
         )
     raise ValueError(f"no scikit-learn classifier called {name!r}; give one of {CLASSIFIERS[:2]}")
 
@@ -64,7 +67,7 @@ class SklearnScorer:
 class Settings:
     """How large the classifiers are: trees (or boosting iterations), network runs and epochs, and the seed."""
 
-    n_trees: int = 300
+    n_trees: int = 100
     n_runs: int = 10
     epochs: int = 300
     seed: int = 0

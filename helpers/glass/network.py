@@ -2,7 +2,7 @@
 
 An ensemble of ``n_runs`` networks (the trainer's ``output="logistic"``: binary cross-entropy on the output read as a
 logit, early stopping on it), each from its own seed; the score of a composition is the mean over the networks of
-the sigmoid of their outputs. ``network_out_of_fold`` trains every fold's runs in one call of the trainer (a row mask
+the sigmoid of their outputs. ``network_split_scores`` trains every split's runs in one call of the trainer (a row mask
 per run, as notebook 06 does), so the long tail of epochs is paid once.
 """
 
@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from helpers.glass.evaluation import Split
 from helpers.modeling.ensemble import predict_scaled, stack_weights
 from helpers.modeling.network import Scaler, TrainConfig
 from helpers.modeling.trainer import fit_networks
@@ -52,17 +53,16 @@ class NetworkScorer:
         return expit(predict_scaled(stack_weights(self.weights), self.scaler.x(X), self.config.activation)).mean(axis=0)
 
 
-def network_out_of_fold(
-    X: pd.DataFrame, y: np.ndarray, groups: np.ndarray, folds: np.ndarray, n_runs: int, epochs: int, seed: int
-) -> np.ndarray:
-    """Out-of-fold scores: every fold's ``n_runs`` networks trained together without that fold's rows."""
-    fold_ids = np.unique(folds)
-    mask = np.repeat(np.stack([folds != k for k in fold_ids]), n_runs, axis=0)
-    runs = [r for _ in fold_ids for r in range(n_runs)]
+def network_split_scores(
+    X: pd.DataFrame, y: np.ndarray, groups: np.ndarray, splits: list[Split], n_runs: int, epochs: int, seed: int
+) -> list[np.ndarray]:
+    """Every split's test scores by its own ``n_runs`` networks, all splits' networks trained in one call."""
+    mask = np.repeat(np.stack([s.train for s in splits]), n_runs, axis=0)
+    runs = [r for _ in splits for r in range(n_runs)]
     results = fit_networks(X, y, groups, network_config(epochs), runs, seed, row_mask=mask, output="logistic")
-    scores = np.full(len(y), np.nan)
-    for i, k in enumerate(fold_ids):
+    scores = []
+    for i, split in enumerate(splits):
         mine = results[i * n_runs : (i + 1) * n_runs]
         scorer = NetworkScorer(n_runs, epochs, seed, [r.weights for r in mine], mine[0].scaler)
-        scores[folds == k] = scorer.score(X[folds == k])
+        scores.append(scorer.score(X[split.test]))
     return scores

@@ -5,7 +5,7 @@ away (trainer -> epoch, repeated -> ensemble):
 
   network   the network: TensorFlow imported quietly, TrainConfig, the one forward pass, Glorot start, the Keras
             layers, the Scaler (training rows' statistics), a run's seed and its RunResult
-  epoch     one epoch of a group of runs as one graph call: RunGroup, batches, dropout masks (hash-based streams
+  epoch     several epochs of a group of runs as one graph call: RunGroup, batches, dropout masks (hash-based streams
             from each run's seed), Adam (Keras' rule), Keras' EarlyStopping for every run at once
   trainer   fit_networks (scale, carve, train; optional runs x rows mask of training rows), train_vectorized (every
             run at once), early_stopping_carves (the one carve recipe), train_sequential (the Keras reference)

@@ -6,11 +6,14 @@ scaler and feature spec, training.json, the R2-best and F1-best networks (r2_bes
 domain. ``load_saved_models`` reads each file once, checks that they belong together (files present, valid JSON,
 weight shapes that match the feature list and the layers, finite numbers, the runs of runs.csv and no others, the
 selected networks equal to their runs, the calibration of the intervals) and names what is wrong and how to fix it.
+Notebook 07 writes the deployed models (models/deployed/) in the same layout, with runs.csv beside the runs;
+``ModelFiles`` says where each file of either set lives, and ``load_saved_models(out, "deployed")`` loads them.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from dataclasses import asdict, dataclass
 from functools import cached_property
@@ -29,6 +32,49 @@ from helpers.outputs import OutputDir, write_atomic
 
 REQUIRED = ["training", "scaler", "model_feature_spec", "domain", "calibration"]  # registry names
 SELECTED_FILES = ("params.json", "weights.npz")  # in each selected network's folder
+MODEL_SETS = {"evaluated": "03", "deployed": "07"}  # which models -> the notebook that trains them
+DEPLOYED_FOLDER = "deployed_models"  # registry name of the folder of the deployed models
+
+
+class ModelFiles:
+    """Where the files of one set of models live: 03's (evaluated: models/ and tables/runs.csv) or 07's (deployed:
+    models/deployed/, the same names, runs.csv beside the runs)."""
+
+    def __init__(self, output_dir: str | Path, models: str = "evaluated") -> None:
+        if models not in MODEL_SETS:
+            raise ValueError(f"models must be one of {', '.join(MODEL_SETS)}, not {models!r}")
+        self.out, self.models = OutputDir(output_dir), models
+        self.notebook = MODEL_SETS[models]
+
+    @property
+    def root(self) -> Path:
+        """The output folder of the analysis."""
+        return self.out.root
+
+    def __str__(self) -> str:
+        return str(self.out.root)
+
+    @property
+    def rerun(self) -> str:
+        """The command that makes this set of models again."""
+        after = "03 04 05 06" if self.notebook == "03" else self.notebook
+        return f"./run_all.sh --only {after} --out {self.root}"
+
+    def path(self, name: str) -> Path:
+        """Where the file of registry name ``name`` (of 03's models) lives in this set."""
+        if self.models == "evaluated":
+            return self.out.path(name)
+        relative = "runs.csv" if name == "runs" else self.out.path(name).relative_to(self.out.models).as_posix()
+        return self.out.path(DEPLOYED_FOLDER) / relative
+
+    def run_weights(self, run: int) -> Path:
+        """The weights file of training run ``run``."""
+        return self.path("run_weights") / f"run_{run:03d}.npz"
+
+    def runs_on_disk(self) -> list[int]:
+        """Ids of the runs whose weights file exists, in order."""
+        found = (re.fullmatch(r"run_(\d+)\.npz", p.name) for p in self.path("run_weights").glob("run_*.npz"))
+        return sorted(int(m.group(1)) for m in found if m)
 
 
 def save_network(
@@ -59,7 +105,7 @@ def load_network(folder: str | Path) -> Network:
 
     folder = Path(folder)
     params = json.loads((folder / "params.json").read_text())
-    config = TrainConfig(**params.pop("config"))
+    config = TrainConfig.from_dict(params.pop("config"))
     return Network(
         [read_weights(folder / "weights.npz")],
         Scaler.from_json(folder / "scaler.json"),
@@ -97,10 +143,11 @@ class SavedModels:
         return Stack.of(self)
 
 
-def load_saved_models(output_dir: str | Path) -> SavedModels:
-    """Load and check models/ of an output folder; raise ModelFolderError naming the problem and the fix."""
-    out = OutputDir(output_dir)
-    folder = out.root
+def load_saved_models(output_dir: str | Path, models: str = "evaluated") -> SavedModels:
+    """Load and check one set of models of an output folder (``MODEL_SETS``: 03's evaluated ones or 07's deployed
+    ones); raise ModelFolderError naming the problem and the fix."""
+    out = ModelFiles(output_dir, models)
+    folder = out  # messages name its output folder and the notebook that remakes it
     _check_present(out)
     training = _json(out.path("training"), folder)
     config = _config(training, out.path("training"), folder)
@@ -123,26 +170,27 @@ def load_saved_models(output_dir: str | Path) -> SavedModels:
         raise _broken(folder, f"{out.path('calibration')} cannot be read ({exc})") from None
     if calibration.X.shape[1:] != (len(spec.columns),) or not np.isfinite(calibration.residuals).all():
         raise _broken(folder, f"{out.path('calibration')} does not match the features or holds non-finite values")
-    return SavedModels(folder, selected, ensemble, domain, calibration, training)
+    return SavedModels(out.root, selected, ensemble, domain, calibration, training)
 
 
-def _broken(folder: Path, what: str) -> ModelFolderError:
+def _broken(folder: ModelFiles, what: str) -> ModelFolderError:
+    after = " and the ones after it" if folder.notebook == "03" else ""
     return ModelFolderError(
-        f"{what}; the saved models in {folder} are unusable: rerun notebook 03 and the ones after "
-        f"it (./run_all.sh --only 03 04 05 06 --out {folder})"
+        f"{what}; the saved models in {folder} are unusable: rerun notebook {folder.notebook}{after} ({folder.rerun})"
     )
 
 
-def _check_present(out: OutputDir) -> None:
-    folder = out.root
-    if not folder.is_dir():
+def _check_present(out: ModelFiles) -> None:
+    folder = out
+    if not out.root.is_dir():
         raise ModelFolderError(
             f"{folder}: no such folder; pass the output folder of an analysis (./run_all.sh writes outputs/default)"
         )
     if not out.path("training").is_file():
+        kind = "trained" if out.models == "evaluated" else "deployed"
         raise ModelFolderError(
-            f"no trained models in {folder} (missing {out.path('training')}); run "
-            "./run_all.sh first, or pass the output folder of an analysis that has run"
+            f"no {kind} models in {folder} (missing {out.path('training')}); run ./run_all.sh first (or notebook "
+            f"{out.notebook}: {out.rerun}), or pass the output folder of an analysis that has run"
         )
     required = [out.path(name) for name in REQUIRED]
     required += [out.path(key) / name for key in SELECTED_MODELS.values() for name in SELECTED_FILES]
@@ -154,7 +202,7 @@ def _check_present(out: OutputDir) -> None:
         )
 
 
-def _json(path: Path, folder: Path) -> dict:
+def _json(path: Path, folder: ModelFiles) -> dict:
     try:
         value = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -164,14 +212,14 @@ def _json(path: Path, folder: Path) -> dict:
     return value
 
 
-def _config(training: dict, path: Path, folder: Path) -> TrainConfig:
+def _config(training: dict, path: Path, folder: ModelFiles) -> TrainConfig:
     try:
-        return TrainConfig(**training["config"])
+        return TrainConfig.from_dict(training["config"])
     except (KeyError, TypeError, ValueError) as exc:
         raise _broken(folder, f"{path}: no valid network configuration ({exc})") from None
 
 
-def _scaler(path: Path, spec: FeatureSpec, folder: Path) -> Scaler:
+def _scaler(path: Path, spec: FeatureSpec, folder: ModelFiles) -> Scaler:
     try:
         scaler = Scaler.from_json(path)
     except (KeyError, TypeError, ValueError) as exc:
@@ -185,8 +233,8 @@ def _scaler(path: Path, spec: FeatureSpec, folder: Path) -> Scaler:
     return scaler
 
 
-def _run_ids(out: OutputDir, n_runs: int) -> list[int]:
-    folder, runs_csv = out.root, out.path("runs")
+def _run_ids(out: ModelFiles, n_runs: int) -> list[int]:
+    folder, runs_csv = out, out.path("runs")
     try:
         listed = sorted(int(r) for r in pd.read_csv(runs_csv)["run"])
     except (OSError, KeyError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -196,20 +244,21 @@ def _run_ids(out: OutputDir, n_runs: int) -> list[int]:
         extra, absent = sorted(set(on_disk) - set(listed)), sorted(set(listed) - set(on_disk))
         raise _broken(
             folder,
-            f"models/runs/ does not hold the runs listed in {runs_csv}"
+            f"{out.path('run_weights')} does not hold the runs listed in {runs_csv}"
             + (f" (weights of runs {extra} are not listed)" if extra else "")
             + (f" (listed runs {absent} have no weights)" if absent else ""),
         )
     if len(listed) != n_runs or listed != list(range(n_runs)):
         raise ModelFolderError(
             f"{folder}: the training is incomplete ({len(listed)} of {n_runs} runs finished); "
-            f"rerun notebook 03 to finish it (it resumes): ./run_all.sh --only 03 04 05 06 "
-            f"--out {folder}"
+            f"rerun notebook {out.notebook} to finish it"
+            + (" (it resumes)" if out.notebook == "03" else "")
+            + f": {out.rerun}"
         )
     return listed
 
 
-def _weights(path: Path, shapes: list[tuple[int, ...]], folder: Path) -> list[np.ndarray]:
+def _weights(path: Path, shapes: list[tuple[int, ...]], folder: ModelFiles) -> list[np.ndarray]:
     try:
         weights = read_weights(path)
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
@@ -223,7 +272,12 @@ def _weights(path: Path, shapes: list[tuple[int, ...]], folder: Path) -> list[np
 
 
 def _selected(
-    path: Path, runs: dict[int, list[np.ndarray]], scaler: Scaler, spec: FeatureSpec, config: TrainConfig, folder: Path
+    path: Path,
+    runs: dict[int, list[np.ndarray]],
+    scaler: Scaler,
+    spec: FeatureSpec,
+    config: TrainConfig,
+    folder: ModelFiles,
 ) -> Network:
     meta = _json(path / "params.json", folder)
     run = meta.get("run")

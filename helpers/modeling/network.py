@@ -64,7 +64,16 @@ class TrainConfig:
     epochs: int = 500
     batch_size: int = 32
     patience: int = 50
-    val_fraction: float = 0.2
+    stopping_fraction: float = 0.2
+
+    @classmethod
+    def from_dict(cls, saved: dict) -> TrainConfig:
+        """The configuration a training.json or params.json holds (older saved models name stopping_fraction
+        "val_fraction")."""
+        saved = dict(saved)
+        if "val_fraction" in saved:
+            saved["stopping_fraction"] = saved.pop("val_fraction")
+        return cls(**saved)
 
     def __post_init__(self) -> None:
         self.hidden = tuple(int(h) for h in self.hidden)
@@ -138,15 +147,24 @@ class Scaler:
     def fit(cls, X: pd.DataFrame, y: np.ndarray, scale_y: bool = True) -> Scaler:
         """Fit on training rows (constant features get scale 1, as in scikit-learn's StandardScaler); without
         ``scale_y`` the target is left as it is (0/1 labels of a classifier)."""
+        return cls.fit_values(X.to_numpy(float), y, list(X.columns), scale_y)
+
+    @classmethod
+    def fit_values(cls, values: np.ndarray, y: np.ndarray, columns: list[str], scale_y: bool = True) -> Scaler:
+        """Fit on training rows given as an array (columns named by ``columns``)."""
         from sklearn.preprocessing import StandardScaler
 
-        sk = StandardScaler().fit(X.to_numpy(float))
+        sk = StandardScaler().fit(values)
         y_mean, y_scale = (float(np.mean(y)), float(np.std(y))) if scale_y else (0.0, 1.0)
-        return cls(sk.mean_, sk.scale_, y_mean, y_scale, list(X.columns))
+        return cls(sk.mean_, sk.scale_, y_mean, y_scale, list(columns))
 
     def x(self, X: pd.DataFrame) -> np.ndarray:
         """Scaled features as float32, columns in training order."""
-        return ((X[self.columns].to_numpy(float) - self.x_mean) / self.x_scale).astype(np.float32)
+        return self.x_values(X[self.columns].to_numpy(float))
+
+    def x_values(self, values: np.ndarray) -> np.ndarray:
+        """Scaled features as float32 of an array whose columns are already in training order."""
+        return ((values - self.x_mean) / self.x_scale).astype(np.float32)
 
     def y(self, y: np.ndarray) -> np.ndarray:
         """Scaled target."""
@@ -182,7 +200,7 @@ class Scaler:
 
 @dataclass
 class RunResult:
-    """One trained network: its best weights (restored at the best validation epoch) and how it got there.
+    """One trained network: its best weights (restored at the best early-stopping epoch) and how it got there.
 
     ``position`` is the run's place in the list of runs of its training call (run numbers may repeat there, e.g.
     run r of every fold); ``scaler`` is the scaler its rows were standardized with (set by ``fit_networks``).
@@ -193,7 +211,7 @@ class RunResult:
     weights: list[np.ndarray]
     epochs_trained: int
     best_epoch: int
-    best_val_loss: float
+    best_stopping_loss: float
     position: int = -1
     scaler: Scaler | None = None
 

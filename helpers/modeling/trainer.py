@@ -2,9 +2,11 @@
 
 Each run keeps its own weights (stacked along a leading slot axis), Glorot initialization, dropout masks,
 shuffling, early-stopping carve, Adam state and early-stopping point. Runs are trained in groups: the runs an epoch
-takes the same number of steps (ceil(fitting rows / batch)). One epoch of a group is one call of a graph function
-built from named steps (``epoch.py``: batches, dropout masks, Adam, early stopping). When runs stop, their results
-are handed to ``on_finish`` and their slots dropped (``RunGroup.keep``).
+takes the same number of steps (ceil(fitting rows / batch)). Up to ``EPOCHS_PER_CALL`` epochs of a group are one
+call of a graph function built from named steps (``epoch.py``: batches, dropout masks, Adam, early stopping): the
+runs that stop leave the computation inside the graph after their epoch, so each epoch computes on exactly the runs
+still training, and Python is visited once per call, not once per epoch. Between calls the results of the runs that
+stopped are handed to ``on_finish``.
 ``tests/test_training.py::test_without_dropout_and_with_full_batches_it_reproduces_keras_exactly`` proves this
 trainer and the Keras one (``train_sequential``, one ``model.fit`` after another) give the same weights to 1e-4.
 Run r's randomness depends only on its seed, never on which other runs share the computation, so a resumed training
@@ -27,7 +29,9 @@ anew), cutting the slots into chunks that fit the cache and unrolling the step l
 the speed (``benchmarks/bench_training.py`` measures it): while many runs are alive, the batched 32-row products are
 efficient but the backward products, Adam's memory-bound pass over every weight and both moments, and the masks are
 not; and in the long tail of epochs with few runs alive, a group's epoch pays a fixed per-operation overhead whatever
-its size. Notebook 06 trains all its folds' runs in one call (row masks), so that tail is paid once for all folds.
+its size (the graph executor's, per epoch; Python's is paid once per call). Notebook 06 trains all its folds' runs
+in one call (row masks), so that tail is paid once for all folds. A run's last float32 bits may depend on the shapes
+TensorFlow traced its graph with (so on the runs beside it): runs agree to rounding, not bit for bit, across groupings.
 Groups of 32 or more runs draw their dropout masks step by step (the epoch's masks at once would not stay in the
 cache).
 """
@@ -40,7 +44,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from helpers.modeling.epoch import ADAM_EPSILON, RunGroup, batches, build_groups, epoch_function
+from helpers.modeling.epoch import ADAM_EPSILON, RunGroup, batches, build_groups, collect, epoch_function
 from helpers.modeling.network import (
     RunResult,
     Scaler,
@@ -53,6 +57,7 @@ from helpers.modeling.network import (
 )
 from helpers.split import early_stopping_carve
 
+EPOCHS_PER_CALL = 50  # epochs of a group per graph call (finished runs leave between calls)
 MASKS_PER_STEP_FROM = 32  # slots from which a group draws its dropout masks step by step (see epoch_function)
 
 
@@ -79,7 +84,7 @@ def check_row_mask(row_mask: np.ndarray | None, n_runs: int, n_rows: int) -> np.
 def early_stopping_carves(
     groups: np.ndarray, fraction: float, seeds: list[int], row_mask: np.ndarray | None = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(fit, validation) positions of each run among the rows: the one carve recipe of every training.
+    """(fit, early-stopping) positions of each run among the rows: the one carve recipe of every training.
 
     With ``row_mask`` (runs x rows), run i's carve is drawn from its own rows only, exactly as if it were trained
     on those rows alone (``split.early_stopping_carve`` on their groups, with its seed), and given as positions among
@@ -91,8 +96,8 @@ def early_stopping_carves(
     carves = []
     for seed, mask in zip(seeds, np.asarray(row_mask, bool), strict=True):
         rows = np.flatnonzero(mask)
-        fit, val = early_stopping_carve(groups[rows], fraction, seed)
-        carves.append((rows[fit], rows[val]))
+        fit, stopping = early_stopping_carve(groups[rows], fraction, seed)
+        carves.append((rows[fit], rows[stopping]))
     return carves
 
 
@@ -117,13 +122,17 @@ def fit_networks(
     """
     y = np.asarray(y, float)
     mask = check_row_mask(row_mask, len(runs), len(X))
-    carves = early_stopping_carves(groups, config.val_fraction, [run_seed(base_seed, r) for r in runs], mask)
+    carves = early_stopping_carves(groups, config.stopping_fraction, [run_seed(base_seed, r) for r in runs], mask)
     patterns, block = (mask[:1], np.zeros(len(runs), int)) if scaler else _distinct(mask)
-    scalers = [scaler or Scaler.fit(X.iloc[np.flatnonzero(p)], y[p], scale_y=output == "linear") for p in patterns]
-    X_blocks = np.concatenate([s.x(X) for s in scalers])
+    values, columns = X.to_numpy(float), list(X.columns)
+    scale_y = output == "linear"
+    scalers = [scaler or Scaler.fit_values(values[p], y[p], columns, scale_y) for p in patterns]
+    if scaler is not None:
+        values = X[scaler.columns].to_numpy(float)
+    X_blocks = np.concatenate([s.x_values(values) for s in scalers])
     y_blocks = np.concatenate([s.y(y) for s in scalers])
     offsets = block * len(X)
-    carves = [(fit + off, val + off) for (fit, val), off in zip(carves, offsets, strict=True)]
+    carves = [(fit + off, stopping + off) for (fit, stopping), off in zip(carves, offsets, strict=True)]
 
     def with_scaler(res: RunResult) -> RunResult:
         return replace(res, scaler=scalers[block[res.position]])
@@ -158,7 +167,7 @@ def train_vectorized(
 ) -> list[RunResult]:
     """Train every run in one batched TensorFlow computation; call ``on_finish`` as each run stops.
 
-    ``carves[i]`` gives run i's (fit, validation) rows of X and y: a run sees no other row. Run numbers may repeat
+    ``carves[i]`` gives run i's (fit, early-stopping) rows of X and y: a run sees no other row. Run numbers may repeat
     (the same seed on different rows); results come back in the order of ``runs``.
     """
     seeds = [run_seed(base_seed, r) for r in runs]
@@ -175,18 +184,19 @@ def train_vectorized(
         if bar is not None:
             bar.update(len(done))
 
-    for epoch in range(config.epochs):
-        last = epoch + 1 == config.epochs
+    epoch = 0
+    while groups and epoch < config.epochs:
+        n_epochs = min(EPOCHS_PER_CALL, config.epochs - epoch)
         for group in groups:
-            stopped = step(group, epoch) | last
-            if stopped.any():
-                finish(group.results(np.flatnonzero(stopped), epoch + 1, runs, seeds))
-                group.keep(~stopped)
+            finish(step(group, epoch, n_epochs, runs, seeds))
+        epoch += n_epochs
+        if epoch == config.epochs:  # the last epoch stops every run still training
+            for group in groups:
+                finish(group.results(config.epochs, runs, seeds))
+            groups = []
         groups = [g for g in groups if len(g.runs)]
-        if not groups:
-            break
     for group in groups:  # only without any epoch to train
-        finish(group.results(np.arange(len(group.runs)), config.epochs, runs, seeds))
+        finish(group.results(config.epochs, runs, seeds))
     if bar is not None:
         bar.close()
     return results
@@ -206,30 +216,22 @@ class _EpochStep:
         self.shufflers = [np.random.default_rng([s, 1]) for s in seeds]
         self.fit_sets = [np.asarray(fit) for fit, _ in carves]
 
-    def __call__(self, group: RunGroup, epoch: int) -> np.ndarray:
+    def __call__(self, group: RunGroup, epoch: int, n_epochs: int, runs: list[int], seeds: list[int]) -> list:
+        """Train the group's slots for up to n_epochs from epoch; the results of the runs that stopped."""
         tf = tensorflow()
-        idx, wts = batches(self.shufflers, self.fit_sets, group.runs, group.steps, self.batch)
+        idx, wts = batches(self.shufflers, self.fit_sets, group.runs, group.steps, self.batch, n_epochs)
         fn = self.fns[len(group.runs) >= MASKS_PER_STEP_FROM]
-        group.best, group.best_loss, group.best_epoch, group.wait, stopped = fn(
-            self.X,
-            self.y,
-            group.params,
-            group.m,
-            group.v,
-            tf.constant(epoch * group.steps, tf.int32),
-            group.best,
-            group.best_loss,
-            group.best_epoch,
-            group.wait,
-            group.keys,
-            idx,
-            wts,
-            group.val_idx,
-            group.val_w,
-            tf.constant(epoch, tf.int32),
-            self.lr,
+        first = tf.constant(epoch, tf.int32)
+        live, state, done = fn(self.X, self.y, group.params, group.m, group.v, first, group.state, idx, wts, self.lr)
+        out_best, out_loss, out_epoch, out_stop = done
+        stop = out_stop.numpy()
+        slots = np.flatnonzero(stop >= 0)
+        best = [b.numpy()[slots] for b in out_best]
+        stopped = collect(
+            group.runs[slots], best, stop[slots] + 1, out_epoch.numpy()[slots], out_loss.numpy()[slots], runs, seeds
         )
-        return stopped.numpy()
+        group.advance(live.numpy(), state)
+        return stopped
 
 
 def _progress_bar(total: int):
@@ -251,7 +253,7 @@ def train_sequential(
     keras = keras_module()
 
     results = []
-    for position, (run, (fit, val)) in enumerate(zip(runs, carves, strict=True)):
+    for position, (run, (fit, stopping)) in enumerate(zip(runs, carves, strict=True)):
         seed = run_seed(base_seed, run)
         keras.utils.set_random_seed(seed)
         net = keras_network(X.shape[1], config)
@@ -261,15 +263,17 @@ def train_sequential(
         history = net.fit(
             X[fit],
             y[fit],
-            validation_data=(X[val], y[val]),
+            validation_data=(X[stopping], y[stopping]),  # Keras' name for the early-stopping rows
             epochs=config.epochs,
             batch_size=config.batch_size,
             shuffle=True,
             callbacks=[stop],
             verbose=0,
         )
-        val_loss = history.history["val_loss"]
-        best = int(np.argmin(val_loss))
+        stopping_loss = history.history["val_loss"]  # Keras' name for the loss on the early-stopping rows
+        best = int(np.argmin(stopping_loss))
         weights = [w.astype(np.float32) for w in net.get_weights()]
-        results.append(RunResult(run, seed, weights, len(val_loss), best + 1, float(val_loss[best]), position))
+        results.append(
+            RunResult(run, seed, weights, len(stopping_loss), best + 1, float(stopping_loss[best]), position)
+        )
     return results

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from helpers.outputs.beyond import BEYOND_THE_PAPER
 from helpers.outputs.entries import OutputFile, data, figure, made_by, table
 
 SAVED_MODELS = ("04", "05", "09")  # the notebooks that load 03's saved models (helpers.modeling.saved_models)
@@ -22,20 +23,22 @@ FILES: dict[str, OutputFile] = {
             "dataset": data(
                 "data/dataset.csv",
                 "the tidy table: one row per measurement (index row_id)",
-                ("02", "03", "04", "05", "06", "08", "09", "10"),
+                ("02", "03", "04", "05", "06", "07", "08", "09", "10"),
             ),
             "features": data(
                 "data/features.parquet",
                 "the 156 composition features (+ process features) of every row",
-                ("03", "04", "06", "10"),
+                ("03", "04", "06", "07", "10"),
             ),
             "feature_spec": data(
-                "data/feature_spec.json", "which features, in which order, with which encodings", ("02", "03", "10")
+                "data/feature_spec.json",
+                "which features, in which order, with which encodings",
+                ("02", "03", "07", "10"),
             ),
             "analysis": data(
                 "data/analysis.json",
                 "01's parameters that later notebooks read (the threshold)",
-                ("02", "03", "04", "06", "09"),
+                ("02", "03", "04", "06", "07", "09"),
             ),
             "bad_rows": table("tables/bad_rows.csv", "rows excluded or changed while reading the data, and why"),
             "dataset_summary": table("tables/dataset_summary.csv", "rows, alloys, annealing states and Bs range"),
@@ -52,8 +55,10 @@ FILES: dict[str, OutputFile] = {
         "02",
         {
             "split": data("data/split.csv", "training or test side of every row", ("03", "04", "09", "10")),
-            "split_parameters": data("data/split.json", "02's parameters (the case-study definition)", ("05",)),
-            "case_study_rows": data("data/case_study.csv", "the unseen case-study rows chosen by 02", ("05", "08", "10")),
+            "split_parameters": data("data/split.json", "02's parameters (the case-study definition)", ("05", "07")),
+            "case_study_rows": data(
+                "data/case_study.csv", "the unseen case-study rows chosen by 02", ("05", "07", "08", "10")
+            ),
             "case_study_features": data(
                 "data/case_study_features.parquet", "the features of those rows (01's spec)", ("10",)
             ),
@@ -76,7 +81,7 @@ FILES: dict[str, OutputFile] = {
             "runs": table("tables/runs.csv", "test-set scores of every training run", SAVED_MODELS),
             "test_predictions": table("tables/test_predictions.csv", "every run's prediction of every test row"),
             "training": data(
-                "models/training.json", "03's parameters and the fingerprint of its inputs", (*SAVED_MODELS, "06")
+                "models/training.json", "03's parameters and the fingerprint of its inputs", (*SAVED_MODELS, "06", "07")
             ),
             "scaler": data("models/scaler.json", "the feature and target scaler of the training rows", SAVED_MODELS),
             "model_feature_spec": data("models/feature_spec.json", "the features the networks expect", SAVED_MODELS),
@@ -209,119 +214,7 @@ FILES: dict[str, OutputFile] = {
             ),
         },
     ),
-    **made_by(
-        "08",
-        {
-            "glass_labelled": table("tables/glass_labelled.csv", "Fe-based compositions labelled glass or not, sources"),
-            "glass_bad_rows": table("tables/glass_bad_rows.csv", "glass-formation rows excluded or changed, and why"),
-            "glass_scores": table("tables/glass_scores.csv", "AUC, Brier, log loss, ECE per classifier, grouped folds"),
-            "glass_out_of_fold": table("tables/glass_out_of_fold.csv", "out-of-fold calibrated P(glass) and fold"),
-            "glass_bs_check": table("tables/glass_bs_check.csv", "share of the Bs sources' alloys called glasses"),
-            "glass_model": data("models/glass_model.joblib", "the calibrated glass-formation classifier (GlassModel)"),
-            "glass_domain": data("models/glass_domain.json", "the elements and amounts of the labelled compositions"),
-            "glass_data_figure": figure(
-                "figures/08_glass_data.png",
-                "Fe and metalloid content of the labelled compositions",
-                "Glass formation: the data",
-                "Labelled Fe-based compositions by Fe content (left) and by Fe against B + Si + P + C (right), glasses "
-                "and non-glasses; crosses: the alloys of the Bs sources.",
-            ),
-            "glass_reliability_figure": figure(
-                "figures/08_glass_reliability.png",
-                "reliability diagram of every classifier",
-                "Glass formation: do the probabilities come true?",
-                "Observed share of glasses against the stated out-of-fold P(glass), folds grouped by chemical system, "
-                "for all labelled compositions and the Fe-rich ones (marker area: compositions in the bin); on the "
-                "dashed line a stated probability comes true as often as it says.",
-            ),
-        },
-    ),
-    **made_by(
-        "09",
-        {
-            "screen_summary": table(
-                "tables/screen_summary.csv",
-                "candidates screened, seconds, workers, how many in the domain and above the threshold",
-            ),
-            "screen_top": table(
-                "tables/screen_top.csv", "the best screened candidates by 09's ranking rule (rank_by)", note="rank_rule"
-            ),
-            "screen_pareto": table(
-                "tables/screen_pareto.csv", "the Pareto front of lower-bound Bs against metalloid content"
-            ),
-            "next_experiments": table(
-                "tables/next_experiments.csv", "a diverse batch of candidates to make next, nearest measured alloy"
-            ),
-            "screen_retrospective": table(
-                "tables/screen_retrospective.csv",
-                "the case-study alloys ranked as candidates by every rule: enrichment of high-Bs alloys at the top, "
-                "rank correlation",
-            ),
-            "screen_density": figure(
-                "figures/09_screen_bs_vs_fe.png",
-                "predicted Bs against Fe, training data on top",
-                "Screening: predicted Bs of the candidates",
-                "Density of the ensemble's predicted Bs against Fe content for every screened candidate, with the "
-                "measured training data on top; the dashed line is the threshold. Far from the training data the "
-                "numbers are guesses.",
-            ),
-            "screen_pareto_figure": figure(
-                "figures/09_screen_pareto.png",
-                "the Pareto front",
-                "Screening: Bs against metalloid content",
-                "The Pareto front of the lower bound of the prediction interval against total metalloid content (B + "
-                "Si + P + C, more usually means easier glass formation), with the top candidates in grey; open circles "
-                "lie outside the domain.",
-                note="rank_rule",
-            ),
-            "screen_map": figure(
-                "figures/09_screen_map.png",
-                "predicted Bs over the first two grid elements",
-                "Screening: Bs over two grid elements",
-                "Mean predicted Bs of the screened candidates over the first two grid elements, averaged over the "
-                "others.",
-            ),
-        },
-    ),
-    **made_by(
-        "10",
-        {
-            "discovery_benchmark": table(
-                "tables/discovery_benchmark.csv", "enrichment and precision of every ranking rule, 95 % intervals"
-            ),
-            "discovery_pool": table("tables/discovery_pool.csv", "the simulation's pool: rows, alloys, good alloys"),
-            "discovery_simulation": table(
-                "tables/discovery_simulation.csv", "simulated campaigns: experiments to a top alloy, acceleration"
-            ),
-            "discovery_best_found": table("tables/discovery_best_found.csv", "best Bs found against experiments"),
-            "discovery_enrichment_outer": figure(
-                "figures/10_enrichment_outer.png",
-                "enrichment per rule, outer folds",
-                "Which alloy next: one-shot ranking of the outer test folds",
-                "Enrichment of high-Bs rows among the top 10 % and 20 % of the outer test rows of 06 ranked by each "
-                "rule (1 = chance), with bootstrap 95 % intervals that resample alloys.",
-            ),
-            "discovery_enrichment_case": figure(
-                "figures/10_enrichment_case.png",
-                "enrichment per rule, case study",
-                "Which alloy next: one-shot ranking of the case study",
-                "The same for the case-study rows of 05.",
-            ),
-            "discovery_best_found_figure": figure(
-                "figures/10_best_found.png",
-                "best Bs found per rule, random start",
-                "Which alloy next: simulated campaigns",
-                "Best Bs found against alloys made, mean over campaigns per rule, from a random 10 % start; grey: the "
-                "band of 95 % of the random campaigns.",
-            ),
-            "discovery_best_found_hard_figure": figure(
-                "figures/10_best_found_hard.png",
-                "the same, below-median start",
-                "Which alloy next: simulated campaigns, hard start",
-                "The same from a start below the pool's median.",
-            ),
-        },
-    ),
+    **BEYOND_THE_PAPER,
 }
 
 # What the pipeline writes beside the notebooks' files ({stem}: a notebook's name, e.g. 03_repeated_training).

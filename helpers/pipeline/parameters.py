@@ -18,6 +18,7 @@ QUICK_PARAMETERS |= {"simulation_size": "tiny", "n_boot": 100}  # notebook 10
 # path parameters are taken relative to it.
 CALLER_CWD_ENV = "BS_ANN_CALLER_CWD"
 PATH_PARAMETERS = ("dataset", "case_study_source")  # a file path unless "default", "" or a manifest source name
+RENAMED = {"val_fraction": "stopping_fraction"}  # old name -> new name: an old command line gets a one-line hint
 
 
 def parse_value(text: str) -> object:
@@ -40,21 +41,43 @@ class Parameter:
 
 def declared_parameters(nbs: list[Path]) -> dict[str, Parameter]:
     """The parameters declared by these notebooks' parameters cells (the first notebook's default wins)."""
-    import papermill as pm
-
     declared: dict[str, Parameter] = {}
     for nb in nbs:
-        for name, info in pm.inspect_notebook(str(nb)).items():
+        for name, source in parameters_cell(nb).items():
             if name in declared:
                 declared[name].notebooks.append(nb.stem)
                 continue
-            source = str(info.get("default", "None"))
             try:
                 default = ast.literal_eval(source)
             except (ValueError, SyntaxError):
                 default = None
             declared[name] = Parameter(name, default, source, [nb.stem])
     return declared
+
+
+def parameters_cell(nb: Path) -> dict[str, str]:
+    """Name -> default as written, of each assignment in a notebook's cell tagged ``parameters``, in order.
+
+    The names and defaults papermill's ``inspect_notebook`` gives (tests/test_pipeline.py holds the two equal on
+    every notebook), read with ``json`` and Python's own ``ast``: a notebook's kernel checks its parameters without
+    importing papermill and nbformat, a few seconds of a notebook's start.
+    """
+    import json
+
+    cells = json.loads(Path(nb).read_text(encoding="utf-8"))["cells"]
+    tagged = [c for c in cells if c["cell_type"] == "code" and "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not tagged:
+        return {}
+    source = "".join(tagged[0]["source"])
+    found = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and node.value is not None:
+                    written = ast.get_source_segment(source, node.value) or ""
+                    found[target.id] = "".join(line.strip() for line in written.splitlines())  # as papermill
+    return found
 
 
 def _int(value: object) -> bool:
@@ -101,8 +124,9 @@ def check_parameters(given: list[tuple[str, str]], declared: dict[str, Parameter
         if name == "out_dir":
             raise PipelineError("use --out DIR to choose the output folder, not -p out_dir")
         if name not in declared:
-            close = difflib.get_close_matches(name, names, n=1)
+            close = [RENAMED[name]] if name in RENAMED else difflib.get_close_matches(name, names, n=1)
             hint = f"did you mean {close[0]}? " if close else ""
+            hint = f"it is now called {close[0]}; " if name in RENAMED else hint
             raise PipelineError(f"-p {name}: no notebook has this parameter; {hint}valid names: {', '.join(names)}")
         checked[name] = check_value(name, raw, parse_value(raw), declared[name].default)
     return checked
