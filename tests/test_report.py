@@ -264,6 +264,8 @@ def test_the_headline_shows_the_batch_to_make_next_and_its_evidence_before_table
     record["outputs"] = ["tables/next_experiments.csv", "tables/glass_rule_evidence.csv"]
     _notebook(out / "09_screen_candidates.ipynb", "09 · screening")
     (out / "provenance" / "09_screen_candidates.json").write_text(json.dumps(record))
+    (out / "provenance" / "05_unseen_case_study.json").unlink()  # 09 reads 05: a failed 05 would make 09 stale
+    complete_records(out)
     head = report_content(out, [*STEMS, "09_screen_candidates"]).headline
     assert head.next_batch.rows[0][:5] == ["1", "Fe85B12Si3", "773 K, 3600 s", "1.81 (1.69-1.93)", "0.71"]
     assert head.next_batch.rows[1][2] == "as-quenched" and head.next_batch.rows[1][5] == "glass"
