@@ -58,7 +58,7 @@ overwrite = False  # True: replace outputs in out_dir made with other parameters
 # %%
 from helpers.pipeline import consistency
 
-execution = consistency.begin("07", globals())  # refuses outputs of other parameters unless overwrite
+execution = consistency.begin("07", globals())  # checks every parameter; other values: a fork
 
 # %% [markdown]
 # ## The pooled rows

@@ -23,6 +23,7 @@ NOTEBOOKS = (
     "04_model_comparison",
     "05_unseen_case_study",
     "06_honest_evaluation",
+    "07_deployed_models",
     "08_glass_formation",
     "09_screen_candidates",
     "10_discovery",

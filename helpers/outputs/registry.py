@@ -225,6 +225,7 @@ PIPELINE_FILES = {
     "record": "provenance/{stem}.json",
     "kernel_log": "provenance/{stem}.kernel.log",
     "fork_record": "provenance/fork.json",  # in a fork: the analysis it was forked from (helpers.pipeline.fork)
+    "superseded": "superseded/{time}/{path}",  # what a rerun replaced, moved, laid out as in the folder
     "report": "report/index.html",
     "notebook_page": "report/{stem}.html",
 }
@@ -236,6 +237,8 @@ def named(relative: str) -> str | None:
     for name, entry in FILES.items():
         if relative == entry.path or relative.startswith(entry.path + "/"):
             return name
+    if relative.startswith("superseded/"):
+        return "superseded"
     for name, pattern in PIPELINE_FILES.items():
         if re.fullmatch(re.escape(pattern).replace(re.escape("{stem}"), _STEM), relative):
             return name
