@@ -9,8 +9,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
 
 from helpers.plots import paper_figures, screening_figures, setup_style, uncertainty_figures  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _own_style():
+    """The project's style holds inside each test only: later tests draw with matplotlib's settings as they were."""
+    with matplotlib.rc_context():
+        yield
 
 
 def test_the_paper_figure_of_the_bs_distribution_marks_the_threshold():
