@@ -148,6 +148,7 @@ goals.round(3)
 # %%
 files = ModelFiles(out.root, "deployed")
 runs = deployed.train_deployed(pool, spec, config, n_runs, base_seed, threshold, files)
+out.write_table("deployed_rows", pool.table.loc[pool.trainable].rename_axis("pool_row"), index=True)
 saved = load_saved_models(out.root, "deployed")
 print(findings.deployed_models(saved))
 runs.describe().loc[["mean", "min", "max"], ["r2", "rmse", "mae", "epochs_trained"]].round(3)

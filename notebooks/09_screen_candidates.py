@@ -2,7 +2,7 @@
 # # 09 · Screening new alloys
 #
 # The paper's point is alloy design without trial-and-error melting: find compositions with a high Bs before anyone
-# makes them. This notebook takes that step with the models of notebook 03. It enumerates a grid of compositions (or
+# makes them. This notebook takes that step with the deployed models of notebook 07. It enumerates a grid of compositions (or
 # reads a CSV of candidates), sends them in chunks to Dask workers, and scores each candidate with the ensemble of all
 # training runs, the R2-best and F1-best networks, the 90 % conformal prediction interval and the applicability-domain
 # flag, exactly as `python -m helpers.predict` does (the same featurizer code as training). Candidates are ranked by
@@ -60,7 +60,7 @@ execution = consistency.begin("09", globals())  # checks every parameter, then r
 # The threshold is declared once, in notebook 01 (`data/analysis.json`); the screen counts candidates above it. The
 # default grid is a FINEMET/NANOPERM-like Fe-Si-B-P-C-Cu-Nb space (the line below counts its points), and the default
 # screens all of it: features come straight from the grid's amounts as array operations and every network (the runs
-# of 03 and the two selected ones) runs as a few large matrix products, so a candidate is cheap (the screen's summary
+# of 07 and the two selected ones) runs as a few large matrix products, so a candidate is cheap (the screen's summary
 # below gives candidates per second; docs/results.md the measured speed on one machine). A grid larger than
 # `max_candidates` is screened through a seeded uniform sample; the line below says which share is screened. Grid
 # candidates are annealed at `anneal_temp_K` for `anneal_time_s` (by default 773 K for one hour, near the median
@@ -101,11 +101,10 @@ print(
 # Chunks are generated one at a time and at most a few per worker are in flight, so the candidates never sit in this
 # notebook's memory. Each worker returns only what is needed: the chunk's best `top_k` rows by the ranking rule
 # `rank_by` (below), its Pareto set, histogram counts and counts in the domain and above the threshold. `ei` needs the
-# best Bs measured among the rows 03's networks were fitted on; `probability` the Bs to exceed (1.7 T).
+# best Bs measured among the rows 07's networks learned from; `probability` the Bs to exceed (1.7 T).
 
 # %%
-split_rows = out.read_table("split", index_col="row_id")
-trained_on = training.loc[split_rows.index[split_rows["set"] == "train"]]  # the rows 03's networks were fitted on
+trained_on = out.read_table("deployed_rows", index_col="pool_row")  # the rows 07's networks learned from
 best_measured = float(trained_on["bs_tesla"].max())
 ranking = screening.Ranking(rank_by, best=best_measured, target=HIGH_BS_T)
 result = screening.screen(todo, out.root, client, top_k=top_k, threshold=threshold, ranking=ranking)
@@ -168,7 +167,7 @@ out.save_figure("screen_map", fig)
 # `n_next` candidates by `rank_by`, taken greedily from the best candidates above, no two closer than
 # `batch.MIN_DISTANCE_AT_PCT` = 2 at.% in composition (half the L1 distance of the at.% vectors: the amount of
 # material that changes element; the same composition under another treatment counts as distance 0). Each comes with
-# its predicted Bs and 90 % interval, its domain notes, and the nearest alloy of 03's training rows: its composition,
+# its predicted Bs and 90 % interval, its domain notes, and the nearest alloy of 07's training rows: its composition,
 # treatment, measured Bs (of its best treatment) and distance.
 #
 # How to read it: a candidate close to a measured alloy (a distance of a few at.%) with a similar predicted Bs is a

@@ -53,7 +53,7 @@ FILES: dict[str, OutputFile] = {
     **made_by(
         "02",
         {
-            "split": data("data/split.csv", "training or test side of every row", ("03", "04", "09", "10")),
+            "split": data("data/split.csv", "training or test side of every row", ("03", "04", "10")),
             "split_parameters": data("data/split.json", "02's parameters (the case-study definition)", ("05", "07")),
             "case_study_rows": data(
                 "data/case_study.csv", "the unseen case-study rows chosen by 02", ("05", "07", "10")
@@ -211,6 +211,7 @@ FILES: dict[str, OutputFile] = {
                 "case-study alloys (runs/, runs.csv, r2_best/, f1_best/, scaler, calibration by annealing state, domain)",
                 ("09",),
             ),
+            "deployed_rows": data("data/deployed_rows.csv", "the rows the deployed models learned from", ("09",)),
             "transfer_predictions": table(
                 "tables/transfer_predictions.csv",
                 "every test row of 07's grouped cross-validation and leave-one-source-out test: measured, ensemble, "
