@@ -7,13 +7,14 @@ Both runs screen notebook 09's default grid (helpers.screening.DEFAULT_GRID, ann
 thread each). The models are loaded on every worker before the clock starts (that time is printed apart). Where the
 time goes, summed over the chunks: featurize_s (the vectorized featurizer from raw amounts), predict_s (the stacked
 networks, the interval and the domain flag: the span of predict_s in tables/screen_summary.csv), of which
-networks_s (the forward pass alone), table_summary_s (the rest of each task: reading the chunk, the chunk summary
-with the few rows that leave a worker) and transfer_s (worker-seconds not spent inside a task: n_workers * wall time
-- task seconds, i.e. sending chunks and results and waiting). GFLOP/s: the multiply-adds of the 100 runs and the two
-selected networks (2 x weights per candidate) over networks_s (and over the whole predict_s), beside a large float32
-matrix product (TensorFlow, the predictions' library and thread settings) measured in each worker process:
-`gflops_ratio` is the first over the third. The last line is `scale_out_ratio: X` (2-worker over 1-worker
-candidates per second).
+networks_s (the forward pass alone), glass_s (P(glass) of notebook 08's model and the glass-domain flag, beside the
+Bs interval: the screen ranks by rules.DEFAULT_RULE, which reads P(glass)), table_summary_s (the rest of each task:
+reading the chunk, the chunk summary with the few rows that leave a worker) and transfer_s (worker-seconds not spent
+inside a task: n_workers * wall time - task seconds, i.e. sending chunks and results and waiting). GFLOP/s: the
+multiply-adds of the 100 runs and the two selected networks (2 x weights per candidate) over networks_s (and over the
+whole predict_s), beside a large float32 matrix product (TensorFlow, the predictions' library and thread settings)
+measured in each worker process: `gflops_ratio` is the first over the third. The last line is `scale_out_ratio: X`
+(2-worker over 1-worker candidates per second).
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def bench(analysis: str, n_workers: int, candidates: int | None, chunk_size: int
         "featurize_s": t["featurize_s"].sum(),
         "predict_s": t["predict_s"].sum(),
         "networks_s": t["networks_s"].sum(),
-        "table_summary_s": (t["task_s"] - t["load_s"] - t["featurize_s"] - t["predict_s"]).sum(),
+        "glass_s": t["glass_s"].sum(),
+        "table_summary_s": (t["task_s"] - t["load_s"] - t["featurize_s"] - t["predict_s"] - t["glass_s"]).sum(),
         "transfer_s": max(n_workers * result.seconds - t["task_s"].sum(), 0.0),
         "networks_gflops": t["flops"].sum() / t["networks_s"].sum() / 1e9,
         "predict_gflops": t["flops"].sum() / t["predict_s"].sum() / 1e9,
@@ -74,10 +76,11 @@ def report(r: dict) -> None:
         f"{r['model_load_s']:.1f} s per worker, not counted; {r['chunks']} chunks)",
         flush=True,
     )
-    busy = r["featurize_s"] + r["predict_s"] + r["table_summary_s"] + r["transfer_s"]
+    busy = r["featurize_s"] + r["predict_s"] + r["glass_s"] + r["table_summary_s"] + r["transfer_s"]
     print(
         f"  where the worker-seconds go: featurize {r['featurize_s']:.1f} s ({r['featurize_s'] / busy:.0%}), "
         f"predict {r['predict_s']:.1f} s ({r['predict_s'] / busy:.0%}; networks alone {r['networks_s']:.1f} s), "
+        f"P(glass) {r['glass_s']:.1f} s ({r['glass_s'] / busy:.0%}), "
         f"chunk and summary {r['table_summary_s']:.1f} s ({r['table_summary_s'] / busy:.0%}), "
         f"transfer/scheduling {r['transfer_s']:.1f} s ({r['transfer_s'] / busy:.0%})",
         flush=True,

@@ -2,7 +2,7 @@
 
     python benchmarks/bench_training.py --runs 100 [--folds 5] [--sequential-runs K] [--skip-sequential]
 
-Both ways train the same network (notebook 03's defaults) on the same default data, grouped split, validation
+Both ways train the same network (notebook 03's defaults) on the same default data, grouped split, early-stopping
 carves, initial weights, maximum epochs and early stopping. The last line printed is `speedup: X`, the ratio of
 seconds per run. With --sequential-runs K < N, only the first K runs are trained the sequential way (it is slow),
 and its seconds per run are measured on those K; the script says so. With --skip-sequential the Keras loop is not
@@ -14,7 +14,7 @@ How fast the vectorized trainer uses the machine. Its useful work is counted as
 
 with n_weights the number of weights of the matrix products (159*128 + 128*64 + 64*1 for the default network):
 per fitting row and epoch, the forward pass is 2 * n_weights FLOP and the backward pass about twice that. The
-count ignores biases, activations, dropout, Adam and the per-epoch validation pass, so it is a lower bound on the
+count ignores biases, activations, dropout, Adam and the per-epoch early-stopping pass, so it is a lower bound on the
 work done. Its GFLOP/s (that count over the trainer's seconds) is compared with a large float32 matrix product
 (tf.matmul of two 2048 x 2048 matrices, 2 * 2048^3 FLOP) timed in the same process: `gflops_ratio: X` is the
 trainer's GFLOP/s over the sgemm's. It is printed twice: for the --runs runs on the training rows, and for
@@ -98,7 +98,7 @@ def folds_together(table, X, n_folds: int, n_runs: int, config: TrainConfig) -> 
     mask = np.repeat([table.index.isin(p.fit_ids) for p in plans], n_runs, axis=0)  # as evaluation.train_folds
     run_ids = list(range(n_runs)) * n_folds
     groups = table["composition"].to_numpy()
-    carves = trainer.early_stopping_carves(groups, config.val_fraction, [run_seed(0, r) for r in run_ids], mask)
+    carves = trainer.early_stopping_carves(groups, config.stopping_fraction, [run_seed(0, r) for r in run_ids], mask)
     y = table["bs_tesla"].to_numpy()
     results, wall, cpu = timed(lambda: trainer.fit_networks(X, y, groups, config, run_ids, 0, row_mask=mask))
     return results, carves, wall, cpu
@@ -149,7 +149,7 @@ def main() -> None:
     groups = table.loc[train, "composition"].to_numpy()
     config = TrainConfig(epochs=args.epochs)
     run_ids = list(range(args.runs))
-    carves = trainer.early_stopping_carves(groups, config.val_fraction, [run_seed(0, r) for r in run_ids])
+    carves = trainer.early_stopping_carves(groups, config.stopping_fraction, [run_seed(0, r) for r in run_ids])
     n_seq = min(args.sequential_runs or args.runs, args.runs)
     print(f"data: {int(train.sum())} training rows x {X.shape[1]} features; network {config}")
 

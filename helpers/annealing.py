@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 ANNEAL_TEMP_RANGE_K = (290.0, 1500.0)
@@ -41,11 +42,26 @@ def implausible(work: pd.DataFrame, time_required: bool) -> Found:
     for alloys to predict, a temperature without a time)."""
     labels = _labels(work)
     found = []
-    for i, row in work.iterrows():
+    for i, row in work[~_plainly_fine(work, time_required)].iterrows():  # the rule itself: _row_problem
         problem = _row_problem(row, time_required, labels)
         if problem:
             found.append((i, *problem))
     return found
+
+
+def _plainly_fine(work: pd.DataFrame, time_required: bool) -> np.ndarray:
+    """Rows _row_problem passes at a glance (both cells empty, or numbers inside their ranges), found as array
+    operations; every other row goes through _row_problem."""
+    ok = []
+    empty = {key: work[key].map(is_empty).to_numpy(bool) for key in ("anneal_temp", "anneal_time")}
+    for key, (lo, hi) in (("anneal_temp", ANNEAL_TEMP_RANGE_K), ("anneal_time", ANNEAL_TIME_RANGE_S)):
+        number = pd.to_numeric(work[key], errors="coerce").to_numpy(float)
+        with np.errstate(invalid="ignore"):
+            ok.append(empty[key] | ((number >= lo) & (number <= hi)))
+    paired = ~(empty["anneal_temp"] & ~empty["anneal_time"])
+    if time_required:
+        paired &= ~(~empty["anneal_temp"] & empty["anneal_time"])
+    return ok[0] & ok[1] & paired
 
 
 def _row_problem(row: pd.Series, time_required: bool, labels: dict[str, str]) -> tuple[str, object, str] | None:

@@ -101,31 +101,25 @@ class Domain:
         return ~np.any([m.any(axis=1) if m.ndim == 2 else m for m in masks.values()], axis=0)
 
     def notes_of(self, masks: dict[str, np.ndarray], amounts: pd.DataFrame, difficulty: np.ndarray) -> np.ndarray:
-        """The texts of ``notes`` from the masks ``outside`` gave for these amounts and difficulties."""
-        difficulty = np.asarray(difficulty, float)
-        notes = np.full(len(amounts), "inside", dtype=object)
-        for i in np.flatnonzero(~self.inside_of(masks)):
-            notes[i] = "; ".join(self._reasons(i, masks, amounts, difficulty[i]))
-        return notes
-
-    def _reasons(self, i: int, masks: dict[str, np.ndarray], amounts: pd.DataFrame, difficulty: float) -> list[str]:
-        unseen = amounts.columns[masks["unseen"][i]].tolist()
-        reasons = [f"element(s) {', '.join(unseen)} absent from training"] if unseen else []
-        row = amounts.iloc[i]
-        for j, el in enumerate(self.elements):
-            value = float(row.get(el, 0.0))
-            if masks["above"][i, j]:
-                reasons.append(f"{el} {value:g} at.% above training maximum {self.amount_max[el]:g}")
-            elif masks["below"][i, j]:
-                reasons.append(f"{el} {value:g} at.% below training minimum {self.amount_min[el]:g}")
-        if masks["as_quenched"][i]:
-            reasons.append(f"as-quenched: {self.n_as_quenched} training rows")
-        if masks["hard"][i]:
-            reasons.append(
-                f"hard to predict: difficulty {difficulty:.2f} T above {self.difficulty_limit:.2f} T "
+        """The texts of ``notes`` from the masks ``outside`` gave for these amounts and difficulties: per reason, in
+        the order of ``outside``, a text for each row it holds for."""
+        parts: list[list[str]] = [[] for _ in range(len(amounts))]
+        for i, unseen in _rows_with(masks["unseen"]):
+            parts[i].append(f"element(s) {', '.join(amounts.columns[unseen])} absent from training")
+        values = amounts.reindex(columns=self.elements, fill_value=0.0).to_numpy(float)
+        for i, j in zip(*np.nonzero(masks["above"] | masks["below"]), strict=True):
+            el = self.elements[j]
+            side = ("above training maximum", self.amount_max[el]) if masks["above"][i, j] else None
+            side = side or ("below training minimum", self.amount_min[el])
+            parts[i].append(f"{el} {values[i, j]:g} at.% {side[0]} {side[1]:g}")
+        for i in np.flatnonzero(masks["as_quenched"]):
+            parts[i].append(f"as-quenched: {self.n_as_quenched} training rows")
+        for i in np.flatnonzero(masks["hard"]):
+            parts[i].append(
+                f"hard to predict: difficulty {float(difficulty[i]):.2f} T above {self.difficulty_limit:.2f} T "
                 f"({DIFFICULTY_PERCENTILE:g} % of training alloys are easier)"
             )
-        return reasons
+        return np.array(["; ".join(p) if p else "inside" for p in parts], dtype=object)
 
     def save(self, path: Path) -> None:
         """Write the domain as JSON (atomically)."""
@@ -135,3 +129,8 @@ class Domain:
     def load(cls, path: Path) -> Domain:
         """Read what save wrote."""
         return cls(**json.loads(Path(path).read_text()))
+
+
+def _rows_with(mask: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """(row, its True columns) for every row of a 2-D mask with any True."""
+    return [(int(i), mask[i]) for i in np.flatnonzero(mask.any(axis=1))]

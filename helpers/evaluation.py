@@ -1,4 +1,4 @@
-"""Honest evaluation: model selection on a validation split, outer grouped K-fold, baselines, uncertainty.
+"""Honest evaluation: model selection on selection alloys, outer grouped K-fold, baselines, uncertainty.
 
 The paper picks the best of its runs by their test score and reports that score. Here, in every outer fold, the
 training alloys are split again: networks are fitted on one part and *selected* on the other (the selection rows),
@@ -30,7 +30,10 @@ from helpers.modeling.trainer import fit_networks
 from helpers.scoring import SELECTED_MODELS, ensemble_interval
 
 MODEL_KEYS = {"ensemble": "ensemble", **SELECTED_MODELS}  # every model a prediction table shows
-PROTOCOLS = {"paper": "paper: select on test, report on test", "honest": "honest: select on validation, report on test"}
+PROTOCOLS = {
+    "paper": "paper: select on test, report on test",
+    "honest": "honest: select on selection alloys, report on test",
+}
 
 
 def pick_best(scores: pd.DataFrame) -> dict[str, int]:
@@ -181,7 +184,7 @@ def score_fold(
     ]
     ensemble_mean, ensemble_std = pred_test.mean(axis=0), pred_test.std(axis=0)
     base_rows = [
-        {"model": f"ANN {name} (selected on validation)", **test_scores.iloc[run].to_dict()}
+        {"model": f"ANN {name} (selected on selection alloys)", **test_scores.iloc[run].to_dict()}
         for name, run in chosen["honest"].items()
     ]
     base_rows.append(

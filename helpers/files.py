@@ -22,13 +22,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.paths import SUBFOLDERS
+from helpers.paths import analysis_of
 from helpers.workbook import unsaved_formulas
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 HEAD_BYTES = 4096  # what is read to tell a workbook, UTF-16/32 or binary data from CSV text
-MANAGED_FOLDERS = ("models", "data", "tables", "figures", "provenance")  # an analysis' own files (helpers.paths)
 
 
 class FileProblem(ValueError):
@@ -237,10 +236,10 @@ def check_output_path(out: Path, inputs: list[Path], force: bool = False, analys
             raise FileProblem(f"{out}: is the input file; choose another output path (the input is never replaced)")
     if out.is_dir():
         raise FileProblem(f"{out}: is a folder; give a file name for the output")
-    if (managed := managed_folder(out, analysis)) is not None:
+    if (folder := managed_folder(out, analysis)) is not None:
         raise FileProblem(
-            f"{out}: lies in {managed}, which the analysis in {managed.parent} writes and reads itself "
-            f"(--force never replaces its files); write the output elsewhere, e.g. {managed.parent / out.name}"
+            f"{out}: lies in the analysis folder {folder}, which only its notebooks write (--force never replaces its "
+            f"files or writes there); write the output outside it, e.g. {folder.parent / out.name}"
         )
     if out.exists() and not force:
         raise FileProblem(f"{out}: already exists; choose another path, or add --force to replace it")
@@ -249,17 +248,8 @@ def check_output_path(out: Path, inputs: list[Path], force: bool = False, analys
 
 
 def managed_folder(path: Path, analysis: Path | None = None) -> Path | None:
-    """The managed subfolder (models/, data/, tables/, figures/, provenance/) of an analysis that ``path`` lies in."""
+    """The analysis folder that ``path`` lies in: the --analysis folder, or one laid out as one (helpers.paths)."""
     path = Path(path).resolve()
-    for folder in path.parents:
-        if folder.name in MANAGED_FOLDERS and _is_output_folder(folder.parent, analysis):
-            return folder
-    return None
-
-
-def _is_output_folder(folder: Path, analysis: Path | None) -> bool:
-    """The --analysis folder, or one laid out as one: models/training.json, provenance/, or all of OutputDir's four."""
-    if analysis is not None and folder == Path(analysis).resolve():
-        return True
-    laid_out = all((folder / name).is_dir() for name in SUBFOLDERS)
-    return laid_out or (folder / "models" / "training.json").is_file() or (folder / "provenance").is_dir()
+    if analysis is not None and path.is_relative_to(Path(analysis).resolve()):
+        return Path(analysis).resolve()
+    return analysis_of(path.parent)

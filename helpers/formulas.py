@@ -29,6 +29,7 @@ def formula_problem(text: object) -> str | None:
             return f"unknown element(s) {symbol}"
     try:
         comp = Composition(text.strip(), strict=True)
+        _remember(text.strip(), comp)  # strict only refuses more: the amounts are those of element_amounts_of
     except Exception as exc:  # pymatgen raises ValueError, KeyError or its own errors
         return f"unparsable formula ({exc})"
     return None if len(comp) else "unparsable formula (no elements)"
@@ -73,14 +74,32 @@ def percent_rows(amounts: np.ndarray) -> np.ndarray:
 def atomic_percent(composition: str | dict[str, float]) -> dict[str, float]:
     """At.% of each element present, from a formula ('Fe80B20') or element amounts (``percent_rows`` of one row)."""
     if isinstance(composition, str):
-        composition = Composition(composition).get_el_amt_dict()
+        composition = element_amounts_of(composition)
     pct = percent_rows(np.array(list(composition.values()), float)).tolist()
     return {str(el): p for (el, v), p in zip(composition.items(), pct, strict=True) if v > 0}
 
 
+_PARSED: dict[str, tuple[tuple[str, float], ...]] = {}  # formula text -> pymatgen's element amounts
+PARSED_KEPT = 2**16  # texts remembered at most (a file read in chunks forgets the chunks before)
+
+
+def _remember(text: str, composition: Composition) -> tuple[tuple[str, float], ...]:
+    if len(_PARSED) >= PARSED_KEPT:
+        _PARSED.clear()
+    _PARSED[text] = tuple(composition.get_el_amt_dict().items())
+    return _PARSED[text]
+
+
+def element_amounts_of(text: str) -> dict[str, float]:
+    """Element amounts of a formula as pymatgen reads it ('Fe80B20' -> {'Fe': 80.0, 'B': 20.0}); each text is parsed
+    once (the checks, the features and the domain read a table's formulas; ``formula_problem`` parses it first)."""
+    found = _PARSED.get(text)
+    return dict(found if found is not None else _remember(text, Composition(text)))
+
+
 def parse_amounts(compositions: Sequence[str]) -> tuple[list[str], np.ndarray]:
     """Elements (in order of first appearance) and the (rows, elements) amounts of formulas, parsed by pymatgen."""
-    parsed = [Composition(text).get_el_amt_dict() for text in compositions]
+    parsed = [element_amounts_of(text) for text in compositions]
     elements = list(dict.fromkeys(el for amounts in parsed for el in amounts))
     column = {el: i for i, el in enumerate(elements)}
     amounts = np.zeros((len(parsed), len(elements)))

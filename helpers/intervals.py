@@ -1,6 +1,6 @@
 """Prediction intervals with a guaranteed coverage: normalized conformal regression (crepes) on out-of-bag residuals.
 
-Calibration never uses a test row. Every training run holds out its own validation alloys, so every training row is
+Calibration never uses a test row. Every training run holds out its own early-stopping alloys, so every training row is
 predicted by the runs that did not fit it (about a fifth of them): its *out-of-bag* prediction. The residuals of
 those predictions calibrate a conformal regressor (crepes' ``ConformalRegressor``). The interval is normalized by a
 difficulty estimate, so that hard alloys get wider intervals:
@@ -42,7 +42,7 @@ UNCALIBRATED_WIDENING = 2.0  # a state too rare to calibrate: the all-rows inter
 # annealed errors that calibrate the all-rows interval; see DOMAIN_NOTES of the Curie temperature of Fe-Zr-B glasses)
 
 
-def validation_masks(
+def held_out_masks(
     groups: np.ndarray, fraction: float, seeds: list[int], row_mask: np.ndarray | None = None
 ) -> np.ndarray:
     """(runs x rows) True where a run did not fit the row: its early-stopping carve (the recipe of fit_networks) and,
@@ -70,7 +70,7 @@ def calibrate(
     X_scaled: np.ndarray,
 ) -> Calibration:
     """Calibration of an ensemble from its runs' predictions on the training rows (runs x rows) and their carves."""
-    return Calibration.from_runs(per_run, validation_masks(groups, fraction, seeds), measured, X_scaled)
+    return Calibration.from_runs(per_run, held_out_masks(groups, fraction, seeds), measured, X_scaled)
 
 
 def calibrate_ensemble(
@@ -81,7 +81,7 @@ def calibrate_ensemble(
     ``seeds`` are the runs' seeds, from which their early-stopping carves are drawn again (``fit_networks``' recipe);
     ``by_state`` calibrates annealed and as-quenched rows apart (Mondrian, see the module's docstring).
     """
-    held_out = validation_masks(table["composition"].to_numpy(), ensemble.config.val_fraction, seeds)
+    held_out = held_out_masks(table["composition"].to_numpy(), ensemble.config.stopping_fraction, seeds)
     states = table["annealed"].to_numpy(bool) if by_state else None
     per_run, measured = ensemble.per_network(X), table["bs_tesla"].to_numpy()
     return Calibration.from_runs(per_run, held_out, measured, ensemble.scaler.x(X), states)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.discovery.benchmark import HIGH_BS_T, SHARES, random_orders, rule_metrics, top_count
-from helpers.discovery.rules import DEFAULT_RULE, RULES, score
+from helpers.discovery.rules import DEFAULT_GLASS_THRESHOLD, DEFAULT_RULE, RULES, score
 from helpers.screening.summary import rank
 
 TOP_SHARE = SHARES[-1]  # the top fifth: one of the benchmark's shares
@@ -26,19 +26,21 @@ def retrospective(
     rank_by: str = DEFAULT_RULE,
     best: float | None = None,
     target: float | None = None,
+    glass_threshold: float | None = DEFAULT_GLASS_THRESHOLD,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per rule (one row each): enrichment of measured-high alloys in the top share against random ranking, and the
     rank correlation of the rule's score with the measured Bs. Returns that table and the rows ranked by ``rank_by``.
 
     ``best`` (for ei) and ``target`` (for probability) as in ``screening.summary.rank``; a rule that lacks its value
-    is left out.
+    is left out. The rules of Bs alone are compared (every case-study alloy was made as a glassy ribbon, so P(glass)
+    has nothing to find here); a rule of ``GLASS_RULES`` ranks the rows returned, with ``glass_threshold``.
     """
     rows = scored.reset_index(drop=True).assign(measured=measured.to_numpy())
     rows = rows[rows["status"] == "ok"].reset_index(drop=True)
     rules = [r for r in RULES if not (r == "ei" and best is None) and not (r == "probability" and target is None)]
     table = pd.DataFrame([_rule_row(rows, r, high, top_share, best, target) for r in rules])
     table.insert(1, "chosen", table["rule"] == rank_by)
-    ranked = rank(rows, rank_by, best, target).reset_index(drop=True)
+    ranked = rank(rows, rank_by, best, target, glass_threshold).reset_index(drop=True)
     return table, ranked.assign(rank=np.arange(1, len(ranked) + 1))
 
 

@@ -141,6 +141,8 @@ class Scores:
     calibrated: np.ndarray  # whether the row's annealing state has enough calibration rows for the level
     networks_s: float = 0.0  # seconds of the stacked forward pass alone
     flops: float = 0.0  # its floating-point operations
+    p_glass: np.ndarray | None = None  # calibrated P(glass) (helpers.screening.glass; NaN without a glass model)
+    in_glass_domain: np.ndarray | None = None  # inside the domain of the labelled glass-formation compositions
 
     @property
     def ok(self) -> np.ndarray:
@@ -159,6 +161,8 @@ class Scores:
                 "interval_calibrated": self.calibrated[idx],
                 "in_domain": self.in_domain[idx],
                 "difficulty": self.difficulty[idx],
+                "p_glass": np.nan if self.p_glass is None else self.p_glass[idx],
+                "in_glass_domain": False if self.in_glass_domain is None else self.in_glass_domain[idx],
             }
         )
 

@@ -48,7 +48,8 @@ def distribution_similarity(train: pd.Series, test: pd.Series) -> dict[str, floa
 
 
 def early_stopping_carve(groups: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (fit, validation) within the training rows; validation takes whole alloys when groups repeat."""
+    """Positions (fit, early-stopping) within the training rows; the early-stopping rows are whole alloys when groups
+    repeat."""
     positions = np.arange(len(groups))
     if fraction <= 0:
         return positions, positions[:0]

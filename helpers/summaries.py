@@ -193,7 +193,7 @@ def domain_error_table(pooled: pd.DataFrame, case_rows: pd.DataFrame | None) -> 
 
 
 def models_on_new_alloys(baselines: pd.DataFrame, case_rows: pd.DataFrame | None) -> pd.DataFrame:
-    """R2 of the ensemble and of the two single networks: over the outer folds (chosen on validation) and on the
+    """R2 of the ensemble and of the two single networks: over the outer folds (chosen on selection alloys) and on the
     case-study alloys of another source."""
     from sklearn.metrics import mean_absolute_error, r2_score
 

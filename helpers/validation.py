@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from pymatgen.core import Composition
 
 from helpers.annealing import (
     ANNEAL_TEMP_RANGE_K,
@@ -30,6 +29,7 @@ from helpers.formulas import (
     DECIMALS,
     atomic_percent,
     canonical_formula,
+    element_amounts_of,
     formula_problem,
     no_data_elements,
     rounded_percent,
@@ -112,6 +112,9 @@ def formula_parses(work: pd.DataFrame) -> Problems:
 
 def amounts_read(work: pd.DataFrame) -> Problems:
     """Element amounts from the formula or the element columns: numbers, none negative, at least one element."""
+    if work.attrs.get("element_columns") is None:  # a formula per row, parsed by the check before: no problem here
+        work["amounts"] = [element_amounts_of(text.strip()) for text in work["formula"]]
+        return _found([])
     found = []
     for i, row in work.iterrows():
         amounts, column, reason = _amounts(row, work.attrs.get("element_columns"))
@@ -123,7 +126,7 @@ def amounts_read(work: pd.DataFrame) -> Problems:
 
 def _amounts(row: pd.Series, element_columns: list[str] | None) -> tuple[dict | None, str, str | None]:
     if element_columns is None:
-        return dict(Composition(row["formula"].strip()).get_el_amt_dict()), "composition", None
+        return element_amounts_of(row["formula"].strip()), "composition", None
     amounts = {}
     for el in element_columns:
         number = pd.to_numeric(row[el], errors="coerce")
@@ -185,9 +188,10 @@ def amounts_sum_to_100(work: pd.DataFrame) -> Problems:
 
 def amounts_resolvable(work: pd.DataFrame) -> Problems:
     """Amounts are kept to 0.001 at.%: a trace below that is refused, and rounding that changes a value is reported."""
-    found = []
+    found, written_amounts = [], []
     for i, amounts in work["amounts"].items():
         pct, shown = atomic_percent(amounts), rounded_percent(amounts)  # shown: what the formula writes
+        written_amounts.append(shown)
         lost = [el for el, v in pct.items() if 0 < v and shown[el] == 0]
         written = re.findall(r"[A-Z][a-z]*", work.at[i, "formula"]) if "formula" in work else []
         zero = sorted(set(written) - {el for el, v in amounts.items() if v > 0})  # pymatgen drops 'Cu0' quietly
@@ -213,6 +217,7 @@ def amounts_resolvable(work: pd.DataFrame) -> Problems:
             )
         if zero:
             found.append((i, f"element(s) {', '.join(zero)} with amount 0 left out", "normalized"))
+    work["written_amounts"] = written_amounts  # the tidy table's amounts (rounded once)
     return problems(
         [f[0] for f in found],
         "composition",
@@ -306,7 +311,8 @@ def validate(
 
 
 def _tidy(work: pd.DataFrame, source: str) -> pd.DataFrame:
-    pct = work["amounts"].map(rounded_percent)  # the amounts the composition column shows, and the features use
+    # the amounts the composition column shows, and the features use
+    pct = work["written_amounts"] if "written_amounts" in work else work["amounts"].map(rounded_percent)
     temp = pd.to_numeric(work["anneal_temp"].where(~work["anneal_temp"].map(_is_empty)), errors="coerce")
     time = pd.to_numeric(work["anneal_time"].where(~work["anneal_time"].map(_is_empty)), errors="coerce")
     bs = pd.to_numeric(work["bs"], errors="coerce") if work.attrs.get("with_target", True) else np.nan

@@ -12,6 +12,9 @@
 # numbers here will not match the paper's. If you have the paper's table (or any other), save it as a CSV with columns
 # `composition,bs_tesla` (optionally `anneal_temp_K,anneal_time_s`) and set `dataset` to its path: every notebook then
 # runs on it.
+#
+# **To fork it:** duplicate it in JupyterLab (or copy it anywhere), change values in its parameters cell, Run All.
+# Values other than those of the analysis in `out_dir` go to a new folder beside it (printed below); it stays as it was.
 
 # %%
 import pandas as pd
@@ -35,7 +38,7 @@ overwrite = False  # True: replace outputs in out_dir made with other parameters
 # %%
 from helpers.pipeline import consistency
 
-execution = consistency.begin("01", globals())  # refuses outputs of other parameters unless overwrite
+execution = consistency.begin("01", globals())  # checks every parameter; other values: a fork
 
 # %% [markdown]
 # ## Where the data come from

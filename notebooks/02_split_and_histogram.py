@@ -12,6 +12,9 @@
 # * **The case-study alloys are fixed here.** Notebook 05 predicts alloys from an independent compilation that are
 #   not in the training database; this notebook chooses them (its `case_study_source` and `case_min_fe` parameters)
 #   and saves their rows, so that notebook 05 predicts exactly these.
+#
+# **To fork it:** duplicate it in JupyterLab (or copy it anywhere), change values in its parameters cell, Run All.
+# Values other than those of the analysis in `out_dir` go to a new folder beside it (printed below); it stays as it was.
 
 # %%
 import numpy as np
@@ -36,7 +39,7 @@ overwrite = False  # True: replace outputs in out_dir made with other parameters
 # %%
 from helpers.pipeline import consistency
 
-execution = consistency.begin("02", globals())  # refuses outputs of other parameters unless overwrite
+execution = consistency.begin("02", globals())  # checks every parameter; other values: a fork
 
 # %%
 out = OutputDir(out_dir)

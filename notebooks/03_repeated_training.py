@@ -8,12 +8,15 @@
 #
 # The paper gives its layer sizes only in a drawing; ours are parameters below. Each run is a fully connected network
 # with dropout, trained with Adam on standardized features (statistics of the training rows only) and stopped early
-# when the loss on a validation share of the training alloys stops improving. We first train one run the plain way,
+# when the loss on an early-stopping share of the training alloys stops improving. We first train one run the plain way,
 # with Keras, step by step in this notebook; then the 100 runs with a fast trainer that does the same for all of them
 # at once.
 #
 # **A caution the paper does not give.** Picking the best of 100 runs by their test score and then reporting that
 # same score flatters the chosen runs. Notebook 06 measures by how much.
+#
+# **To fork it:** duplicate it in JupyterLab (or copy it anywhere), change values in its parameters cell, Run All.
+# Values other than those of the analysis in `out_dir` go to a new folder beside it (printed below); it stays as it was.
 
 # %%
 import time
@@ -43,8 +46,8 @@ activation = "relu"
 learning_rate = 1e-3
 epochs = 500  # at most; early stopping usually ends a run long before
 batch_size = 32
-patience = 50  # epochs without a better validation loss before a run stops
-val_fraction = 0.2  # share of the training alloys held out for early stopping (per run)
+patience = 50  # epochs without a better early-stopping loss before a run stops
+stopping_fraction = 0.2  # share of the training alloys held out for early stopping (per run)
 base_seed = 0  # run r uses seed base_seed + r
 out_dir = "../outputs/default"  # output folder of an analysis, relative to notebooks/ (JupyterLab runs there)
 overwrite = False  # True: replace outputs in out_dir made with other parameters (and those that read them)
@@ -52,7 +55,7 @@ overwrite = False  # True: replace outputs in out_dir made with other parameters
 # %%
 from helpers.pipeline import consistency
 
-execution = consistency.begin("03", globals())  # refuses outputs of other parameters unless overwrite
+execution = consistency.begin("03", globals())  # checks every parameter; other values: a fork
 
 # %%
 out = OutputDir(out_dir)
@@ -70,7 +73,7 @@ config = network.TrainConfig(
     epochs=epochs,
     batch_size=batch_size,
     patience=patience,
-    val_fraction=val_fraction,
+    stopping_fraction=stopping_fraction,
 )
 print(
     f"{len(train_ids)} training rows, {len(test_ids)} test rows, {X.shape[1]} features ({spec.feature_set}); "
@@ -93,10 +96,10 @@ network.keras_network(X.shape[1], config).summary()
 #
 # 1. **Scale** features and target with the mean and standard deviation of the training rows only (a test row must
 #    not influence the model in any way, not even through the scaling).
-# 2. **Hold out** a validation share of the training alloys (whole alloys: the rows of one alloy stay together). The
+# 2. **Hold out** an early-stopping share of the training alloys (whole alloys: the rows of one alloy stay together). The
 #    network never fits them; they only tell early stopping when to stop.
 # 3. **Compile** the network with the Adam optimizer and the mean squared error, and **fit** it in mini-batches with an
-#    `EarlyStopping` callback: training stops when the validation loss has not improved for `patience` epochs, and the
+#    `EarlyStopping` callback: training stops when the early-stopping loss has not improved for `patience` epochs, and the
 #    weights of the best epoch are restored.
 
 # %%
@@ -105,8 +108,8 @@ y_train = table.loc[train_ids, "bs_tesla"].to_numpy()
 scaler = Scaler.fit(X.loc[train_ids], y_train)  # training statistics only
 X_scaled, y_scaled = scaler.x(X.loc[train_ids]), scaler.y(y_train)
 groups = table.loc[train_ids, "composition"].to_numpy()
-fit, val = early_stopping_carves(groups, config.val_fraction, [run_seed(base_seed, 0)])[0]
-print(f"{len(fit)} rows to fit, {len(val)} rows (whole alloys) to stop early on")
+fit, stopping = early_stopping_carves(groups, config.stopping_fraction, [run_seed(base_seed, 0)])[0]
+print(f"{len(fit)} rows to fit, {len(stopping)} rows (whole alloys) to stop early on")
 
 keras.utils.set_random_seed(run_seed(base_seed, 0))
 model = network.keras_network(X.shape[1], config)
@@ -116,7 +119,7 @@ start = time.time()
 history = model.fit(
     X_scaled[fit],
     y_scaled[fit],
-    validation_data=(X_scaled[val], y_scaled[val]),
+    validation_data=(X_scaled[stopping], y_scaled[stopping]),  # Keras' name for the early-stopping rows
     epochs=config.epochs,
     batch_size=config.batch_size,
     callbacks=[early_stop],
@@ -132,12 +135,12 @@ print(
 )
 
 # %% [markdown]
-# The learning curve: the loss (mean squared error of the scaled Bs) on the fitting rows and on the validation alloys,
-# epoch by epoch. The fitting loss keeps falling, with dropout's noise on it; the validation loss levels off, and the
+# The learning curve: the loss (mean squared error of the scaled Bs) on the fitting rows and on the early-stopping alloys,
+# epoch by epoch. The fitting loss keeps falling, with dropout's noise on it; the early-stopping loss levels off, and the
 # run stops `patience` epochs after its lowest point (the dotted line), whose weights it keeps.
 
 # %%
-curve = pd.DataFrame(history.history).rename(columns={"loss": "fitting rows", "val_loss": "validation alloys"})
+curve = pd.DataFrame(history.history).rename(columns={"loss": "fitting rows", "val_loss": "early-stopping alloys"})
 ax = curve.set_axis(np.arange(1, len(curve) + 1)).plot()
 ax.axvline(best_epoch, color="0.5", linestyle=":")
 _ = ax.set(xlabel="epoch", ylabel="loss (MSE, scaled Bs)", yscale="log", title="One run, trained with model.fit")

@@ -7,6 +7,9 @@
 #
 # Keep in mind that both were *chosen* by their score on this same test set, so the scores below are the best of
 # many tries, not an unbiased estimate for new alloys; notebook 06 gives that estimate.
+#
+# **To fork it:** duplicate it in JupyterLab (or copy it anywhere), change values in its parameters cell, Run All.
+# Values other than those of the analysis in `out_dir` go to a new folder beside it (printed below); it stays as it was.
 
 # %%
 import numpy as np
@@ -14,6 +17,7 @@ import pandas as pd
 from IPython.display import display
 
 from helpers import metrics, plots
+from helpers.comparison import compare_with_parent
 from helpers.modeling.files import load_saved_models
 from helpers.outputs import OutputDir
 from helpers.plots import paper_figures
@@ -27,7 +31,7 @@ overwrite = False  # True: replace outputs in out_dir made with other parameters
 # %%
 from helpers.pipeline import consistency
 
-execution = consistency.begin("04", globals())  # refuses outputs of other parameters unless overwrite
+execution = consistency.begin("04", globals())  # checks every parameter; other values: a fork
 
 # %%
 out = OutputDir(out_dir)
@@ -108,6 +112,14 @@ display(
     .join(sweeps["R2 best"].set_index("threshold")["n_high"])
     .round(3)
 )
+
+# %% [markdown]
+# ## A fork against the analysis it came from
+# When this folder is a fork (say notebook 03 with a wider network), its models meet those of the analysis it was forked
+# from on the same test rows: does the change help, and for which model?
+
+# %%
+compare_with_parent(out)
 
 # %%
 consistency.finish(execution)  # the provenance record of this execution

@@ -17,6 +17,9 @@
 # of all runs of notebook 03), with the ensemble's 90 % conformal prediction interval and the applicability-domain
 # flag. On alloys from another source the single networks picked by a test score can generalize far worse than the
 # ensemble; the tables below show by how much.
+#
+# **To fork it:** duplicate it in JupyterLab (or copy it anywhere), change values in its parameters cell, Run All.
+# Values other than those of the analysis in `out_dir` go to a new folder beside it (printed below); it stays as it was.
 
 # %%
 import pandas as pd
@@ -34,7 +37,7 @@ overwrite = False  # True: replace outputs in out_dir made with other parameters
 # %%
 from helpers.pipeline import consistency
 
-execution = consistency.begin("05", globals())  # refuses outputs of other parameters unless overwrite
+execution = consistency.begin("05", globals())  # checks every parameter; other values: a fork
 
 # %%
 out = OutputDir(out_dir)

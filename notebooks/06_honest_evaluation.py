@@ -5,8 +5,8 @@
 #
 # 1. **How good are the chosen models on alloys they have never seen?** The paper picks the best of 100 runs by
 #    their test score and reports that same score. Picking the maximum of 100 noisy numbers favours runs that got lucky
-#    on those particular test alloys, so the reported score is optimistic. Here the choice is made on a validation
-#    split of the training alloys, and the chosen runs are then scored on outer test alloys that neither training nor
+#    on those particular test alloys, so the reported score is optimistic. Here the choice is made on selection
+#    alloys, a share of the training alloys, and the chosen runs are then scored on outer test alloys that neither training nor
 #    selection saw. Repeating this over grouped K-fold outer splits gives a mean and a spread. The paper's rule is
 #    applied to the same networks, and the gap between the two is its optimism.
 # 2. **Does the ANN beat simpler models?** Predict-the-mean, ridge regression, random forest and gradient boosting
@@ -18,6 +18,9 @@
 # The network is the one notebook 03 trained (same layers and training settings, read from its saved parameters).
 # The case-study alloys of notebook 05 are not in these data (they were chosen as compositions absent from them),
 # so they stay out of everything here too.
+#
+# **To fork it:** duplicate it in JupyterLab (or copy it anywhere), change values in its parameters cell, Run All.
+# Values other than those of the analysis in `out_dir` go to a new folder beside it (printed below); it stays as it was.
 
 # %%
 import time
@@ -44,14 +47,14 @@ overwrite = False  # True: replace outputs in out_dir made with other parameters
 # %%
 from helpers.pipeline import consistency
 
-execution = consistency.begin("06", globals())  # refuses outputs of other parameters unless overwrite
+execution = consistency.begin("06", globals())  # checks every parameter; other values: a fork
 
 # %%
 out = OutputDir(out_dir)
 table = out.read_table("dataset", index_col="row_id")
 X = out.read_parquet("features")
 trained = out.read_json("training")  # the network and seeds notebook 03 trained with
-config = TrainConfig(**trained["config"])
+config = TrainConfig.from_dict(trained["config"])
 threshold = out.threshold  # declared in notebook 01
 print(
     f"{len(table)} rows, {table['composition'].nunique()} alloys; {n_outer_folds} outer folds x {n_runs} runs; {config}"
@@ -148,7 +151,7 @@ pd.concat([spread, pooled_row]).round(3)
 # ## Prediction intervals with a guaranteed coverage
 # The ensemble spread is not an error bar, so every prediction of this project carries a **conformal prediction
 # interval** instead (`helpers/intervals.py`, crepes): in each outer fold it is calibrated on the out-of-bag errors of
-# the fitting alloys (each run's own validation alloys), never on the fold's test alloys, and normalized by a
+# the fitting alloys (each run's own early-stopping alloys), never on the fold's test alloys, and normalized by a
 # difficulty estimate (the mean out-of-bag error of the 25 nearest fitting alloys plus the ensemble spread), so that
 # harder alloys get wider intervals. Below: the share of test rows inside their interval at 80, 90 and 95 %, against
 # the plain split-conformal interval (one quantile of the absolute errors for every alloy) and the ensemble mean

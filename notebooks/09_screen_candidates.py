@@ -5,19 +5,23 @@
 # makes them. This notebook takes that step with the deployed models of notebook 07. It enumerates a grid of compositions (or
 # reads a CSV of candidates), sends them in chunks to Dask workers, and scores each candidate with the ensemble of all
 # training runs, the R2-best and F1-best networks, the 90 % conformal prediction interval and the applicability-domain
-# flag, exactly as `python -m helpers.predict` does (the same featurizer code as training). Candidates are ranked by
-# the rule `rank_by` that notebook 10 measured to find high-Bs alloys best (the section "The best candidates" gives
-# the numbers), and the notebook ends with a diverse batch of `n_next` alloys to make next.
+# flag, exactly as `python -m helpers.predict` does (the same featurizer code as training), and beside them the
+# probability that the composition solidifies as a glass when melt-spun (notebook 08's model): a Bs is worth something
+# only for an alloy that can be made as a glassy ribbon. Candidates are ranked by the rule `rank_by`, chosen by what the
+# section "Which rule" measures, and the notebook ends with a diverse batch of `n_next` alloys to make next.
 #
 # **Candidates outside the training domain are guesses.** An element amount outside the training range, an
 # as-quenched state (the training data are annealed ribbons), or a hard-to-predict region each put a candidate outside;
 # their numbers are extrapolations that no test in this collection supports.
+#
+# **To fork it:** duplicate it in JupyterLab (or copy it anywhere), change values in its parameters cell, Run All.
+# Values other than those of the analysis in `out_dir` go to a new folder beside it (printed below); it stays as it was.
 
 # %%
 import logging
 
 from helpers import findings, plots, screening
-from helpers.discovery import batch
+from helpers.discovery import batch, glass_rules
 from helpers.discovery.benchmark import HIGH_BS_T
 from helpers.outputs import OutputDir
 from helpers.plots import screening_figures
@@ -47,13 +51,14 @@ top_k = 50  # rows of tables/screen_top.csv
 dask_scheduler = "local"  # "local" starts a LocalCluster; or the address of a running scheduler, tcp://host:8786
 n_workers = 2  # worker processes of a local cluster (one thread each)
 chunk_size = 20000  # candidates per task
-rank_by = "mean"  # ranking rule: "mean", "upper", "ei", "probability", or "lower" (a Bs we can count on)
+rank_by = "glass_mean"  # "glass_mean", "expected" (Bs with P(glass)); "mean", "upper", "lower", "ei", "probability"
+glass_threshold = 0.7  # the least P(glass) of a candidate ranked by "glass_mean"
 n_next = 10  # alloys proposed in tables/next_experiments.csv
 
 # %%
 from helpers.pipeline import consistency
 
-execution = consistency.begin("09", globals())  # checks every parameter, then refuses outputs of other parameters
+execution = consistency.begin("09", globals())  # checks every parameter; other values: a fork
 
 # %% [markdown]
 # ## What is screened
@@ -97,6 +102,32 @@ print(
 )
 
 # %% [markdown]
+# ## Which rule: Bs alone, or Bs with glass formation
+# The Fe-rich corner where Bs is highest is where melt spinning starts to give crystalline ribbons, so the candidate
+# with the highest predicted Bs may be one that cannot be made. Notebook 08 labelled public Fe-based melt-spun
+# compositions glass or not and gave each a P(glass) from a model that never saw its chemical system (out of fold).
+# Here we predict their Bs with 07's deployed models (treated as the grid candidates are) and rank them as the screen would: by
+# Bs alone (`mean`), by Bs among compositions with P(glass) of at least a threshold (`glass_mean`, several
+# thresholds), and by the expected Bs that counts a failed synthesis as nothing (`expected`, P(glass) x Bs). For each,
+# among the `top_k` best: how many are real glasses (`glass_share`, with a 95 % interval over resampled chemical
+# systems) and the **Bs made** (`bs_made`: the mean predicted Bs of the real glasses, 0 for a composition that gave no
+# glass). The rule with the highest Bs made is the one to rank by; the default `rank_by` and `glass_threshold` were
+# chosen this way on the default data, and the line under the table says which rule wins on this analysis's data. The
+# Bs of these compositions is predicted, not measured, and many lie outside the Bs domain: the table measures how well
+# a rule avoids compositions that do not form a glass, not how well it finds a high Bs.
+
+# %%
+held_out = out.read_table("glass_out_of_fold")
+frame = glass_rules.candidate_frame(held_out, todo.anneal_temp_K, todo.anneal_time_s)
+labelled_candidates, _ = screening.candidate_table(frame, out.path("glass_out_of_fold"))
+labelled_rows = glass_rules.held_out_rows(screening.score_on(client, labelled_candidates, out.root), held_out)
+evidence = glass_rules.mark_chosen(glass_rules.rule_evidence(labelled_rows, top_k), rank_by, glass_threshold)
+out.write_table("glass_rule_evidence", evidence)
+print("\n".join(glass_rules.evidence_sentences(evidence)))
+print(f"best on these data: {glass_rules.rule_name(glass_rules.best_rule(evidence))}; ranked by rank_by = {rank_by!r}")
+evidence.round(3)
+
+# %% [markdown]
 # ## The screen
 # Chunks are generated one at a time and at most a few per worker are in flight, so the candidates never sit in this
 # notebook's memory. Each worker returns only what is needed: the chunk's best `top_k` rows by the ranking rule
@@ -106,7 +137,7 @@ print(
 # %%
 trained_on = out.read_table("deployed_rows", index_col="pool_row")  # the rows 07's networks learned from
 best_measured = float(trained_on["bs_tesla"].max())
-ranking = screening.Ranking(rank_by, best=best_measured, target=HIGH_BS_T)
+ranking = screening.Ranking(rank_by, best=best_measured, target=HIGH_BS_T, glass_threshold=glass_threshold)
 result = screening.screen(todo, out.root, client, top_k=top_k, threshold=threshold, ranking=ranking)
 summary = screening.summary_row(result, threshold, todo.description)
 out.write_table("screen_summary", summary)
@@ -114,11 +145,13 @@ summary.T
 
 # %% [markdown]
 # ## The best candidates
-# Ranked by `rank_by` (its value is in the `score` column). Why the default, the ensemble mean: notebook 10 measures
-# every rule, by enrichment of high-Bs alloys at the top of a ranking of alloys nothing was trained on (the outer test
-# folds of 06 and the case study of 05) and by simulated sequential-learning campaigns; on the default data the mean
-# was the one rule that did well in every test (10's last table shows the evidence for this analysis; docs/results.md
-# for the default one). The lower bound of the 90 % interval is the rule for **a Bs we can count on** (what a
+# Ranked by `rank_by` (its value is in the `score` column; a candidate that fails the rule, e.g. with P(glass) below
+# `glass_threshold`, has none and is not ranked). Why the default, the ensemble mean among candidates with P(glass) of
+# at least `glass_threshold`: of the rules of Bs and P(glass) it made the most Bs on the held-out glass-formation
+# compositions of the default data (the section "Which rule" above shows the measurement for this analysis), and of
+# the rules of Bs alone, the ensemble mean is the one notebook 10 found to do well in every test (enrichment of high-Bs
+# alloys at the top of a ranking of alloys nothing was trained on, and simulated sequential-learning campaigns; 10's
+# last table shows the evidence, docs/results.md the default analysis's). The lower bound of the 90 % interval is the rule for **a Bs we can count on** (what a
 # candidate reaches with 90 % confidence, inside the domain), not for discovery: it pushes down the uncertain
 # candidates, and those can be the best alloys (the retrospective check at the end of this notebook shows how each
 # rule ranks the case study).
@@ -164,29 +197,49 @@ out.save_figure("screen_map", fig)
 
 # %% [markdown]
 # ## The batch to make next
-# `n_next` candidates by `rank_by`, taken greedily from the best candidates above, no two closer than
+# `n_next` candidates by `rank_by`, taken greedily from the best candidates, no two closer than
 # `batch.MIN_DISTANCE_AT_PCT` = 2 at.% in composition (half the L1 distance of the at.% vectors: the amount of
-# material that changes element; the same composition under another treatment counts as distance 0). Each comes with
-# its predicted Bs and 90 % interval, its domain notes, and the nearest alloy of 07's training rows: its composition,
-# treatment, measured Bs (of its best treatment) and distance.
+# material that changes element; the same composition under another treatment counts as distance 0). On a fine grid the
+# best candidates are neighbours of one another, so the batch is drawn from a pool far deeper than the top table: every
+# worker sends back its best candidates by the rule as numbers (`helpers/screening/pool.py`), and the line below says
+# how deep the pool was and how many were found. The chosen candidates are scored again as any candidate is, and each
+# comes with its predicted Bs and 90 % interval, its domain notes, its P(glass) and glass-domain flag
+# (`in_glass_domain`: its elements and amounts lie within those of the labelled compositions), the nearest alloy of
+# 07's training rows (its composition, treatment, measured Bs of its best treatment, and distance) and the nearest
+# labelled glass-formation composition (`nearest_labelled_glass`: 1 formed a glass, 0 did not).
 #
 # How to read it: a candidate close to a measured alloy (a distance of a few at.%) with a similar predicted Bs is a
 # small, fairly safe step; a large distance means the model is reaching. What it cannot promise: a prediction is not a
 # measurement, the interval covers 90 % of outcomes only on average over alloys like the test alloys of 06, and
-# **outside the domain (`in_domain` False) the numbers are guesses**, whatever the interval says. Glass formation is
-# not modelled: a candidate may not form a glass at all.
+# **outside the domain (`in_domain` False) the numbers are guesses**, whatever the interval says. P(glass) is
+# calibrated on held-out chemical systems, but it is a probability: a candidate with P(glass) 0.8 fails about one time
+# in five, and outside the glass-formation domain it is a guess too.
 
 # %%
-next_batch = batch.next_experiments(top, trained_on, n_next)
+ranked_next, found = screening.batch_rows(result, todo, client, out.root, ranking, n_next)
+labelled = out.read_table("glass_labelled")
+next_batch = batch.next_experiments(ranked_next, trained_on, n_next, labelled=labelled)
 out.write_table("next_experiments", next_batch)
-print(f"{len(next_batch)} of {n_next} asked for, from the top {len(top)}; {next_batch.in_domain.sum()} in domain")
+print(f"{found}; {next_batch.in_domain.sum()} in domain")
 next_batch.round(3)
+
+# %% [markdown]
+# ## What to make next: Bs against glass formation
+# Every screened candidate by its predicted Bs and its P(glass) (grey density). The Pareto front joins the candidates
+# that no other beats on both: moving along it to the right buys a likelier glass with Bs. The stars are the batch
+# above, numbered in the order of the rule; the dashed line is `glass_threshold`. Open stars lie outside the Bs or the
+# glass-formation domain.
+
+# %%
+fig = screening_figures.plot_glass_tradeoff(result, next_batch, glass_threshold)
+out.save_figure("glass_tradeoff", fig)
 
 # %% [markdown]
 # ## Would the screen have found them? A retrospective check
 # The case-study alloys of notebook 05 were never used for training or model selection, and their Bs was measured. We
-# score them as if they were candidates and rank them by every rule (`chosen` marks `rank_by`). If a rule works, the
-# alloys measured at 1.7 T or more gather in its top fifth: the enrichment factor is how many of them land there
+# score them as if they were candidates and rank them by every rule of Bs alone (`chosen` marks `rank_by` when it is
+# one of them; every case-study alloy was made as a glassy ribbon, so P(glass) has nothing to find here). If a rule
+# works, the alloys measured at 1.7 T or more gather in its top fifth: the enrichment factor is how many of them land there
 # divided by how many a random ranking would put there (1 = no better than chance; `max_enrichment` is the best
 # possible). The rank correlation (Spearman) of the rule's score and the measured Bs says how well the order holds
 # overall. The case study is small and Fe-rich (a narrow Bs range), so both numbers are rough.
@@ -194,7 +247,9 @@ next_batch.round(3)
 # %%
 cases, measured, bad_rows = screening.case_study_candidates(out.path("case_study"))  # checked as every candidate
 scored = screening.score_on(client, cases, out.root)
-retro, ranked = retrospective(scored, measured, rank_by=rank_by, best=best_measured, target=HIGH_BS_T)
+retro, ranked = retrospective(
+    scored, measured, rank_by=rank_by, best=best_measured, target=HIGH_BS_T, glass_threshold=glass_threshold
+)
 if len(bad_rows):
     print(f"{len(bad_rows)} case-study rows excluded or changed by the candidate checks:\n{bad_rows.to_string()}")
 out.write_table("screen_retrospective", retro)

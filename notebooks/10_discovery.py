@@ -15,6 +15,9 @@
 # The rules (`helpers/discovery/rules.py`): `random`; `mean` (the ensemble's prediction); `lower` and `upper` (the
 # bounds of the 90 % conformal interval); `ei` (expected improvement over the best measured Bs) and `probability`
 # (of exceeding a target), both from a normal whose central 90 % interval is the conformal interval.
+#
+# **To fork it:** duplicate it in JupyterLab (or copy it anywhere), change values in its parameters cell, Run All.
+# Values other than those of the analysis in `out_dir` go to a new folder beside it (printed below); it stays as it was.
 
 # %%
 from helpers import plots
@@ -34,7 +37,7 @@ overwrite = False  # True: replace outputs in out_dir made with other parameters
 # %%
 from helpers.pipeline import consistency
 
-execution = consistency.begin("10", globals())  # refuses outputs of other parameters unless overwrite
+execution = consistency.begin("10", globals())  # checks every parameter; other values: a fork
 
 # %%
 out = OutputDir(out_dir)
@@ -115,8 +118,10 @@ for start in done:
 # %% [markdown]
 # ## Which rule?
 # Per rule, the enrichment among the top 10 % at the first threshold (per set) and the acceleration to the first
-# good alloy (per start), each with its interval, sorted by the mean of those values. Notebook 09's `rank_by`
-# default is the rule that leads here on the default data (docs/results.md gives the default analysis's table).
+# good alloy (per start), each with its interval, sorted by the mean of those values. Of the rules of Bs alone, the
+# one that leads here on the default data is the Bs that notebook 09's default rule ranks by, among the candidates
+# likely to form a glass (09 measures that choice on held-out glass-formation data; docs/results.md gives the default
+# analysis's table).
 
 # %%
 simulation.evidence(bench, sim, high_bs[0]).round(2)

@@ -324,10 +324,13 @@ def test_an_interrupted_training_leaves_a_consistent_folder_that_resumes(tmp_pat
     monkeypatch.setattr(OutputDir, "save_weights", save_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         repeated.repeated_training(*args, progress=False)
-    assert not (tmp_path / "models" / "r2_best").exists()
+    assert (tmp_path / "models" / "r2_best").exists()  # nothing deleted: 03's record says it did not finish
     listed = set(pd.read_csv(tmp_path / "tables" / "runs.csv")["run"])
     assert len(listed) == 1
     monkeypatch.setattr(OutputDir, "save_weights", real_save)
     resumed = repeated.repeated_training(*args, progress=False).runs
     assert sorted(resumed["run"]) == [0, 1, 2, 3]
     assert sorted(int(p.stem[4:]) for p in (tmp_path / "models" / "runs").glob("run_*.npz")) == [0, 1, 2, 3]
+    other = (*args[:6], TrainConfig(hidden=(4,), epochs=2, patience=1), 1, *args[8:])
+    repeated.repeated_training(*other, progress=False)  # another training: the old runs are moved aside
+    assert len(list((tmp_path / "superseded").glob("*/models/runs/run_*.npz"))) == 4

@@ -266,7 +266,7 @@ def test_rank_by_orders_by_the_rule_and_records_its_score():
     from helpers.screening.summary import rank
 
     rows = _candidates()
-    assert rank(rows)["composition"].tolist()[0] == "Fe84B16"  # lower bound (the default): the sure one
+    assert rank(rows, "lower")["composition"].tolist()[0] == "Fe84B16"  # the lower bound: the sure one
     by_upper = rank(rows, "upper")
     assert by_upper["composition"].tolist() == ["Fe78Si10B12", "Fe80B20", "Fe83B16Cu1", "Fe84B16"]
     assert (by_upper["rank_by"] == "upper").all() and np.allclose(by_upper["score"], by_upper["bs_upper"])
@@ -314,7 +314,8 @@ def test_one_default_rule_and_one_high_bs_everywhere():
     from helpers.screening.summary import DEFAULT_RANKING, Ranking, rank
 
     declared = declared_parameters(notebooks())
-    assert declared["rank_by"].default == rules.DEFAULT_RULE == "mean"  # notebook 09's default
+    assert declared["rank_by"].default == rules.DEFAULT_RULE == "glass_mean"  # notebook 09's default
+    assert declared["glass_threshold"].default == rules.DEFAULT_GLASS_THRESHOLD == Ranking().glass_threshold
     assert tuple(declared["high_bs"].default) == benchmark.HIGH_BS_LEVELS_T  # notebook 10's default
     assert Ranking().rank_by == DEFAULT_RANKING.rank_by == rules.DEFAULT_RULE
     for function in (rank, retrospective):
@@ -327,7 +328,7 @@ def test_the_retrospective_counts_as_the_benchmark_on_the_same_rows():
 
     rows = _synthetic_table(n_alloys=40).assign(status="ok", in_domain=True)
     rows["bs_ensemble"] = rows["bs_ensemble"].round(1)  # ties in the mean rule's score
-    table, _ = retrospective(rows, rows["measured"], best=1.8, target=benchmark.HIGH_BS_T)
+    table, _ = retrospective(rows, rows["measured"], rank_by="mean", best=1.8, target=benchmark.HIGH_BS_T)
     bench = benchmark.benchmark(rows, benchmark.HIGH_BS_T, best=1.8, n_boot=0)
     point = bench[(bench["metric"] == "enrichment") & (bench["share"] == TOP_SHARE)].set_index("rule")["value"]
     assert table.set_index("rule")["enrichment"].to_dict() == pytest.approx(point.round(2).to_dict())
@@ -346,3 +347,59 @@ def test_ties_are_broken_by_the_mean_then_the_formula_whatever_the_row_order():
         assert rank(shuffled, "lower")["composition"].tolist() == best_first  # the screen's order is the same
         is_high = shuffled["measured"].to_numpy() >= 1.7
         assert benchmark.top_hits(rules.score(shuffled, "lower"), is_high, (0.5,), shuffled) == {0.5: 0.5}
+
+
+# --------------------------------------------------------------------------- Bs and P(glass) together
+
+
+def test_the_glass_rules_rank_by_bs_among_likely_glasses_and_by_expected_bs():
+    rows = _predictions([1.9, 1.8, 1.6, 1.5], np.full(4, 0.1)).assign(
+        composition=["Fe86B14", "Fe84B16", "Fe80B20", "Fe78B22"], p_glass=[0.2, 0.6, 0.95, 0.5]
+    )
+    by_glass = rules.score(rows, "glass_mean", glass_threshold=0.55)
+    assert np.isnan(by_glass[[0, 3]]).all() and by_glass[1] == 1.8  # the rest fail the rule
+    assert np.allclose(rules.score(rows, "expected"), [0.38, 1.08, 1.52, 0.75])
+    with pytest.raises(ValueError, match="needs glass_threshold"):
+        rules.score(rows, "glass_mean")
+    with pytest.raises(ValueError, match="notebook 08"):
+        rules.score(rows.drop(columns="p_glass"), "expected")
+    chosen = batch.diverse_batch(rows, by_glass, n_next=4, min_distance=1.0)
+    assert chosen["composition"].tolist() == ["Fe84B16", "Fe80B20"]  # only candidates that pass the rule
+
+
+def test_the_rule_evidence_counts_real_glasses_among_the_top_of_each_rule():
+    from helpers.discovery import glass_rules
+
+    rows = _predictions([1.9, 1.85, 1.8, 1.7, 1.6, 1.5], np.full(6, 0.1)).assign(
+        composition=[f"Fe{80 + i}B{20 - i}" for i in range(6)],
+        p_glass=[0.1, 0.2, 0.9, 0.8, 0.7, 0.95],
+        label=[0, 0, 1, 1, 0, 1],
+        chemical_system=["Fe-B", "Fe-B-Si", "Fe-B-P", "Fe-B-C", "Fe-B-Cu", "Fe-B-Nb"],
+    )
+    evidence = glass_rules.rule_evidence(rows, top=2, thresholds=(0.5,), n_boot=20)
+    by = evidence.set_index("rule")
+    assert by.loc["mean", "glasses"] == 0 and by.loc["mean", "bs_made"] == 0  # the two highest Bs: no glass
+    assert by.loc["glass_mean", "glasses"] == 2 and by.loc["glass_mean", "bs_made"] == pytest.approx(1.75)
+    assert by.loc["expected", "glasses"] == 2 and by.loc["glass_mean", "n_passing"] == 4
+    assert (by["glass_share_low"] <= by["glass_share"] + 1e-9).all() and by.loc["mean", "base_share"] == 0.5
+    assert glass_rules.best_rule(evidence)["rule"] == "glass_mean"
+    first, second = glass_rules.evidence_sentences(glass_rules.mark_chosen(evidence, "glass_mean", 0.5))
+    assert "0 formed a glass" in first and "2 of the top 2 formed a glass" in second
+
+
+def test_next_experiments_shows_the_nearest_labelled_glass_formation_composition():
+    from helpers.screening.summary import rank
+
+    training = pd.DataFrame(
+        {"composition": ["Fe84B16"], "anneal_temp_K": 650.0, "anneal_time_s": 600.0, "bs_tesla": 1.6}
+    )
+    labelled = pd.DataFrame({"composition": ["Fe85B15", "Fe78Si10B12", "Fe80B20"], "label": [0, 1, 1]})
+    ranked = rank(_candidates().assign(p_glass=[0.9, 0.8, 0.7, 0.6], in_glass_domain=True), "mean")
+    chosen = batch.next_experiments(ranked, training, n_next=3, labelled=labelled)
+    assert list(chosen.columns) == batch.NEXT_COLUMNS and chosen["p_glass"].notna().all()
+    first = chosen.iloc[0]  # Fe84B16: 1 at.% from Fe85B15, which gave no glass
+    assert first["nearest_labelled_composition"] == "Fe85B15" and first["nearest_labelled_glass"] == 0
+    assert first["nearest_labelled_distance_at_pct"] == 1.0
+    assert chosen.set_index("composition").loc["Fe78Si10B12", "nearest_labelled_distance_at_pct"] == 0
+    without = batch.next_experiments(ranked, training, n_next=3)
+    assert without["nearest_labelled_composition"].isna().all()

@@ -25,7 +25,7 @@ def problem():
 CONFIG = TrainConfig(hidden=(16,), epochs=25, patience=5)
 
 
-def test_selection_uses_validation_rows_only_and_ignores_test_targets(problem):
+def test_selection_uses_selection_rows_only_and_ignores_test_targets(problem):
     table, X = problem
     train_ids, test_ids = split.grouped_folds(table, 4, seed=0)[0]
     res = evaluation.evaluate_fold(table, X, train_ids, test_ids, CONFIG, 5, 0, 1.4, seed=1)

@@ -82,15 +82,15 @@ def test_the_domain_saves_and_loads(tmp_path):
     assert Domain.load(tmp_path / "domain.json") == domain
 
 
-def test_out_of_bag_rows_of_a_masked_run_are_its_validation_rows_and_the_rows_outside_its_mask():
+def test_out_of_bag_rows_of_a_masked_run_are_its_early_stopping_rows_and_the_rows_outside_its_mask():
     from helpers.modeling.trainer import early_stopping_carves
 
     groups = np.repeat(np.arange(20), 2)
     row_mask = np.zeros((2, 40), bool)
     row_mask[0, :30], row_mask[1, 10:] = True, True
-    held_out = intervals.validation_masks(groups, 0.2, [3, 4], row_mask)
-    for i, (fitted, validation) in enumerate(early_stopping_carves(groups, 0.2, [3, 4], row_mask)):
-        assert set(fitted) | set(validation) == set(np.flatnonzero(row_mask[i]))
+    held_out = intervals.held_out_masks(groups, 0.2, [3, 4], row_mask)
+    for i, (fitted, stopping) in enumerate(early_stopping_carves(groups, 0.2, [3, 4], row_mask)):
+        assert set(fitted) | set(stopping) == set(np.flatnonzero(row_mask[i]))
         assert set(np.flatnonzero(held_out[i])) == set(range(40)) - set(fitted)
 
 

@@ -150,3 +150,24 @@ def test_10_benchmarks_the_rules_and_simulates_campaigns(tiny_run):
     assert set(sim["rule"]) == set(bench["rule"]) and (sim["campaigns"] == 2).all()
     assert {"acceleration", "acceleration_low", "acceleration_high", "experiments", "censored"} <= set(sim.columns)
     assert (tiny_run / "figures" / "10_best_found.png").is_file()
+
+
+def test_08_labels_the_glass_data_and_saves_a_glass_model(tiny_run):
+    from helpers.glass.comparison import OUT_OF_FOLD_COLUMNS
+    from helpers.glass.model import load_glass_model
+
+    run_notebook("08_glass_formation.ipynb", tiny_run, glass_folds=2, glass_trees=10, glass_runs=1, glass_epochs=5)
+    labelled = pd.read_csv(tiny_run / "tables" / "glass_labelled.csv")
+    assert labelled["composition"].is_unique and set(labelled["label"]) == {0, 1}
+    oof = pd.read_csv(tiny_run / "tables" / "glass_out_of_fold.csv")
+    assert list(oof.columns) == OUT_OF_FOLD_COLUMNS and oof["p_glass"].between(0, 1).all()
+    assert set(oof["fold"]) == {0, 1} and len(oof) == len(labelled)
+    scores = pd.read_csv(tiny_run / "tables" / "glass_scores.csv")
+    assert {"random forest", "gradient boosting", "network"} == set(scores["model"])
+    check = pd.read_csv(tiny_run / "tables" / "glass_bs_check.csv")
+    assert check["alloys"].tolist()[-1] == "both"
+    model = load_glass_model(tiny_run)
+    features = pd.read_parquet(tiny_run / "data" / "features.parquet")
+    assert model.probability(features).shape == (len(features),)
+    for fig in ("08_glass_data", "08_glass_reliability"):
+        assert (tiny_run / "figures" / f"{fig}.png").is_file()

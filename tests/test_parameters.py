@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import fake_run
 
 from helpers import data, split
 from helpers.paths import PROJECT_ROOT
-from helpers.pipeline import cli, consistency, parameters, provenance, schema
+from helpers.pipeline import cli, consistency, parameters, schema
 from helpers.pipeline.dag import PipelineError, notebooks, prefix
 from helpers.pipeline.parameters import declared_parameters
 from helpers.screening.grid import DEFAULT_GRID
@@ -81,7 +82,7 @@ def test_one_name_is_never_two_things_in_two_notebooks(declared):
         ("03", "epochs", 0, "epochs = 0: give a whole number of at least 1"),
         ("03", "hidden", [64, 0], "hidden = [64, 0]: give a non-empty list of whole numbers, each of at least 1"),
         ("03", "activation", "relu6", "activation = 'relu6': give one of 'relu', 'elu'"),
-        ("03", "val_fraction", 0, "val_fraction = 0: give a number above 0 and below 1"),
+        ("03", "stopping_fraction", 0, "stopping_fraction = 0: give a number above 0 and below 1"),
         ("06", "n_outer_folds", 1, "n_outer_folds = 1: give a whole number of at least 2"),
         ("10", "n_boot", -5, "n_boot = -5: give a whole number of at least 40"),
         ("10", "high_bs", [], "high_bs = []: give a non-empty list of numbers, each above 0 and of at most 2.5"),
@@ -92,7 +93,7 @@ def test_one_name_is_never_two_things_in_two_notebooks(declared):
         ("01", "feature_set", "all", "feature_set = 'all': give one of 'auto', 'composition'"),
         ("01", "strict", "yes", "strict = 'yes': give True or False"),
         ("09", "rank_by", "foo", "rank_by = 'foo': give one of 'mean', 'lower', 'upper', 'ei', 'probability'"),
-        ("09", "n_next", 80, "n_next = 80: give at most top_k (50)"),
+        ("09", "n_next", 0, "n_next = 0: give a whole number from 1 to 1,000"),
     ],
 )
 def test_a_bad_value_is_refused_in_one_line(nb, name, value, expected):
@@ -196,21 +197,20 @@ def test_09_checks_its_parameters_before_a_cluster_starts():
 
 @pytest.fixture
 def analysis(tmp_path) -> Path:
-    """A folder in which 01 to 04 and 09 ran, as records and files."""
+    """A folder in which 01 to 09 ran, as records and files."""
     out = tmp_path / "analysis"
     for nb, files in {
         "01": {"data/dataset.csv": b"rows"},
         "02": {"data/split.csv": b"split"},
         "03": {"tables/runs.csv": b"100 runs", "models/runs/run_000.npz": b"w"},
         "04": {"tables/table1.csv": b"R2 0.70"},
+        "05": {"tables/case_study.csv": b"cases"},
+        "06": {"tables/outer_predictions.csv": b"outer"},
+        "07": {"tables/transfer_scores.csv": b"transfer", "models/deployed/runs/run_000.npz": b"w"},
+        "08": {"tables/glass_out_of_fold.csv": b"oof", "models/glass_model.joblib": b"model"},
         "09": {"tables/screen_top.csv": b"top"},
     }.items():
-        before = provenance.snapshot(out)
-        for rel, content in files.items():
-            (out / rel).parent.mkdir(parents=True, exist_ok=True)
-            (out / rel).write_bytes(content)
-        params = consistency.comparable(_defaults(nb))
-        provenance.write_record(out, NB[nb], params, [], 0.0, "ok", before, None, NBS, executed=False)
+        fake_run(out, nb, files)
     return out
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from conftest import fake_run
 
 from helpers.paths import PROJECT_ROOT
 from helpers.pipeline import cli, dag, kernel, parameters, provenance, stale
@@ -56,6 +57,11 @@ def test_good_parameters_pass_with_their_types(declared):
     "name, value, expected",
     [
         ("n_rnus", "3", "-p n_rnus: no notebook has this parameter; did you mean n_runs? valid names: "),
+        (
+            "val_fraction",
+            "0.2",
+            "-p val_fraction: no notebook has this parameter; it is now called stopping_fraction; ",
+        ),
         ("n_runs", "abc", "-p n_runs expects an integer like 100, got abc"),
         ("n_runs", "2.5", "-p n_runs expects an integer like 100, got 2.5"),
         ("hidden", "32", "-p hidden expects a list like [128, 64], got 32"),
@@ -78,12 +84,13 @@ def test_unknown_name_lists_the_valid_ones(declared):
 
 
 def test_upstream_table_and_unknown_notebooks(tmp_path):
-    nbs = [Path(f"{p}_x.ipynb") for p in ("01", "02", "03", "04", "05", "06", "09", "10")]
+    nbs = [Path(f"{p}_x.ipynb") for p in ("01", "02", "03", "04", "05", "06", "08", "09", "10")]
     assert [nb.name[:2] for nb in dag.upstream(Path("05_unseen_case_study.ipynb"), nbs)] == ["01", "02", "03"]
     assert [nb.name[:2] for nb in dag.upstream(Path("02_x.ipynb"), nbs)] == ["01"]
+    assert [nb.name[:2] for nb in dag.upstream(Path("08_x.ipynb"), nbs)] == ["01", "02"]
     assert [nb.name[:2] for nb in dag.upstream(Path("09_x.ipynb"), nbs)] == ["01", "02", "03", "05"]
     assert [nb.name[:2] for nb in dag.upstream(Path("10_x.ipynb"), nbs)] == ["01", "02", "03", "05", "06"]
-    assert len(dag.upstream(Path("11_future.ipynb"), nbs)) == 8  # unknown: all earlier ones
+    assert len(dag.upstream(Path("11_future.ipynb"), nbs)) == 9  # unknown: all earlier ones
 
 
 def test_path_parameters_resolve_against_the_callers_folder(tmp_path):
@@ -119,8 +126,7 @@ def test_command_line_errors_are_one_line_without_traceback(tmp_path, capsys, mo
     code, _, err = _main(capsys, "--out", "new", "--only", "01", "03")
     assert code == 2 and err.strip() == (
         f"run_all.sh: 03_repeated_training needs the outputs of "
-        f"02_split_and_histogram in {tmp_path / 'new'}: run 02 first, or add it "
-        "to --only"
+        f"02_split_and_histogram in {tmp_path / 'new'}, but it has not run there: run 01 02 03 (--only 01 02 03)"
     )
     assert not (tmp_path / "new").exists()  # nothing ran, nothing was created
 
@@ -128,46 +134,31 @@ def test_command_line_errors_are_one_line_without_traceback(tmp_path, capsys, mo
 # --------------------------------------------------------------------------- provenance and stale outputs
 
 
-def _produce(out: Path, nb: Path, files: dict[str, bytes], all_nbs: list[Path]) -> dict:
-    """Pretend notebook nb ran: write its files and executed copy, then its record, as the pipeline does."""
-    before = provenance.snapshot(out)
-    for rel, content in files.items():
-        (out / rel).parent.mkdir(parents=True, exist_ok=True)
-        (out / rel).write_bytes(content)
-    (out / nb.name).write_text("{}")
-    return provenance.write_record(
-        out, nb, {"seed": 1}, ["seed"], 0.0, "ok", before, provenance.read_record(out, nb), all_nbs
-    )
-
-
-def test_a_changed_upstream_makes_downstream_stale_and_removes_its_outputs(tmp_path):
-    nbs = [Path(n) for n in ("01_a.ipynb", "02_b.ipynb", "03_c.ipynb", "04_d.ipynb")]
-    _produce(tmp_path, nbs[0], {"data/dataset.csv": b"x"}, nbs)
-    _produce(tmp_path, nbs[1], {"data/split.csv": b"train"}, nbs)
-    rec3 = _produce(tmp_path, nbs[2], {"models/m.txt": b"w", "figures/fig3.png": b"png"}, nbs)
-    _produce(tmp_path, nbs[3], {"tables/table1.csv": b"t"}, nbs)
-    assert rec3["outputs"] == ["figures/fig3.png", "models/m.txt"]
-    assert rec3["upstream"] == {
-        "01_a": provenance.read_record(tmp_path, nbs[0])["fingerprint"],
-        "02_b": provenance.read_record(tmp_path, nbs[1])["fingerprint"],
+def test_a_rerun_upstream_notebook_moves_the_outputs_made_from_its_old_ones_aside(tmp_path, capsys):
+    fake_run(tmp_path, "01", {"data/dataset.csv": b"x"})
+    fake_run(tmp_path, "02", {"data/split.csv": b"train"})
+    rec3 = fake_run(tmp_path, "03", {"models/runs/run_000.npz": b"w", "figures/fig3a_boxplots.png": b"png"})
+    fake_run(tmp_path, "04", {"tables/table1.csv": b"t"})
+    assert rec3["outputs"] == ["figures/fig3a_boxplots.png", "models/runs/run_000.npz"]
+    assert rec3["inputs"] == {
+        "01_featurize": provenance.read_record(tmp_path, "01_featurize")["fingerprint"],
+        "02_split_and_histogram": provenance.read_record(tmp_path, "02_split_and_histogram")["fingerprint"],
     }
-    assert stale.remove_stale(tmp_path, nbs) == []
-
-    _produce(tmp_path, nbs[0], {"data/dataset.csv": b"x"}, nbs)  # rerun, same content: nothing is stale
-    assert stale.remove_stale(tmp_path, nbs, {"01_a"}) == []
-
-    _produce(tmp_path, nbs[1], {"data/split.csv": b"other split"}, nbs)  # rerun with another result
-    messages = stale.remove_stale(tmp_path, nbs, {"02_b"})
-    assert messages == [
-        "03_c: its inputs changed (02 reran); its outputs were removed: rerun it with --only 03",
-        "04_d: its inputs changed (02 reran, 03 was removed); its outputs were removed: rerun it with --only 04",
-    ]
-    for gone in ("models/m.txt", "figures/fig3.png", "03_c.ipynb", "provenance/03_c.json", "tables/table1.csv"):
-        assert not (tmp_path / gone).exists(), gone
-    for kept in ("data/dataset.csv", "data/split.csv", "02_b.ipynb", "provenance/02_b.json"):
+    assert all(st.ok for stem, st in stale.states(tmp_path).items() if stem < "05")
+    fake_run(tmp_path, "01", {"data/dataset.csv": b"x"})  # rerun, same content: nothing is stale
+    assert not (tmp_path / "superseded").exists() and stale.states(tmp_path)["04_model_comparison"].ok
+    capsys.readouterr()
+    fake_run(tmp_path, "02", {"data/split.csv": b"other split"}, seed=7, overwrite=True)  # another result
+    printed = capsys.readouterr().out
+    assert "03_repeated_training, 04_model_comparison: made from earlier outputs of 02; rerun with --only 03 04" in (
+        printed
+    )
+    for gone in ("models/runs/run_000.npz", "figures/fig3a_boxplots.png", "provenance/03_repeated_training.json"):
+        assert not (tmp_path / gone).exists() and list((tmp_path / "superseded").glob(f"*/{gone}")), gone
+    for kept in ("data/dataset.csv", "data/split.csv", "provenance/02_split_and_histogram.json"):
         assert (tmp_path / kept).exists(), kept
-    with pytest.raises(PipelineError, match="04_d needs the outputs of 03_c in .*: run 03 first"):
-        stale.check_upstream([nbs[3]], nbs, tmp_path)
+    with pytest.raises(PipelineError, match="04_model_comparison needs the outputs of 03_repeated_training in .*: run"):
+        stale.check_upstream([dag.named("04")], notebooks(), tmp_path)
 
 
 def test_fingerprints_ignore_zip_save_times(tmp_path):
@@ -183,15 +174,13 @@ def test_fingerprints_ignore_zip_save_times(tmp_path):
     assert provenance.fingerprint(tmp_path, ["a.npz"]) != first
 
 
-def test_a_folder_made_before_records_counts_as_upstream(tmp_path):
-    nbs = notebooks()
-    (tmp_path / "01_featurize.ipynb").write_text("{}")
-    (tmp_path / "02_split_and_histogram.ipynb").write_text("{}")
-    stale.check_upstream([nbs[2]], nbs, tmp_path)  # no error
-    (tmp_path / "provenance").mkdir()
+def test_a_failed_upstream_is_refused(tmp_path):
+    fake_run(tmp_path, "01", {"data/dataset.csv": b"x"})
+    fake_run(tmp_path, "02", {"data/split.csv": b"train"})
+    stale.check_upstream([dag.named("03")], notebooks(), tmp_path)  # no error
     (tmp_path / "provenance" / "02_split_and_histogram.json").write_text(json.dumps({"status": "failed"}))
-    with pytest.raises(PipelineError, match="needs the outputs of 02_split_and_histogram"):
-        stale.check_upstream([nbs[2]], nbs, tmp_path)
+    with pytest.raises(PipelineError, match="needs the outputs of 02_split_and_histogram .* did not finish"):
+        stale.check_upstream([dag.named("03")], notebooks(), tmp_path)
 
 
 # --------------------------------------------------------------------------- quiet kernels
@@ -221,7 +210,7 @@ def test_kernels_are_quiet_and_progress_bars_are_off(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_rerun_upstream_notebook_removes_stale_downstream_outputs(tiny_run, tmp_path):
+def test_a_rerun_upstream_notebook_moves_stale_downstream_outputs_aside(tiny_run, tmp_path):
     out = tmp_path / "copy"
     shutil.copytree(tiny_run, out)
     run_all = str(PROJECT_ROOT / "run_all.sh")
@@ -243,6 +232,7 @@ def test_a_rerun_upstream_notebook_removes_stale_downstream_outputs(tiny_run, tm
     ]
     done = subprocess.run(retrain, capture_output=True, text=True, timeout=600)
     assert done.returncode == 2 and "-p overwrite True" in done.stderr and done.stderr.count("\n") == 1
+    assert "add --fork" in done.stderr
     done = subprocess.run([*retrain, "-p", "overwrite", "True"], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     owned = json.loads((out / "provenance" / "03_repeated_training.json").read_text())["outputs"]
@@ -254,11 +244,9 @@ def test_a_rerun_upstream_notebook_removes_stale_downstream_outputs(tiny_run, tm
         timeout=600,
     )
     assert done.returncode == 0, done.stderr
-    assert (
-        "03_repeated_training: its inputs changed (02 reran); its outputs were removed: rerun it with --only 03"
-        in done.stdout
-    )
+    assert "03_repeated_training: made from earlier outputs of 02; rerun with --only 03; " in done.stdout
     assert not (out / "tables" / "runs.csv").exists() and not (out / "models" / "r2_best" / "weights.npz").exists()
+    assert list((out / "superseded").glob("*/tables/runs.csv"))
     assert not (out / "03_repeated_training.ipynb").exists() and (out / "data" / "split.csv").exists()
     index = (out / "report" / "index.html").read_text()
     assert 'href="02_split_and_histogram.html"' in index and "03_repeated_training.html" not in index
@@ -280,3 +268,14 @@ def test_a_parameter_of_a_notebook_that_is_not_selected_is_refused(tmp_path):
     )
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "declared by 01_featurize, which --only does not select; add 01 to --only" in done.stderr
+
+
+def test_the_collection_is_the_paired_numbered_notebooks_and_a_copy_is_not_one(tmp_path, monkeypatch):
+    paired = sorted(p.stem for p in dag.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.py") if p.with_suffix(".ipynb").is_file())
+    assert list(dag.COLLECTION) == paired  # a new notebook adds its name to dag.COLLECTION
+    for name in ("03_repeated_training-Copy1.ipynb", "03_wider.ipynb", "01_featurize.ipynb"):
+        shutil.copy(dag.named("03"), tmp_path / name)
+    (tmp_path / "03_wider.py").write_text("# a fork's twin")
+    monkeypatch.setattr(dag, "NOTEBOOKS_DIR", tmp_path)
+    assert [nb.name for nb in dag.notebooks()] == ["01_featurize.ipynb"]
+    assert dag.named("03") == tmp_path / "03_repeated_training.ipynb"

@@ -34,6 +34,19 @@ def test_force_never_replaces_a_file_an_analysis_depends_on(tiny_run, tmp_path, 
     assert "--force never replaces" in _one_line(capsys.readouterr().err)
 
 
+@pytest.mark.parametrize("target", ["report/index.html", "04_model_comparison.ipynb", "new.csv", "superseded/x.csv"])
+def test_predict_never_writes_into_an_analysis_folder(tmp_path, capsys, target):
+    analysis = tmp_path / "A"
+    (analysis / "provenance").mkdir(parents=True)
+    (analysis / "report").mkdir()
+    (analysis / "report" / "index.html").write_text("the report")
+    (analysis / "04_model_comparison.ipynb").write_text("{}")
+    before = {p: p.read_bytes() for p in analysis.rglob("*") if p.is_file()}
+    with pytest.raises(files.FileProblem, match=r"lies in the analysis folder .*A, which only its notebooks write"):
+        files.check_output_path(analysis / target, [tmp_path / "in.csv"], force=True)
+    assert before == {p: p.read_bytes() for p in analysis.rglob("*") if p.is_file()}
+
+
 @pytest.mark.parametrize("sub", ["models", "data", "tables", "figures", "provenance"])
 def test_any_output_folder_is_recognized_by_its_layout(tmp_path, sub):
     analysis = tmp_path / "elsewhere"
@@ -41,9 +54,9 @@ def test_any_output_folder_is_recognized_by_its_layout(tmp_path, sub):
         (analysis / name).mkdir(parents=True)
     (analysis / sub).mkdir(exist_ok=True)
     (analysis / sub / "x.csv").write_text("keep")
-    with pytest.raises(files.FileProblem, match="writes and reads itself"):
+    with pytest.raises(files.FileProblem, match="only its notebooks write"):
         files.check_output_path(analysis / sub / "x.csv", [tmp_path / "in.csv"], force=True)
-    files.check_output_path(analysis / "mine.csv", [tmp_path / "in.csv"], force=True)  # beside it is fine
+    files.check_output_path(tmp_path / "mine.csv", [tmp_path / "in.csv"], force=True)  # beside it is fine
 
 
 def test_a_users_folder_named_data_is_not_an_analysis(tmp_path):

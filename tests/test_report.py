@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 import pytest  # noqa: E402
+from conftest import complete_records
 
 from helpers.outputs import FILES  # noqa: E402
 from helpers.report import build_report, report_content  # noqa: E402
@@ -101,6 +102,7 @@ def partial_folder(tmp_path) -> Path:
         "F1 best,0.5,0.27,0.16,0.94,1.0,0.88\n"
     )
     (out / "tables" / "runs.csv").write_text("run,r2\n0,0.5\n")
+    complete_records(out)
     return out
 
 
@@ -118,7 +120,7 @@ def test_report_of_a_partial_folder(partial_folder):
     assert broken_links(index) == []
     # headline: our Table 1 beside the paper's; what is missing is said, not a crash
     assert "0.612" in page and "0.876" in page and "0.845" in page
-    assert page.count("is not in this folder") == 3 and "06_honest_evaluation has not run here" in page
+    assert page.count("is not in this folder") == 4 and "06_honest_evaluation has not run here" in page
     # figures in the paper's order (FILES'), the failed notebook's figure hidden; a file not in FILES is not shown
     images = [Path(src).stem for src in links_of(index).images]
     assert images == [
@@ -208,9 +210,67 @@ def test_a_caption_that_depends_on_the_data_is_made_from_it(partial_folder):
     assert "same run (run 99)" in chosen_runs(out)
     (partial_folder / "models" / "f1_best" / "params.json").write_text(json.dumps({"run": 12}))
     assert chosen_runs(out) == "On these data they pick different runs (R2 best: run 99, F1 best: run 12)."
+    complete_records(partial_folder)  # as if 03 had written them
     figure = next(f for f in report_content(partial_folder, STEMS).figures if f.name == "fig3b")
     assert figure.note == chosen_runs(out) and figure.caption == FILES["fig3b"].caption
     (partial_folder / "tables" / "screen_top.csv").write_text("composition,rank_by,score\nFe80B20,mean,1.7\n")
     assert rank_rule(out) == "The top candidates are ranked by the ensemble mean (rank_by = 'mean')."
     page = build_report(partial_folder, STEMS).read_text(encoding="utf-8")
     assert "they pick different runs" in page
+
+
+def test_the_headline_shows_the_batch_to_make_next_and_its_evidence_before_table_1(partial_folder):
+    import pandas as pd
+
+    from helpers.discovery.glass_rules import mark_chosen, rule_evidence
+
+    out = partial_folder
+    batch = pd.DataFrame(
+        {
+            "pick": [1, 2],
+            "composition": ["Fe85B12Si3", "Fe83B14P3"],
+            "anneal_temp_K": [773.0, None],
+            "anneal_time_s": [3600.0, None],
+            "bs_ensemble": [1.81, 1.74],
+            "bs_lower": [1.69, 1.6],
+            "bs_upper": [1.93, 1.88],
+            "p_glass": [0.71, 0.93],
+            "in_domain": [True, False],
+            "in_glass_domain": [True, True],
+            "nearest_composition": ["Fe84B16", "Fe84B16"],
+            "nearest_bs_tesla": [1.62, 1.62],
+            "nearest_distance_at_pct": [3.0, 3.0],
+            "nearest_labelled_composition": ["Fe85B15", "Fe83B14P3"],
+            "nearest_labelled_glass": [0, 1],
+            "nearest_labelled_distance_at_pct": [3.0, 0.0],
+        }
+    )
+    batch.to_csv(out / "tables" / "next_experiments.csv", index=False)
+    labelled = pd.DataFrame(
+        {
+            "bs_ensemble": [1.9, 1.85, 1.8, 1.7],
+            "bs_lower": 1.5,
+            "bs_upper": 2.0,
+            "interval_level": 0.9,
+            "composition": ["Fe86B14", "Fe85B15", "Fe84B16", "Fe80B20"],
+            "p_glass": [0.1, 0.3, 0.9, 0.95],
+            "label": [0, 0, 1, 1],
+            "chemical_system": ["Fe-B", "Fe-B-Si", "Fe-B-P", "Fe-B-C"],
+        }
+    )
+    evidence = mark_chosen(rule_evidence(labelled, top=2, thresholds=(0.5,), n_boot=10), "glass_mean", 0.5)
+    evidence.to_csv(out / "tables" / "glass_rule_evidence.csv", index=False)
+    record = {"status": "ok", "parameters": {}, "given": [], "started": "2026-01-01T10:00:00", "seconds": 3.0}
+    record["outputs"] = ["tables/next_experiments.csv", "tables/glass_rule_evidence.csv"]
+    _notebook(out / "09_screen_candidates.ipynb", "09 · screening")
+    (out / "provenance" / "09_screen_candidates.json").write_text(json.dumps(record))
+    head = report_content(out, [*STEMS, "09_screen_candidates"]).headline
+    assert head.next_batch.rows[0][:5] == ["1", "Fe85B12Si3", "773 K, 3600 s", "1.81 (1.69-1.93)", "0.71"]
+    assert head.next_batch.rows[1][2] == "as-quenched" and head.next_batch.rows[1][5] == "glass"
+    assert head.next_batch.rows[0][6] == "Fe84B16 (1.62 T), 3.0 at.% away"
+    assert head.next_batch.rows[0][7] == "Fe85B15 (no glass), 3.0 at.% away"
+    assert len(head.rule_evidence) == 2 and "0 formed a glass" in head.rule_evidence[0]
+    assert "2 of the top 2 formed a glass" in head.rule_evidence[1]
+    page = build_report(out, [*STEMS, "09_screen_candidates"]).read_text(encoding="utf-8")
+    assert page.index("What to make next") < page.index("Fe85B12Si3") < page.index("Table 1")
+    assert page.index("Why this ranking") < page.index("2 of the top 2 formed a glass") < page.index("Table 1")

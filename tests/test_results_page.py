@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import complete_records
 
 from helpers.paths import PROJECT_ROOT
 from helpers.report import results
@@ -51,6 +52,7 @@ def analysis(tmp_path) -> Path:
     _record(out, "04_model_comparison", ["tables/table1.csv"])
     _record(out, "06_honest_evaluation", ["tables/interval_coverage.csv"], status="failed")
     _record(out, "09_screen_candidates", ["tables/screen_summary.csv", "tables/next_experiments.csv"], batch_size=10)
+    complete_records(out)
     return out
 
 

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -108,8 +109,9 @@ def test_chunked_screen_equals_unchunked_and_predict_table(tiny_run):
 
     todo = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=60, chunk_size=7)
     whole = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=60, chunk_size=1000)
-    a = screening.screen(todo, tiny_run, top_k=10, progress=False)
-    b = screening.screen(whole, tiny_run, top_k=10, progress=False)
+    by_mean = screening.Ranking("mean")  # Bs alone: this analysis has no glass-formation model
+    a = screening.screen(todo, tiny_run, top_k=10, progress=False, ranking=by_mean)
+    b = screening.screen(whole, tiny_run, top_k=10, progress=False, ranking=by_mean)
     assert len(a.timings) == 9 and len(b.timings) == 1
     assert a.counts == b.counts and a.counts["n"] == 60
     pd.testing.assert_frame_equal(a.top, b.top, atol=1e-4)
@@ -121,9 +123,10 @@ def test_chunked_screen_equals_unchunked_and_predict_table(tiny_run):
     amounts = element_amounts(reference["composition"]).reindex(columns=["B", "Si", "P", "C"], fill_value=0.0)
     metalloids = amounts.sum(axis=1).round(3)
     ok = reference[reference["status"] == "ok"].assign(fe_at_pct=table["fe_at_pct"], metalloid_at_pct=metalloids)
+    ok = ok.assign(p_glass=np.nan, in_glass_domain=False)  # no glass model in this analysis: no P(glass)
     assert b.counts["n_refused"] == len(reference) - len(ok)
     assert b.counts["n_in_domain"] == ok["in_domain"].sum()
-    expected_top = rank(ok)[TOP_COLUMNS].head(10).reset_index(drop=True).round(ROUNDED)
+    expected_top = rank(ok, "mean")[TOP_COLUMNS].head(10).reset_index(drop=True).round(ROUNDED)
     pd.testing.assert_frame_equal(b.top[TOP_COLUMNS], expected_top, check_dtype=False, atol=1e-6)  # + rank_by, score
     expected_front = pareto(ok)[TOP_COLUMNS].reset_index(drop=True).round(ROUNDED)
     pd.testing.assert_frame_equal(b.pareto, expected_front, check_dtype=False, atol=1e-6)
@@ -182,7 +185,7 @@ def test_a_candidate_csv_with_a_bad_row_reports_it_and_scores_the_rest(tiny_run,
     report = todo.report.set_index("source_row")
     assert report.loc[3, "action"] == "excluded"
     assert not todo.report["reason"].str.contains("0.1 at.%").any()  # no rounding of candidates any more
-    result = screening.screen(todo, tiny_run, top_k=5, progress=False)
+    result = screening.screen(todo, tiny_run, top_k=5, progress=False, ranking=screening.Ranking("mean"))
     assert result.counts["n"] == 3 and len(result.top) == 3
     assert "Fe83.314B8.563Si4.123P4" in set(result.top["composition"])
     assert not result.top.loc[result.top["composition"] == "Fe82B12Si6", "in_domain"].any()  # as-quenched
@@ -242,7 +245,7 @@ def test_a_screen_on_a_real_scheduler_with_two_worker_processes_equals_the_local
         remote = screening.open_client(address)
         try:
             assert screening.n_workers_of(remote) == 2
-            far = screening.screen(todo, tiny_run, remote, top_k=10, progress=False)
+            far = screening.screen(todo, tiny_run, remote, top_k=10, progress=False, ranking=screening.Ranking("mean"))
             assert len(set(far.timings["pid"])) == 2  # both worker processes took chunks
         finally:
             screening.close_client(remote)
@@ -257,9 +260,99 @@ def test_a_screen_on_a_real_scheduler_with_two_worker_processes_equals_the_local
         log.close()
     local = screening.open_client("local", 2)
     try:
-        near = screening.screen(todo, tiny_run, local, top_k=10, progress=False)
+        near = screening.screen(todo, tiny_run, local, top_k=10, progress=False, ranking=screening.Ranking("mean"))
     finally:
         screening.close_client(local)
     assert far.counts == near.counts and far.n_workers == near.n_workers == 2
     pd.testing.assert_frame_equal(far.top, near.top, atol=1e-4)
     pd.testing.assert_frame_equal(far.pareto, near.pareto, atol=1e-4)
+
+
+def test_merged_pools_are_the_best_of_the_whole_screen_and_the_batch_is_apart():
+    """Each chunk sends its best pool_size; their merge is the screen's best pool_size, in one order."""
+    from helpers.screening.pool import chunk_pool, merge_pools, pick_batch
+
+    rng = np.random.default_rng(2)
+    n = 900
+    percent = pd.DataFrame({"Fe": rng.choice(np.arange(78, 86.5, 0.5), n)}).assign(B=lambda t: 100 - t["Fe"])
+    score = np.where(rng.random(n) < 0.1, np.nan, rng.choice(np.linspace(1.4, 1.8, 50), n))  # ties, some failing
+    bs = score + rng.random(n) * 0.01
+    parts = [
+        chunk_pool(percent.iloc[s : s + 100], score[s : s + 100], bs[s : s + 100], np.arange(s, s + 100), 40)
+        for s in range(0, n, 100)
+    ]
+    pool = merge_pools(parts, 40)
+    whole, n_passing = chunk_pool(percent, score, bs, np.arange(n), 40)
+    pd.testing.assert_frame_equal(pool.rows, whole)
+    assert pool.n_passing == n_passing == np.isfinite(score).sum() and not pool.complete
+    picked = pick_batch(pool, 3, min_distance=2.0)
+    fe = picked["Fe"].to_numpy()
+    assert (np.abs(fe[:, None] - fe[None, :])[~np.eye(len(fe), dtype=bool)] >= 2.0).all()  # half L1 = |dFe| here
+    assert picked["source_row"].iloc[0] == whole["source_row"].iloc[0] and picked["pick"].tolist() == [1, 2, 3]
+
+
+def test_next_experiments_holds_n_next_rows_on_a_grid_whose_top_rows_are_neighbours(tiny_run):
+    """10 asked for, 10 given, from a top table of 5: the batch is drawn from the pool; it is the batch of the
+    greedy choice over every candidate scored in one table (python -m helpers.predict)."""
+    from helpers.discovery import batch
+    from helpers.modeling.files import load_saved_models
+    from helpers.predict import predict_table
+    from helpers.screening.summary import Ranking
+
+    fine = {**SMALL, "step": 0.5}
+    todo = screening.plan("grid", fine, 773.0, 3600.0, max_candidates=None, chunk_size=150)
+    result = screening.screen(todo, tiny_run, top_k=5, progress=False, ranking=Ranking("mean"))
+    ranked, found = screening.batch_rows(result, todo, None, tiny_run, Ranking("mean"), 10)
+    training = pd.read_csv(tiny_run / "data" / "dataset.csv")
+    chosen = batch.next_experiments(ranked, training, 10)
+    assert len(chosen) == 10 and found.startswith("10 of 10 asked for")
+    d = batch.composition_distance(chosen["composition"], chosen["composition"])
+    assert (d[~np.eye(10, dtype=bool)] >= batch.MIN_DISTANCE_AT_PCT).all()
+    assert result.top["composition"].iloc[0] == chosen["composition"].iloc[0]
+    table = screening.amounts_table(todo.elements, np.concatenate(list(todo.make_chunks())), 773.0, 3600.0)
+    every = predict_table(table, saved=load_saved_models(tiny_run), cache_dir=None)
+    every = every[every["status"] == "ok"]
+    expected = batch.diverse_batch(every, every["bs_ensemble"].to_numpy(), 10)
+    assert chosen["composition"].tolist() == expected["composition"].tolist()
+    assert chosen["nearest_composition"].isin(training["composition"]).all()
+
+
+class _StandInGlassModel:
+    """A glass model's interface (probability of the composition features) with a known formula."""
+
+    def probability(self, features: pd.DataFrame) -> np.ndarray:
+        assert "annealed" not in features.columns  # the composition features only
+        mean_number = features["MagpieData mean Number"].to_numpy(float)  # lower with more metalloid
+        return 1 / (1 + np.exp(8 * (mean_number - 23.2)))
+
+
+def test_the_screen_gives_every_candidate_p_glass_and_ranks_by_bs_among_likely_glasses(tiny_run, monkeypatch):
+    """P(glass) is computed on the workers beside the Bs interval; glass_mean ranks the candidates that pass."""
+    from helpers.domain import Domain
+    from helpers.screening import glass
+    from helpers.screening.summary import Ranking
+
+    labelled = pd.DataFrame({"composition": ["Fe80B20", "Fe84Si4B12", "Fe82B14P4"], "annealed": False})
+    stand_in = glass.Glass(_StandInGlassModel(), Domain.fit(labelled, np.zeros(3)))
+    monkeypatch.setitem(glass._GLASS, str(Path(tiny_run).resolve()), stand_in)
+    todo = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=None, chunk_size=1000)
+    ranking = Ranking("glass_mean", glass_threshold=0.5)
+    result = screening.screen(todo, tiny_run, top_k=10, progress=False, ranking=ranking)
+    scored = screening.score_on(
+        None, screening.amounts_table(todo.elements, next(todo.make_chunks()), 773.0, 3600.0), tiny_run
+    )
+    assert scored["p_glass"].between(0, 1).all() and scored["in_glass_domain"].any()
+    expected = ranking.order(scored[scored["status"] == "ok"])
+    expected = expected[np.isfinite(expected["score"])].head(10)
+    assert result.top["composition"].tolist() == expected["composition"].tolist()
+    assert (result.top["p_glass"] >= 0.5).all() and len(result.glass_front) >= 1
+    assert result.glass_hist.sum() == result.counts["n"] - result.counts["n_refused"]
+    front = result.glass_front.sort_values("p_glass")
+    assert front["bs_ensemble"].is_monotonic_decreasing  # more P(glass) costs Bs along the front
+
+
+def test_a_rule_of_p_glass_without_a_glass_model_is_refused_in_one_line(tiny_run):
+    todo = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=20, chunk_size=10)
+    with pytest.raises(screening.ScreenError) as refused:
+        screening.screen(todo, tiny_run, top_k=5, progress=False)  # the default rule reads P(glass)
+    assert "run notebook 08" in str(refused.value) and "\n" not in str(refused.value)

@@ -69,7 +69,7 @@ def test_an_empty_side_gives_nan_not_an_error(case_result):
 
 def _baselines(ann_r2, other_r2, std=0.05):
     rows = [
-        ("ANN R2 best (selected on validation)", ann_r2 - 0.1),
+        ("ANN R2 best (selected on selection alloys)", ann_r2 - 0.1),
         ("ANN ensemble (mean of 3 runs)", ann_r2),
         ("random forest", other_r2),
         ("predict the mean", -0.01),

@@ -34,7 +34,7 @@ def test_without_dropout_and_with_full_batches_it_reproduces_keras_exactly():
     slow = trainer.train_sequential(X, y, _carves(160, runs, 3), runs, 3, config)
     for a, b in zip(fast, slow, strict=True):
         assert a.epochs_trained == b.epochs_trained and a.best_epoch == b.best_epoch
-        assert a.best_val_loss == pytest.approx(b.best_val_loss, rel=1e-4)
+        assert a.best_stopping_loss == pytest.approx(b.best_stopping_loss, rel=1e-4)
         for wa, wb in zip(a.weights, b.weights, strict=True):
             np.testing.assert_allclose(wa, wb, atol=1e-4)
 

@@ -111,6 +111,8 @@ CONSTANTS = {
     "3 networks": "members per ensemble of the small simulation",
     "5 networks": "members per ensemble of the full simulation",
     "5 alloys": "alloys made per round of a campaign",
+    "50 at.%": "the least Fe of a Fe-based glass-formation composition (helpers.glass.data.MIN_FE_AT_PCT)",
+    "80 at.%": "the Fe-rich subset of the glass-formation scores (helpers.glass.evaluation.FE_RICH_AT_PCT)",
 }
 DATE = re.compile(r"\b20\d\d-[01]\d-[0-3]\d\b")
 # In docstrings, comments, README and docs/ (not in docs/results.md, which a script regenerates): a date, a speed, a

@@ -46,7 +46,7 @@ def train_deployed(
     results = fit_networks(X, y, groups, config, list(range(n_runs)), base_seed, progress=progress)
     scaler, seeds = results[0].scaler, [res.seed for res in results]
     ensemble = Ensemble([res.weights for res in results], scaler, spec, config, {"runs": list(range(n_runs))})
-    held_out = intervals.validation_masks(groups, config.val_fraction, seeds)
+    held_out = intervals.held_out_masks(groups, config.stopping_fraction, seeds)
     per_run = ensemble.per_network(X)
     runs = pd.DataFrame(
         [

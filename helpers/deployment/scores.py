@@ -12,7 +12,7 @@ from helpers.deployment.transfer import ONE_SOURCE_OUT
 
 MODELS = {
     "bs_ensemble": "ANN ensemble",
-    "bs_r2_best": "ANN R2 best (selected on validation)",
+    "bs_r2_best": "ANN R2 best (selected on selection alloys)",
     "bs_random_forest": "random forest",
 }
 STATES = {True: "annealed", False: "as-quenched"}

@@ -126,7 +126,9 @@ def fold_rows(
         rows[f"lower_{level}"], rows[f"upper_{level}"] = numbers["bs_lower"], numbers["bs_upper"]
         enough = calibration.calibrated_states(level)
         rows[f"calibrated_{level}"] = np.where(annealed, enough[True], enough[False])
-    flags = Domain.fit(table.loc[fit], calibration.calibration_difficulty()).check(table.loc[test], rows["difficulty"])
+    flags = Domain.fit(table.loc[fit], calibration.calibration_difficulty()).check(
+        table.loc[test], rows["difficulty"].to_numpy()
+    )
     return rows.assign(in_domain=flags["in_domain"], domain_notes=flags["domain_notes"])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 
 import pandas as pd
 from pymatgen.core import Composition, Element
@@ -69,7 +70,12 @@ def composition_featurizer() -> MultipleFeaturizer:
 
 def composition_feature_labels() -> list[str]:
     """The 156 composition feature labels, in order."""
-    return composition_featurizer().feature_labels()
+    return list(_feature_labels())
+
+
+@cache
+def _feature_labels() -> tuple[str, ...]:
+    return tuple(composition_featurizer().feature_labels())  # building the stack takes most of a second
 
 
 def encode_categorical(frame: pd.DataFrame) -> pd.DataFrame:

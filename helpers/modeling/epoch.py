@@ -8,7 +8,7 @@ group (``epoch_function``) is:
   batches         each run's shuffled fitting rows for the epoch (NumPy, the run's own generator)
   dropout_masks   each run's masks, a counter-based hash of (run seed, epoch, step, layer): from its seed alone
   adam_step       one Adam update of every slot of the group (Keras' rule, TensorFlow's fused kernel)
-  early_stopping  per slot: best validation loss, its epoch and weights, the patience counter
+  early_stopping  per slot: best early-stopping loss, its epoch and weights, the patience counter
 
 Why Adam is written out: the runs must step and stop independently. A shared Keras optimizer updates every
 variable it holds on every step and keeps one step counter, so it cannot freeze one run at its early-stopping
@@ -114,18 +114,18 @@ def adam_step(params, m, v, grads, t, learning_rate) -> None:
         )
 
 
-def early_stopping(val_loss, params, best, best_loss, best_epoch, wait, epoch, patience: int):
-    """Per slot: keep the weights of the best validation loss so far, count epochs without improvement.
+def early_stopping(stopping_loss, params, best, best_loss, best_epoch, wait, epoch, patience: int):
+    """Per slot: keep the weights of the best early-stopping loss so far, count epochs without improvement.
 
     Returns the new (best weights, best loss, best epoch, wait) and which slots stop after this epoch.
     """
     tf = tensorflow()
 
-    improved = val_loss < best_loss
+    improved = stopping_loss < best_loss
     best = [
         tf.where(tf.reshape(improved, [-1] + [1] * (b.shape.rank - 1)), p, b) for p, b in zip(params, best, strict=True)
     ]
-    best_loss = tf.where(improved, val_loss, best_loss)
+    best_loss = tf.where(improved, stopping_loss, best_loss)
     best_epoch = tf.where(improved, epoch, best_epoch)
     wait = tf.where(improved, 0, wait + 1)
     return best, best_loss, best_epoch, wait, wait >= patience
@@ -150,7 +150,7 @@ class RunGroup:
     """The runs (positions in the training call) that take ``steps`` steps per epoch, one per slot."""
 
     def __init__(
-        self, positions: np.ndarray, steps: int, init: list[np.ndarray], keys: np.ndarray, val_idx, val_w
+        self, positions: np.ndarray, steps: int, init: list[np.ndarray], keys: np.ndarray, stop_idx, stop_w
     ) -> None:
         tf = tensorflow()
 
@@ -165,7 +165,7 @@ class RunGroup:
         self.best_loss = tf.fill([len(positions)], np.float32(np.inf))
         self.best_epoch = tf.zeros([len(positions)], tf.int32)
         self.wait = tf.zeros([len(positions)], tf.int32)
-        self.keys, self.val_idx, self.val_w = tf.constant(keys), tf.constant(val_idx), tf.constant(val_w)
+        self.keys, self.stop_idx, self.stop_w = tf.constant(keys), tf.constant(stop_idx), tf.constant(stop_w)
 
     def keep(self, alive: np.ndarray) -> None:
         """Drop the slots that are not alive (finished runs)."""
@@ -175,7 +175,7 @@ class RunGroup:
         for var in self.params + self.m + self.v:
             var.assign(tf.gather(var, take))
         self.best = [tf.gather(b, take) for b in self.best]
-        for name in ("best_loss", "best_epoch", "wait", "keys", "val_idx", "val_w"):
+        for name in ("best_loss", "best_epoch", "wait", "keys", "stop_idx", "stop_w"):
             setattr(self, name, tf.gather(getattr(self, name), take))
         self.runs = self.runs[alive]
 
@@ -194,14 +194,14 @@ class RunGroup:
 def build_groups(
     carves: list[tuple[np.ndarray, np.ndarray]], seeds: list[int], n_in: int, config: TrainConfig
 ) -> list[RunGroup]:
-    """Every run in the group of its steps per epoch, with its Glorot start, dropout key and validation rows."""
+    """Every run in the group of its steps per epoch, with its Glorot start, dropout key and early-stopping rows."""
     batch = int(config.batch_size)
-    n_val = max(1, max(len(val) for _, val in carves))
-    val_idx = np.zeros((len(carves), n_val), np.int32)
-    val_w = np.zeros((len(carves), n_val), np.float32)
-    for i, (_, val) in enumerate(carves):
-        val_idx[i, : len(val)] = val
-        val_w[i, : len(val)] = 1.0
+    n_stop = max(1, max(len(stopping) for _, stopping in carves))
+    stop_idx = np.zeros((len(carves), n_stop), np.int32)
+    stop_w = np.zeros((len(carves), n_stop), np.float32)
+    for i, (_, stopping) in enumerate(carves):
+        stop_idx[i, : len(stopping)] = stopping
+        stop_w[i, : len(stopping)] = 1.0
     keys = np.array([run_key(s) for s in seeds], np.uint32)
     init = [glorot_init(n_in, config.hidden, s) for s in seeds]
     steps = np.array([math.ceil(len(fit) / batch) for fit, _ in carves])
@@ -209,15 +209,32 @@ def build_groups(
     for n_steps in sorted(set(steps)):
         pos = np.flatnonzero(steps == n_steps)
         stacked = [np.stack([init[p][k] for p in pos]) for k in range(len(init[0]))]
-        groups.append(RunGroup(pos, int(n_steps), stacked, keys[pos], val_idx[pos], val_w[pos]))
+        groups.append(RunGroup(pos, int(n_steps), stacked, keys[pos], stop_idx[pos], stop_w[pos]))
     return groups
+
+
+def _loss(output: str):
+    """The loss per row of a network's output: squared error (``linear``, regression) or the binary cross-entropy
+    of the output read as a logit (``logistic``, a classifier of 0/1 labels; TensorFlow's stable form)."""
+    tf = tensorflow()
+    if output == "linear":
+        return lambda out, y: tf.square(out - y)
+    if output == "logistic":
+        return lambda out, y: tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=out)
+    raise ValueError(f"output must be 'linear' or 'logistic', not {output!r}")
 
 
 @functools.lru_cache(maxsize=16)
 def epoch_function(
-    batch: int, widths: tuple[int, ...], activation_name: str, rate: float, patience: int, masks_per_step: bool = False
+    batch: int,
+    widths: tuple[int, ...],
+    activation_name: str,
+    rate: float,
+    patience: int,
+    output: str = "linear",
+    masks_per_step: bool = False,
 ):
-    """One epoch of a group of slots (its steps, the validation pass, early stopping) as a TensorFlow function.
+    """One epoch of a group of slots (its steps, the early-stopping pass, early stopping) as a TensorFlow function.
 
     Cached, so a second training of the same network does not trace it again; slots, rows and steps may vary
     without retracing (``reduce_retracing``). The dropout masks are the same either way: drawn for the whole epoch
@@ -227,6 +244,7 @@ def epoch_function(
     tf = tensorflow()
 
     act = activation(activation_name)
+    loss_of = _loss(output)
 
     @tf.function(reduce_retracing=True)
     def epoch_fn(
@@ -247,15 +265,15 @@ def epoch_function(
                     else [mk[:, s] for mk in epoch_masks]
                 )
             with tf.GradientTape() as tape:
-                err = tf.square(forward(params, xb, act, masks) - yb) * wb
+                err = loss_of(forward(params, xb, act, masks), yb) * wb
                 loss = tf.reduce_sum(tf.reduce_sum(err, axis=1) / tf.reduce_sum(wb, axis=1))
             adam_step(params, m, v, tape.gradient(loss, params), t0 + s + 1, learning_rate)
         pred = forward(params, tf.gather(X, vidx), act)
-        val_loss = tf.reduce_sum(vw * tf.square(pred - tf.gather(y, vidx)), axis=1) / tf.maximum(
+        stopping_loss = tf.reduce_sum(vw * loss_of(pred, tf.gather(y, vidx)), axis=1) / tf.maximum(
             tf.reduce_sum(vw, axis=1), 1.0
         )
         return early_stopping(
-            val_loss, [tf.identity(p) for p in params], best, best_loss, best_epoch, wait, epoch, patience
+            stopping_loss, [tf.identity(p) for p in params], best, best_loss, best_epoch, wait, epoch, patience
         )
 
     return epoch_fn

@@ -106,7 +106,7 @@ def load_network(folder: str | Path) -> Network:
 
     folder = Path(folder)
     params = json.loads((folder / "params.json").read_text())
-    config = TrainConfig(**params.pop("config"))
+    config = TrainConfig.from_dict(params.pop("config"))
     return Network(
         [read_weights(folder / "weights.npz")],
         Scaler.from_json(folder / "scaler.json"),
@@ -215,7 +215,7 @@ def _json(path: Path, folder: ModelFiles) -> dict:
 
 def _config(training: dict, path: Path, folder: ModelFiles) -> TrainConfig:
     try:
-        return TrainConfig(**training["config"])
+        return TrainConfig.from_dict(training["config"])
     except (KeyError, TypeError, ValueError) as exc:
         raise _broken(folder, f"{path}: no valid network configuration ({exc})") from None
 

@@ -64,7 +64,16 @@ class TrainConfig:
     epochs: int = 500
     batch_size: int = 32
     patience: int = 50
-    val_fraction: float = 0.2
+    stopping_fraction: float = 0.2
+
+    @classmethod
+    def from_dict(cls, saved: dict) -> TrainConfig:
+        """The configuration a training.json or params.json holds (older saved models name stopping_fraction
+        "val_fraction")."""
+        saved = dict(saved)
+        if "val_fraction" in saved:
+            saved["stopping_fraction"] = saved.pop("val_fraction")
+        return cls(**saved)
 
     def __post_init__(self) -> None:
         self.hidden = tuple(int(h) for h in self.hidden)
@@ -135,12 +144,14 @@ class Scaler:
     columns: list[str] = field(default_factory=list)
 
     @classmethod
-    def fit(cls, X: pd.DataFrame, y: np.ndarray) -> Scaler:
-        """Fit on training rows (constant features get scale 1, as in scikit-learn's StandardScaler)."""
+    def fit(cls, X: pd.DataFrame, y: np.ndarray, scale_y: bool = True) -> Scaler:
+        """Fit on training rows (constant features get scale 1, as in scikit-learn's StandardScaler); without
+        ``scale_y`` the target is left as it is (0/1 labels of a classifier)."""
         from sklearn.preprocessing import StandardScaler
 
         sk = StandardScaler().fit(X.to_numpy(float))
-        return cls(sk.mean_, sk.scale_, float(np.mean(y)), float(np.std(y)), list(X.columns))
+        y_mean, y_scale = (float(np.mean(y)), float(np.std(y))) if scale_y else (0.0, 1.0)
+        return cls(sk.mean_, sk.scale_, y_mean, y_scale, list(X.columns))
 
     def x(self, X: pd.DataFrame) -> np.ndarray:
         """Scaled features as float32, columns in training order."""
@@ -180,7 +191,7 @@ class Scaler:
 
 @dataclass
 class RunResult:
-    """One trained network: its best weights (restored at the best validation epoch) and how it got there.
+    """One trained network: its best weights (restored at the best early-stopping epoch) and how it got there.
 
     ``position`` is the run's place in the list of runs of its training call (run numbers may repeat there, e.g.
     run r of every fold); ``scaler`` is the scaler its rows were standardized with (set by ``fit_networks``).
@@ -191,7 +202,7 @@ class RunResult:
     weights: list[np.ndarray]
     epochs_trained: int
     best_epoch: int
-    best_val_loss: float
+    best_stopping_loss: float
     position: int = -1
     scaler: Scaler | None = None
 

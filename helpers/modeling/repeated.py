@@ -1,17 +1,16 @@
 """Repeated training: train n runs, score each on the test set, save each as it finishes; resume on rerun.
 
 A rerun with the same inputs and parameters (the same fingerprint) trains only the runs that are missing, and the
-resumed runs are identical to those of an uninterrupted training. A rerun with anything changed starts afresh and
-first removes everything derived from the old runs (their tables and the chosen R2/F1-best networks, the
-calibration of the intervals and the domain), so a folder never mixes two trainings. Every file is written through
-the registry's atomic writer (helpers/outputs.py), so an interruption leaves no half file.
+resumed runs are identical to those of an uninterrupted training. A rerun with anything changed starts afresh (the
+pipeline has moved the old outputs aside: helpers.pipeline.superseded; runs of another fingerprint still here are
+moved there too). Until notebook 03 finishes, its record says it is running, so nothing trusts a folder that mixes
+two trainings. Every file is written through the registry's atomic writer, so an interruption leaves no half file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -24,8 +23,6 @@ from helpers.modeling.files import read_weights
 from helpers.modeling.network import RunResult, Scaler, TrainConfig, run_seed
 from helpers.modeling.trainer import fit_networks
 from helpers.outputs import OutputDir
-
-DERIVED = ("r2_best", "f1_best", "domain", "calibration")  # fitted from the runs by notebook 03 (registry names)
 
 
 @dataclass
@@ -68,8 +65,6 @@ def repeated_training(
     digest = fingerprint((X_train, y_train, X_test, y_test), config, n_runs, base_seed, threshold)
     rows, preds = finished_runs(out, digest)
     todo = [r for r in range(n_runs) if r not in set(rows.get("run", []))]
-    if todo:
-        remove_derived(out)
     out.create()
     scaler = Scaler.fit(X_train, y_train.to_numpy())
     scaler.to_json(out.path("scaler"))
@@ -126,29 +121,24 @@ def fingerprint(frames: tuple, config: TrainConfig, n_runs: int, base_seed: int,
 
 
 def finished_runs(out: OutputDir, digest: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rows of runs.csv and test_predictions.csv of runs finished with this fingerprint; remove everything else."""
+    """Rows of runs.csv and test_predictions.csv of runs finished with this fingerprint (a run counts once listed and
+    its weights saved); runs of another fingerprint are moved to the folder's superseded/, never deleted."""
     recorded = _read_json(out.path("training")).get("fingerprint")
     same = out.exists("runs") and recorded == digest
-    rows = out.read_table("runs") if same else pd.DataFrame()
-    preds = out.read_table("test_predictions") if same and out.exists("test_predictions") else pd.DataFrame()
-    finished = {int(r) for r in rows.get("run", []) if out.run_weights(int(r)).is_file()}
-    for run in out.runs_on_disk():  # weights of runs that never made it into runs.csv
-        if not same or run not in finished:
-            out.run_weights(run).unlink()
     if not same:
-        for name in ("runs", "test_predictions"):
-            out.path(name).unlink(missing_ok=True)
+        old = [p for p in [out.path("runs"), out.path("test_predictions"), *out.path("run_weights").glob("*")]]
+        old = [p.relative_to(out.root).as_posix() for p in old if p.is_file()]
+        if old:
+            from helpers.pipeline.superseded import move_aside
+
+            print(f"{len(old)} files of a training with other inputs moved to {move_aside(out.root, old)}")
         return pd.DataFrame(), pd.DataFrame()
+    rows = out.read_table("runs")
+    preds = out.read_table("test_predictions") if out.exists("test_predictions") else pd.DataFrame()
+    finished = {int(r) for r in rows.get("run", []) if out.run_weights(int(r)).is_file()}
     rows = rows[rows["run"].isin(finished)].reset_index(drop=True)
     preds = preds[preds["run"].isin(finished)].reset_index(drop=True) if len(preds) else preds
     return rows, preds
-
-
-def remove_derived(out: OutputDir) -> None:
-    """Remove what notebook 03 derives from a finished training (chosen networks, domain, calibration): stale now."""
-    for name in DERIVED:
-        path = out.path(name)
-        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 def _read_json(path: Path) -> dict:

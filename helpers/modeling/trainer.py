@@ -79,7 +79,7 @@ def check_row_mask(row_mask: np.ndarray | None, n_runs: int, n_rows: int) -> np.
 def early_stopping_carves(
     groups: np.ndarray, fraction: float, seeds: list[int], row_mask: np.ndarray | None = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(fit, validation) positions of each run among the rows: the one carve recipe of every training.
+    """(fit, early-stopping) positions of each run among the rows: the one carve recipe of every training.
 
     With ``row_mask`` (runs x rows), run i's carve is drawn from its own rows only, exactly as if it were trained
     on those rows alone (``split.early_stopping_carve`` on their groups, with its seed), and given as positions among
@@ -91,8 +91,8 @@ def early_stopping_carves(
     carves = []
     for seed, mask in zip(seeds, np.asarray(row_mask, bool), strict=True):
         rows = np.flatnonzero(mask)
-        fit, val = early_stopping_carve(groups[rows], fraction, seed)
-        carves.append((rows[fit], rows[val]))
+        fit, stopping = early_stopping_carve(groups[rows], fraction, seed)
+        carves.append((rows[fit], rows[stopping]))
     return carves
 
 
@@ -107,20 +107,23 @@ def fit_networks(
     progress: bool = False,
     scaler: Scaler | None = None,
     row_mask: np.ndarray | None = None,
+    output: str = "linear",
 ) -> list[RunResult]:
     """Train every run on its rows of X, y (all rows, or its row of ``row_mask``); each result carries its scaler.
 
     ``groups`` (one per row, e.g. the composition) keep an alloy's rows on one side of each early-stopping carve.
+    ``output="logistic"``: y holds 0/1 labels, left unscaled, and the loss is the binary cross-entropy of the output
+    read as a logit (a classifier); the default is the regression network (squared error of the scaled target).
     """
     y = np.asarray(y, float)
     mask = check_row_mask(row_mask, len(runs), len(X))
-    carves = early_stopping_carves(groups, config.val_fraction, [run_seed(base_seed, r) for r in runs], mask)
+    carves = early_stopping_carves(groups, config.stopping_fraction, [run_seed(base_seed, r) for r in runs], mask)
     patterns, block = (mask[:1], np.zeros(len(runs), int)) if scaler else _distinct(mask)
-    scalers = [scaler or Scaler.fit(X.iloc[np.flatnonzero(p)], y[p]) for p in patterns]
+    scalers = [scaler or Scaler.fit(X.iloc[np.flatnonzero(p)], y[p], scale_y=output == "linear") for p in patterns]
     X_blocks = np.concatenate([s.x(X) for s in scalers])
     y_blocks = np.concatenate([s.y(y) for s in scalers])
     offsets = block * len(X)
-    carves = [(fit + off, val + off) for (fit, val), off in zip(carves, offsets, strict=True)]
+    carves = [(fit + off, stopping + off) for (fit, stopping), off in zip(carves, offsets, strict=True)]
 
     def with_scaler(res: RunResult) -> RunResult:
         return replace(res, scaler=scalers[block[res.position]])
@@ -129,7 +132,7 @@ def fit_networks(
         if on_finish is not None:
             on_finish(with_scaler(res))
 
-    results = train_vectorized(X_blocks, y_blocks, carves, runs, base_seed, config, finished, progress)
+    results = train_vectorized(X_blocks, y_blocks, carves, runs, base_seed, config, finished, progress, output)
     return [with_scaler(res) for res in results]
 
 
@@ -151,15 +154,16 @@ def train_vectorized(
     config: TrainConfig,
     on_finish: Callable[[RunResult], None] | None = None,
     progress: bool = False,
+    output: str = "linear",
 ) -> list[RunResult]:
     """Train every run in one batched TensorFlow computation; call ``on_finish`` as each run stops.
 
-    ``carves[i]`` gives run i's (fit, validation) rows of X and y: a run sees no other row. Run numbers may repeat
+    ``carves[i]`` gives run i's (fit, early-stopping) rows of X and y: a run sees no other row. Run numbers may repeat
     (the same seed on different rows); results come back in the order of ``runs``.
     """
     seeds = [run_seed(base_seed, r) for r in runs]
     groups = build_groups(carves, seeds, X.shape[1], config)
-    step = _EpochStep(X, y, carves, seeds, config)
+    step = _EpochStep(X, y, carves, seeds, config, output)
     results: list[RunResult | None] = [None] * len(runs)
     bar = _progress_bar(len(runs)) if progress else None
 
@@ -191,10 +195,11 @@ def train_vectorized(
 class _EpochStep:
     """One epoch of one group: its batches (NumPy), then the cached graph function; returns which slots stop."""
 
-    def __init__(self, X, y, carves, seeds: list[int], config: TrainConfig) -> None:
+    def __init__(self, X, y, carves, seeds: list[int], config: TrainConfig, output: str = "linear") -> None:
         tf = tensorflow()
         self.batch = int(config.batch_size)
         network = (self.batch, tuple(config.hidden), config.activation, float(config.dropout), int(config.patience))
+        network += (output,)
         self.fns = (epoch_function(*network), epoch_function(*network, masks_per_step=True))
         self.X, self.y = tf.constant(X, tf.float32), tf.constant(y, tf.float32)
         self.lr = tf.constant(float(config.learning_rate), tf.float32)
@@ -219,8 +224,8 @@ class _EpochStep:
             group.keys,
             idx,
             wts,
-            group.val_idx,
-            group.val_w,
+            group.stop_idx,
+            group.stop_w,
             tf.constant(epoch, tf.int32),
             self.lr,
         )
@@ -246,7 +251,7 @@ def train_sequential(
     keras = keras_module()
 
     results = []
-    for position, (run, (fit, val)) in enumerate(zip(runs, carves, strict=True)):
+    for position, (run, (fit, stopping)) in enumerate(zip(runs, carves, strict=True)):
         seed = run_seed(base_seed, run)
         keras.utils.set_random_seed(seed)
         net = keras_network(X.shape[1], config)
@@ -256,15 +261,17 @@ def train_sequential(
         history = net.fit(
             X[fit],
             y[fit],
-            validation_data=(X[val], y[val]),
+            validation_data=(X[stopping], y[stopping]),  # Keras' name for the early-stopping rows
             epochs=config.epochs,
             batch_size=config.batch_size,
             shuffle=True,
             callbacks=[stop],
             verbose=0,
         )
-        val_loss = history.history["val_loss"]
-        best = int(np.argmin(val_loss))
+        stopping_loss = history.history["val_loss"]  # Keras' name for the loss on the early-stopping rows
+        best = int(np.argmin(stopping_loss))
         weights = [w.astype(np.float32) for w in net.get_weights()]
-        results.append(RunResult(run, seed, weights, len(val_loss), best + 1, float(val_loss[best]), position))
+        results.append(
+            RunResult(run, seed, weights, len(stopping_loss), best + 1, float(stopping_loss[best]), position)
+        )
     return results

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from helpers.outputs.beyond import BEYOND_THE_PAPER
 from helpers.outputs.entries import OutputFile, data, figure, made_by, table
 
 SAVED_MODELS = ("04", "05", "09")  # the notebooks that load 03's saved models (helpers.modeling.saved_models)
@@ -22,7 +23,7 @@ FILES: dict[str, OutputFile] = {
             "dataset": data(
                 "data/dataset.csv",
                 "the tidy table: one row per measurement (index row_id)",
-                ("02", "03", "04", "05", "06", "07", "09", "10"),
+                ("02", "03", "04", "05", "06", "07", "08", "09", "10"),
             ),
             "features": data(
                 "data/features.parquet",
@@ -56,7 +57,7 @@ FILES: dict[str, OutputFile] = {
             "split": data("data/split.csv", "training or test side of every row", ("03", "04", "10")),
             "split_parameters": data("data/split.json", "02's parameters (the case-study definition)", ("05", "07")),
             "case_study_rows": data(
-                "data/case_study.csv", "the unseen case-study rows chosen by 02", ("05", "07", "10")
+                "data/case_study.csv", "the unseen case-study rows chosen by 02", ("05", "07", "08", "10")
             ),
             "case_study_features": data(
                 "data/case_study_features.parquet", "the features of those rows (01's spec)", ("10",)
@@ -135,6 +136,17 @@ FILES: dict[str, OutputFile] = {
                 "F1, precision and recall of both models as the threshold moves: how much the F1 comparison depends "
                 "on the one threshold chosen.",
             ),
+            "fork_comparison": table(
+                "tables/04_fork_comparison.csv",
+                "in a fork: R2, RMSE and F1 of its models against those of the analysis it was forked from",
+            ),
+            "fork_comparison_figure": figure(
+                "figures/04_fork_comparison.png",
+                "a fork against the analysis it came from",
+                "A fork against the analysis it came from",
+                "Test-set R², RMSE and F1 of the R2 best, the F1 best and the ensemble of this fork (blue) and of the "
+                "analysis it was forked from (grey), on the same test rows.",
+            ),
         },
     ),
     **made_by(
@@ -202,138 +214,21 @@ FILES: dict[str, OutputFile] = {
             ),
         },
     ),
-    **made_by(
-        "07",
-        {
-            "deployed_models": data(
-                "models/deployed",
-                "the deployed models: 03's network trained on every usable row of the pooled Bs sources except the "
-                "case-study alloys (runs/, runs.csv, r2_best/, f1_best/, scaler, calibration by annealing state, domain)",
-                ("09",),
-            ),
-            "deployed_rows": data("data/deployed_rows.csv", "the rows the deployed models learned from", ("09",)),
-            "transfer_predictions": table(
-                "tables/transfer_predictions.csv",
-                "every test row of 07's grouped cross-validation and leave-one-source-out test: measured, ensemble, "
-                "R2-best network, random forest, intervals and domain flag",
-            ),
-            "transfer_scores": table(
-                "tables/transfer_scores.csv",
-                "MAE, RMSE, R2 and interval coverage at 80/90/95 % per evaluation, model, annealing state and source",
-            ),
-            "transfer_domain": table(
-                "tables/transfer_domain.csv", "ensemble error inside and outside the domain, per evaluation"
-            ),
-            "deployment_goals": table(
-                "tables/deployment_goals.csv", "the deployed models' goals against what leave-one-source-out measured"
-            ),
-            "transfer_figure": figure(
-                "figures/07_transfer.png",
-                "error and interval coverage across sources",
-                "Deployed models: how well they transfer between sources",
-                "Mean absolute error of the ensemble, the R2-best network and a random forest per annealing state "
-                "(left), and the coverage of the ensemble's intervals against their promise (right), in grouped "
-                "cross-validation over the pooled sources and when one source predicts the other's alloys.",
-            ),
-        },
-    ),
-    **made_by(
-        "09",
-        {
-            "screen_summary": table(
-                "tables/screen_summary.csv",
-                "candidates screened, seconds, workers, how many in the domain and above the threshold",
-            ),
-            "screen_top": table(
-                "tables/screen_top.csv", "the best screened candidates by 09's ranking rule (rank_by)", note="rank_rule"
-            ),
-            "screen_pareto": table(
-                "tables/screen_pareto.csv", "the Pareto front of lower-bound Bs against metalloid content"
-            ),
-            "next_experiments": table(
-                "tables/next_experiments.csv", "a diverse batch of candidates to make next, nearest measured alloy"
-            ),
-            "screen_retrospective": table(
-                "tables/screen_retrospective.csv",
-                "the case-study alloys ranked as candidates by every rule: enrichment of high-Bs alloys at the top, "
-                "rank correlation",
-            ),
-            "screen_density": figure(
-                "figures/09_screen_bs_vs_fe.png",
-                "predicted Bs against Fe, training data on top",
-                "Screening: predicted Bs of the candidates",
-                "Density of the ensemble's predicted Bs against Fe content for every screened candidate, with the "
-                "measured training data on top; the dashed line is the threshold. Far from the training data the "
-                "numbers are guesses.",
-            ),
-            "screen_pareto_figure": figure(
-                "figures/09_screen_pareto.png",
-                "the Pareto front",
-                "Screening: Bs against metalloid content",
-                "The Pareto front of the lower bound of the prediction interval against total metalloid content (B + "
-                "Si + P + C, more usually means easier glass formation), with the top candidates in grey; open circles "
-                "lie outside the domain.",
-                note="rank_rule",
-            ),
-            "screen_map": figure(
-                "figures/09_screen_map.png",
-                "predicted Bs over the first two grid elements",
-                "Screening: Bs over two grid elements",
-                "Mean predicted Bs of the screened candidates over the first two grid elements, averaged over the "
-                "others.",
-            ),
-        },
-    ),
-    **made_by(
-        "10",
-        {
-            "discovery_benchmark": table(
-                "tables/discovery_benchmark.csv", "enrichment and precision of every ranking rule, 95 % intervals"
-            ),
-            "discovery_pool": table("tables/discovery_pool.csv", "the simulation's pool: rows, alloys, good alloys"),
-            "discovery_simulation": table(
-                "tables/discovery_simulation.csv", "simulated campaigns: experiments to a top alloy, acceleration"
-            ),
-            "discovery_best_found": table("tables/discovery_best_found.csv", "best Bs found against experiments"),
-            "discovery_enrichment_outer": figure(
-                "figures/10_enrichment_outer.png",
-                "enrichment per rule, outer folds",
-                "Which alloy next: one-shot ranking of the outer test folds",
-                "Enrichment of high-Bs rows among the top 10 % and 20 % of the outer test rows of 06 ranked by each "
-                "rule (1 = chance), with bootstrap 95 % intervals that resample alloys.",
-            ),
-            "discovery_enrichment_case": figure(
-                "figures/10_enrichment_case.png",
-                "enrichment per rule, case study",
-                "Which alloy next: one-shot ranking of the case study",
-                "The same for the case-study rows of 05.",
-            ),
-            "discovery_best_found_figure": figure(
-                "figures/10_best_found.png",
-                "best Bs found per rule, random start",
-                "Which alloy next: simulated campaigns",
-                "Best Bs found against alloys made, mean over campaigns per rule, from a random 10 % start; grey: the "
-                "band of 95 % of the random campaigns.",
-            ),
-            "discovery_best_found_hard_figure": figure(
-                "figures/10_best_found_hard.png",
-                "the same, below-median start",
-                "Which alloy next: simulated campaigns, hard start",
-                "The same from a start below the pool's median.",
-            ),
-        },
-    ),
+    **BEYOND_THE_PAPER,
 }
 
 # What the pipeline writes beside the notebooks' files ({stem}: a notebook's name, e.g. 03_repeated_training).
 PIPELINE_FILES = {
     "executed_copy": "{stem}.ipynb",
+    "failed_copy": "{stem}.failed.ipynb",  # the executed copy of a run that failed or was interrupted
+    "running_copy": "provenance/{stem}.running.ipynb",  # the executed copy while the pipeline runs it
     "record": "provenance/{stem}.json",
     "kernel_log": "provenance/{stem}.kernel.log",
+    "fork_record": "provenance/fork.json",  # in a fork: the analysis it was forked from (helpers.pipeline.fork)
     "report": "report/index.html",
     "notebook_page": "report/{stem}.html",
 }
-_STEM = r"[0-9][0-9]_\w+"
+_STEM = r"[0-9][0-9]_[a-z0-9_]+"
 
 
 def named(relative: str) -> str | None:

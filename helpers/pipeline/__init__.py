@@ -1,17 +1,17 @@
-"""The pipeline: run the numbered notebooks in order with papermill, keep a record of what produced each notebook's
-outputs, and build the report.
+"""The pipeline: run the collection's numbered notebooks in order with papermill, keep a record of what produced each
+notebook's outputs, and build the report.
 
-    python -m helpers.pipeline [--out DIR] [--quick] [-p NAME VALUE ...] [--only 01 03]    (run_all.sh calls this)
+    python -m helpers.pipeline [--out DIR] [--quick] [-p NAME VALUE ...] [--only 01 03] [--fork]    (run_all.sh)
 
 Before anything runs, every -p name and value is checked against the notebooks' parameters cells (`parameters`) and
-the parameter schema (`schema`: types, ranges and choices, which each notebook checks again at its first cell),
---only against the notebooks found, and each selected notebook's upstream notebooks (`dag.DEPENDS_ON`) against the
-output folder. After each notebook (`kernel`), OUT/provenance/NN_name.json records its parameters, the files it wrote
-and their fingerprint, and the fingerprints of its upstream notebooks' records (`provenance`), written by the notebook
-itself (`consistency.begin` after its parameters cell, `consistency.finish` at its end, however it runs), which refuses
-parameters other than those that made the folder's outputs unless `overwrite = True`; a notebook whose
-upstream records changed since it ran is stale and its outputs are removed (`stale`), so the report (helpers.report)
-only ever shows a consistent set. `cli` is the command line.
+the parameter schema (`schema`: types, ranges and choices, which each notebook checks again at its first cell), the
+output folder (an analysis, a new or an empty folder: helpers.paths), --only against the collection (`dag`), and each
+selected notebook's upstream notebooks against the output folder (`stale`: fingerprints recomputed from disk). Each
+notebook writes its own record (`consistency.begin` after its parameters cell, `consistency.finish` at its end,
+however it runs; `provenance`). Parameters other than those that made the folder's outputs are refused unless --fork
+(a new analysis beside it: `fork`) or -p overwrite True; nothing is ever deleted: what a rerun supersedes is moved
+to OUT/superseded/<time>/ (`superseded`). The executed copy and the report are replaced only by a successful run
+(`kernel`). `cli` is the command line.
 
 Errors are one line on stderr with a non-zero exit, never a traceback.
 """
@@ -38,15 +38,16 @@ from helpers.pipeline.provenance import (
     REPORT,
     current_fingerprint,
     fingerprint,
-    has_outputs,
     is_valid,
+    notebook_files,
     read_record,
     record_path,
     snapshot,
     valid_notebooks,
     write_record,
 )
-from helpers.pipeline.stale import check_upstream, remove_outputs, remove_stale
+from helpers.pipeline.stale import State, check_upstream, state, states, supersede_stale
+from helpers.pipeline.superseded import SUPERSEDED, move_aside, supersede
 
 __all__ = [
     "CALLER_CWD_ENV",
@@ -73,9 +74,10 @@ __all__ = [
     "execute",
     "execute_and_record",
     "fingerprint",
-    "has_outputs",
     "is_valid",
     "main",
+    "move_aside",
+    "notebook_files",
     "notebooks",
     "parameters_for",
     "parse_value",
@@ -83,9 +85,13 @@ __all__ = [
     "prefix",
     "read_record",
     "record_path",
-    "remove_outputs",
-    "remove_stale",
     "select",
+    "state",
+    "states",
+    "supersede",
+    "supersede_stale",
+    "SUPERSEDED",
+    "State",
     "snapshot",
     "upstream",
     "valid_notebooks",

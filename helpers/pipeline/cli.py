@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ from helpers.paths import PROJECT_ROOT
 from helpers.pipeline import schema
 from helpers.pipeline.consistency import pipeline_conflicts, pipeline_refusal
 from helpers.pipeline.dag import PipelineError, select
+from helpers.pipeline.fork import fork_for_pipeline
 from helpers.pipeline.kernel import execute_and_record, quiet_shutdown
 from helpers.pipeline.parameters import (
     QUICK_PARAMETERS,
@@ -22,7 +24,7 @@ from helpers.pipeline.parameters import (
     declared_parameters,
     parameters_for,
 )
-from helpers.pipeline.stale import check_upstream, remove_stale
+from helpers.pipeline.stale import check_upstream
 
 
 def _fetch_data() -> list[str]:
@@ -37,10 +39,8 @@ def _fetch_data() -> list[str]:
 
 
 def _finish(out: Path, all_notebooks: list[Path], ran: set[str]) -> Path | None:
-    """Remove stale outputs, then rebuild the report; print one line per removed notebook."""
-    for message in remove_stale(out, all_notebooks, ran):
-        print(message, flush=True)
-    if not out.is_dir():
+    """Rebuild the report when a notebook ran to its end (a refused or failed run leaves the report as it was)."""
+    if not ran or not out.is_dir():
         return None
     from helpers.report import build_report
 
@@ -76,21 +76,29 @@ def _run(selected: list[Path], out: Path, params: dict[str, object], ran: set[st
         print(f"  {nb.stem:<{width}} ", end="", flush=True)
         started = time.time()
         try:
-            execute_and_record(nb, out, parameters_for(nb, params))
+            record = execute_and_record(nb, out, parameters_for(nb, params))
         except BaseException:
             print(flush=True)
             raise
         ran.add(nb.stem)
         print(f"{time.time() - started:5.0f} s", flush=True)
+        for line in record.get("moved", []):  # what this run superseded, moved aside (helpers.pipeline.superseded)
+            print(f"    {line}", flush=True)
 
 
-def _check_consistent(out: Path, selected: list[Path], params: dict[str, object], all_notebooks: list[Path]) -> None:
-    """Refuse (before anything runs) parameters other than those that made the folder's outputs, unless overwrite."""
+def _check_consistent(
+    out: Path, selected: list[Path], params: dict[str, object], all_notebooks: list[Path], as_fork: bool
+) -> tuple[Path, list[Path]]:
+    """Refuse (before anything runs) parameters other than those that made the folder's outputs, unless --fork (a new
+    analysis beside it: its folder and the notebooks to run there) or overwrite (old outputs are moved aside)."""
     conflicts = pipeline_conflicts(out, selected, params)
+    if conflicts and as_fork:
+        return fork_for_pipeline(out, selected, params, conflicts)
     if conflicts and not params.get("overwrite"):
         raise PipelineError(pipeline_refusal(out, conflicts, all_notebooks))
     for nb, changes in conflicts.items():
         print(f"{nb.stem}: its outputs made with other parameters ({'; '.join(changes)}) are replaced (overwrite)")
+    return out, selected
 
 
 def pipeline(args: argparse.Namespace) -> int:
@@ -104,9 +112,8 @@ def pipeline(args: argparse.Namespace) -> int:
     check_selected(given, declared, selected)
     params: dict[str, object] = {**(QUICK_PARAMETERS if args.quick else {}), **given, "out_dir": str(out)}
     _check_values(selected, declared, params)
-    _check_consistent(out, selected, params, all_notebooks)
-    for message in remove_stale(out, all_notebooks):
-        print(message, flush=True)
+    out, selected = _check_consistent(out, selected, params, all_notebooks, args.fork)
+    params["out_dir"] = str(out)
     check_upstream(selected, all_notebooks, out)
 
     shown = ", ".join(f"{k}={v!r}" for k, v in params.items() if k != "out_dir")
@@ -136,12 +143,22 @@ def _parser() -> argparse.ArgumentParser:
         help="parameter passed to every notebook that declares it (repeatable)",
     )
     parser.add_argument("--only", nargs="+", help="run only notebooks whose names start with these prefixes")
+    parser.add_argument(
+        "--fork",
+        action="store_true",
+        help="run -p values other than those of the analysis in --out as a new analysis beside it",
+    )
     return parser
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: check everything, fetch the data, run the notebooks, write the report; errors in one line."""
     args = _parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM (a closed terminal, a job scheduler) behaves like Ctrl-C
     try:
         return pipeline(args)
     except PipelineError as exc:

@@ -1,11 +1,14 @@
 """One analysis per output folder, however a notebook runs (the pipeline, papermill, JupyterLab).
 
-Every notebook calls ``begin`` right after its parameters cell and ``finish`` at its end, so its provenance record
-(helpers/pipeline/provenance.py, the one reader and writer) is written by the notebook itself. ``begin`` refuses, in
-one line and before anything is touched, a run whose parameters (or upstream outputs) differ from those that made the
-notebook's outputs in the folder: the ways out are a new ``out_dir`` or ``overwrite = True``, which removes the
-notebook's old outputs and those of the notebooks that read them. The pipeline makes the same check for every
-selected notebook before it starts (``pipeline_conflicts``), so ``-p`` with another value needs ``-p overwrite True``.
+Every notebook calls ``begin("NN", globals())`` right after its parameters cell and ``finish`` at its end, so its
+provenance record (helpers/pipeline/provenance.py, the one reader and writer) is written by the notebook itself, from
+the values of the notebook that runs (a copy or a fork included: "NN" is all it says about itself). ``begin`` checks
+every parameter (helpers.pipeline.schema) and the output folder, then: a run whose parameters differ from those that
+made the folder's outputs becomes a fork with an output folder of its own (helpers.pipeline.fork), unless
+``overwrite = True``; upstream outputs that are not current are refused in one line (helpers.pipeline.stale); outputs
+the run supersedes are moved aside, never deleted (helpers.pipeline.superseded). The pipeline makes the same checks
+for every selected notebook before it starts (``pipeline_conflicts``): -p with another value needs --fork or
+-p overwrite True.
 """
 
 from __future__ import annotations
@@ -13,24 +16,17 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.pipeline import schema
-from helpers.pipeline.dag import PipelineError, notebooks, prefix, upstream
+from helpers.paths import resolve
+from helpers.pipeline import fork, schema
+from helpers.pipeline.dag import PipelineError, named, notebooks, prefix, upstream
 from helpers.pipeline.kernel import EXECUTED_COPY_ENV, PIPELINE_ENV
 from helpers.pipeline.parameters import Parameter, absolute_paths, declared_parameters
-from helpers.pipeline.provenance import (
-    REPORT,
-    current_fingerprint,
-    is_valid,
-    read_record,
-    record_path,
-    snapshot,
-    write_json,
-    write_record,
-)
-from helpers.pipeline.stale import check_upstream, remove_stale
+from helpers.pipeline.provenance import REPORT, read_record, record_path, snapshot, write_json, write_record
+from helpers.pipeline.stale import check_upstream, inputs_now, state, supersede_stale, upstream_stems
+from helpers.pipeline.superseded import supersede
 
 # Records whose parameters describe what is in the folder: a finished run, or one to resume (interrupted, running).
 KEEP_STATUS = ("ok", "interrupted", "running")
@@ -62,13 +58,6 @@ def changed_parameters(record: dict | None, now: dict[str, object]) -> list[str]
     ]
 
 
-def changed_upstream(out: Path, record: dict | None) -> list[str]:
-    """The upstream notebooks whose outputs changed since this record's notebook read them."""
-    if not is_valid(record):
-        return []
-    return [up for up, fp in record.get("upstream", {}).items() if current_fingerprint(out, up) != fp]
-
-
 def downstream(notebook: Path | str, all_notebooks: list[Path]) -> list[str]:
     """Prefixes of the notebooks that read this one's outputs, directly or through another."""
     found: list[str] = []
@@ -79,23 +68,17 @@ def downstream(notebook: Path | str, all_notebooks: list[Path]) -> list[str]:
     return found
 
 
-def _what_changed(changes: list[str], upstream_changes: list[str]) -> str:
-    parts = ["; ".join(changes)] if changes else []
-    if upstream_changes:
-        parts.append(f"the outputs of {', '.join(prefix(u) for u in upstream_changes)} changed since")
-    return "; ".join(parts)
-
-
 def _readers(notebook: Path | str, all_notebooks: list[Path]) -> str:
     readers = downstream(notebook, all_notebooks)
-    return f" (the outputs of {', '.join(readers)}, which read them, are removed too)" if readers else ""
+    return f", and those of {', '.join(readers)}, which read them," if readers else ""
 
 
-def refusal(out: Path, nb: Path, changes: list[str], upstream_changes: list[str], all_nbs: list[Path]) -> str:
+def refusal(out: Path, nb: Path, changes: list[str], all_nbs: list[Path]) -> str:
     """The one line of a notebook that refuses to replace outputs made with other parameters."""
     return (
-        f"{nb.stem}: {out} holds its outputs made with other parameters ({_what_changed(changes, upstream_changes)})"
-        f"; to keep them, set out_dir to a new folder; to replace them, set overwrite = True{_readers(nb, all_nbs)}"
+        f"{nb.stem}: {out} holds its outputs made with other parameters ({'; '.join(changes)}); to keep them, set "
+        f"out_dir to a new folder; to replace them, set overwrite = True: they{_readers(nb, all_nbs)} are moved to "
+        f"{out}/superseded/"
     )
 
 
@@ -118,11 +101,13 @@ def _literal(p: Parameter) -> bool:
 
 
 def pipeline_refusal(out: Path, conflicts: dict[Path, list[str]], all_nbs: list[Path]) -> str:
-    """The one line of run_all.sh when a parameter differs from what made the folder and overwrite was not given."""
+    """The one line of run_all.sh when a parameter differs from what made the folder and neither --fork nor overwrite
+    was given."""
     what = "; ".join(f"{nb.stem}: {'; '.join(changes)}" for nb, changes in conflicts.items())
     return (
-        f"{out} holds outputs made with other parameters ({what}); to keep them, choose a new --out; to replace "
-        f"them, add -p overwrite True{_readers(next(iter(conflicts)), all_nbs)}"
+        f"{out} holds outputs made with other parameters ({what}); to run them as a new analysis beside it, add "
+        f"--fork; to replace them, add -p overwrite True (the old outputs{_readers(next(iter(conflicts)), all_nbs)} "
+        "are moved to superseded/)"
     )
 
 
@@ -152,106 +137,99 @@ class Execution:
 
     notebook: Path
     out: Path
-    parameters: dict[str, object]
-    given: list[str]
-    started: float
+    run: dict  # parameters, given, inputs, started, executed (what the record says of this run)
     before: dict[str, tuple[int, int]]
     previous: dict | None
-    upstream: dict[str, str | None]
-    executed: bool  # papermill writes its executed copy into out (the pipeline, the tests)
-    in_pipeline: bool
-    all_notebooks: list[Path] = field(default_factory=list)
 
 
-def _notebook(name: str) -> Path:
-    found = notebooks([prefix(name)])
-    if len(found) != 1:
-        raise PipelineError(f"no single numbered notebook {name!r} in notebooks/")
-    return found[0]
-
-
-def _parameters(nb: Path, namespace: dict) -> tuple[dict[str, object], list[str]]:
-    """The notebook's declared parameters as they are now (paths absolute), and those not at their default."""
-    declared = declared_parameters([nb])
-    missing = [name for name in declared if name not in namespace]
+def _parameters(number: str, namespace: dict) -> tuple[dict[str, object], list[str]]:
+    """The running notebook's parameters as they are now (paths absolute), and those not at the collection's default."""
+    names = schema.names(number)
+    missing = [name for name in names if name not in namespace]
     if missing:
-        raise PipelineError(f"{nb.stem}: run its parameters cell first ({', '.join(missing)} not defined)")
-    values = absolute_paths({name: namespace[name] for name in declared}, Path.cwd())
-    given = [n for n, p in declared.items() if n not in NOT_COMPARED and _literal(p) and values[n] != p.default]
+        raise PipelineError(f"{number}: run its parameters cell first ({', '.join(missing)} not defined)")
+    values = absolute_paths({name: namespace[name] for name in names}, Path.cwd())
+    declared = declared_parameters([named(number)])
+    given = [n for n, p in declared.items() if n not in NOT_COMPARED and _literal(p) and values.get(n) != p.default]
     return values, sorted(given)
 
 
-def _remove_own(out: Path, nb: Path, record: dict | None, executed: bool) -> int:
-    """Delete the files a notebook's record lists (and its stale executed copy and page); how many existed."""
-    removed = 0
-    for rel in (record or {}).get("outputs", []):
-        removed += (out / rel).is_file()
-        (out / rel).unlink(missing_ok=True)
-    if not executed:
-        _remove_stale_copy(out, nb)
-    return removed
+def _supersede_own(out: Path, nb: Path, previous: dict | None, changes: list[str], inputs: dict[str, str]) -> list[str]:
+    """Before a rerun: move aside this notebook's outputs made with other parameters or from other inputs, edited since,
+    or of a record that cannot be read (never those of the same parameters and inputs: 03 resumes its runs)."""
+    st = state(out, nb.stem)
+    why = (
+        f"made with other parameters ({'; '.join(changes)})"
+        if changes
+        else f"{st.why}"
+        if st.kind in ("edited", "unreadable")
+        else "made from other inputs"
+        if previous is not None and previous.get("inputs") != inputs
+        else ""
+    )
+    if why and (line := supersede(out, [nb.stem], f"{why}, replaced by this run")):
+        print(line)
+        return [line]
+    return []
 
 
-def _remove_stale_copy(out: Path, nb: Path) -> None:
-    """An executed copy (and its page) made by an earlier execution no longer shows what produced the outputs."""
-    (out / nb.name).unlink(missing_ok=True)
-    (out / REPORT / f"{nb.stem}.html").unlink(missing_ok=True)
-
-
-def begin(name: str, namespace: dict) -> Execution:
-    """Start recording a notebook's execution; refuse (one line) outputs of other parameters unless overwrite."""
+def begin(number: str, namespace: dict) -> Execution:
+    """Start recording a notebook's execution: check its parameters and folder, fork or refuse outputs of other
+    parameters, refuse upstream outputs that are not current, move aside what this run supersedes."""
     one_line_errors(PipelineError)
-    schema.check(name, namespace)  # every parameter's type, range and choices, before anything is touched
-    nb = _notebook(name)
-    parameters, given = _parameters(nb, namespace)
-    from helpers.paths import resolve
-
+    schema.check(number, namespace)  # every parameter's type, range and choices, the folder too, before anything else
+    nb = named(number)
+    parameters, given = _parameters(number, namespace)
     out = resolve(str(namespace["out_dir"]))
     all_nbs = notebooks()
-    check_upstream([nb], all_nbs, out)
-    previous = read_record(out, nb)
     in_pipeline = os.environ.get(PIPELINE_ENV) == "1"
+    previous = read_record(out, nb)
     changes = changed_parameters(previous, parameters)
-    ups = [] if in_pipeline else changed_upstream(out, previous)  # the pipeline reran them just now, in order
-    if (changes or ups) and not namespace.get("overwrite", False):
-        raise OutputsInUse(refusal(out, nb, changes, ups, all_nbs))
+    if changes and not namespace.get("overwrite", False):
+        if in_pipeline:
+            raise OutputsInUse(refusal(out, nb, changes, all_nbs))
+        out = fork.start(out, nb, parameters, upstream_stems(nb.stem))
+        namespace["out_dir"] = parameters["out_dir"] = str(out)
+        previous = read_record(out, nb)
+        changes = changed_parameters(previous, parameters)
+    check_upstream([nb], all_nbs, out)
+    inputs = inputs_now(out, nb.stem, parameters)
+    moved = _supersede_own(out, nb, previous, changes, inputs)
+    previous = read_record(out, nb)
     copy = os.environ.get(EXECUTED_COPY_ENV)
-    executed = bool(copy) and Path(copy).resolve() == (out / nb.name).resolve()
-    if changes or ups:
-        n = _remove_own(out, nb, previous, executed)
-        print(f"overwrite: removed {n} files of {nb.stem} made with other parameters ({_what_changed(changes, ups)})")
-    elif not executed:
-        _remove_stale_copy(out, nb)
-    upstream_now = {up.stem: current_fingerprint(out, up) for up in upstream(nb, all_nbs)}
-    started = time.time()
-    running = dict(previous or {}, notebook=nb.stem, status="running", parameters=comparable(parameters), given=given)
-    write_json(record_path(out, nb), running)
-    if (changes or ups) and not in_pipeline:  # the pipeline removes (and reports) stale outputs itself
-        for message in remove_stale(out, all_nbs):
-            print(message)
-    before = snapshot(out)
-    return Execution(
-        nb, out, parameters, given, started, before, previous, upstream_now, executed, in_pipeline, all_nbs
-    )
+    executed = bool(copy) and Path(copy).resolve().is_relative_to(out)
+    run = {
+        "parameters": comparable(parameters),
+        "given": given,
+        "inputs": inputs,
+        "started": time.time(),
+        "moved": moved,
+    }
+    kept = {"outputs": previous.get("outputs", [])} if previous else {}
+    write_json(record_path(out, nb), {"notebook": nb.stem, "status": "running", **kept, **run, "previous": previous})
+    run["executed"] = f"{nb.stem}.ipynb" if executed else None
+    print(f"{nb.stem}: output folder {out}")
+    return Execution(nb, out, run, snapshot(out, nb), previous)
 
 
 def finish(execution: Execution) -> None:
-    """Record what this execution wrote; outside the pipeline, remove the outputs it made stale downstream."""
+    """Record what this execution wrote; move aside the outputs of notebooks that read other outputs of it."""
     e = execution
-    record = write_record(
-        e.out,
-        e.notebook,
-        comparable(e.parameters),
-        e.given,
-        e.started,
-        "ok",
-        e.before,
-        e.previous,
-        e.all_notebooks,
-        upstream=e.upstream,
-        executed=e.executed,
-    )
-    if not e.in_pipeline:
-        for message in remove_stale(e.out, e.all_notebooks, {e.notebook.stem}):
-            print(message)
+    write_record(e.out, e.notebook, e.run, e.before, e.previous)
+    if line := supersede_stale(e.out, e.notebook.stem):  # the record keeps the line: run_all.sh prints it too
+        print(line)
+        e.run["moved"] = [*e.run["moved"], line]
+    record = write_record(e.out, e.notebook, e.run, e.before, e.previous)
     print(f"{e.notebook.stem}: {len(record['outputs'])} output files recorded in {record_path(e.out, e.notebook)}")
+    if os.environ.get(PIPELINE_ENV) != "1" and (e.out / REPORT / "index.html").is_file():
+        _rebuild_report(e.out)  # run by hand: the report follows (the pipeline rebuilds it once, at its end)
+
+
+def _rebuild_report(out: Path) -> None:
+    """Rebuild an output folder's report after a notebook ran outside the pipeline; one line if it cannot be."""
+    from helpers.report import build_report
+
+    try:
+        print(f"report rebuilt: {build_report(out, notebooks())}")
+    except PipelineError as exc:
+        print(exc)

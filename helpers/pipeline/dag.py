@@ -9,6 +9,21 @@ from helpers.outputs.registry import FILES
 from helpers.paths import PROJECT_ROOT
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+# The collection's own notebooks, in run order (a new notebook adds its name): run_all.sh runs these and no other, and
+# a running notebook records itself under its name here, so a copy or a fork beside them (JupyterLab's -Copy1, a
+# renamed 03_wider.ipynb, a copy in coursework/) is never taken for one of them.
+COLLECTION = (
+    "01_featurize",
+    "02_split_and_histogram",
+    "03_repeated_training",
+    "04_model_comparison",
+    "05_unseen_case_study",
+    "06_honest_evaluation",
+    "07_deployed_models",
+    "08_glass_formation",
+    "09_screen_candidates",
+    "10_discovery",
+)
 
 
 def depends_on(files: dict[str, OutputFile]) -> dict[str, tuple[str, ...]]:
@@ -35,9 +50,18 @@ class PipelineError(Exception):
 
 
 def notebooks(only: list[str] | None = None) -> list[Path]:
-    """The numbered notebooks, in order (optionally only those whose names start with the given prefixes)."""
-    found = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+    """The collection's notebooks, in order (optionally only those whose names start with the given prefixes)."""
+    found = [NOTEBOOKS_DIR / f"{stem}.ipynb" for stem in COLLECTION if (NOTEBOOKS_DIR / f"{stem}.ipynb").is_file()]
     return [nb for nb in found if not only or any(nb.name.startswith(p) for p in only)]
+
+
+def named(number: str) -> Path:
+    """The collection's notebook of this number ('03' -> notebooks/03_repeated_training.ipynb), whatever else lies in
+    notebooks/."""
+    for stem in COLLECTION:
+        if stem[:2] == prefix(number):
+            return NOTEBOOKS_DIR / f"{stem}.ipynb"
+    raise PipelineError(f"no notebook {number!r} in the collection (helpers/pipeline/dag.py COLLECTION)")
 
 
 def prefix(notebook: Path | str) -> str:

@@ -6,6 +6,7 @@ import logging
 import os
 from pathlib import Path
 
+from helpers.outputs.registry import PIPELINE_FILES
 from helpers.outputs.writer import log_file
 from helpers.pipeline.dag import NOTEBOOKS_DIR, PipelineError
 from helpers.pipeline.provenance import kernel_log_path, mark_ended, read_record
@@ -92,7 +93,9 @@ def _failure(nb: Path, target: Path, exc: BaseException) -> PipelineError:
             f"starting '{first_line}'): {exc.ename}: {evalue}; "
             f"the executed copy with the traceback is {target}"
         )
-    return PipelineError(f"FAILED: {nb.name}: {type(exc).__name__}: {' '.join(str(exc).split())}")
+    return PipelineError(
+        f"FAILED: {nb.name}: {type(exc).__name__}: {' '.join(str(exc).split())}; what it ran is in {target}"
+    )
 
 
 def quiet_shutdown() -> None:
@@ -103,22 +106,26 @@ def quiet_shutdown() -> None:
 
 
 def execute_and_record(nb: Path, out: Path, params: dict[str, object]) -> dict:
-    """Execute one notebook into out; the notebook writes its provenance record (consistency.begin and finish), and
-    one that began and did not finish is marked failed or interrupted. Returns the record."""
-    target = out / nb.name
+    """Execute one notebook into out; the notebook writes its provenance record (consistency.begin and finish). The
+    executed copy is written aside and replaces the previous one only when the run succeeds; a failed or interrupted
+    run's copy is kept beside it as NN_name.failed.ipynb, and its record says so. Returns the record."""
+    aside = out / PIPELINE_FILES["running_copy"].format(stem=nb.stem)
     status = "failed"
     try:
-        execute(nb, target, params, in_pipeline=True)
+        execute(nb, aside, params, kernel_log_path(out, nb), in_pipeline=True)
         status = "ok"
     except KeyboardInterrupt:
         status = "interrupted"
         quiet_shutdown()
         raise
     except Exception as exc:  # noqa: BLE001  papermill, nbclient and kernel errors alike, reported in one line
-        raise _failure(nb, target, exc) from None
+        raise _failure(nb, out / PIPELINE_FILES["failed_copy"].format(stem=nb.stem), exc) from None
     finally:
         if status != "ok":
             mark_ended(out, nb, status)
+            if aside.is_file():
+                os.replace(aside, out / PIPELINE_FILES["failed_copy"].format(stem=nb.stem))
+    os.replace(aside, out / PIPELINE_FILES["executed_copy"].format(stem=nb.stem))
     record = read_record(out, nb)
     if not record or record.get("status") != "ok":
         raise PipelineError(f"FAILED: {nb.name} ran but recorded no outputs (it must call consistency.finish)")

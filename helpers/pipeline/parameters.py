@@ -12,11 +12,13 @@ from helpers.pipeline.dag import PipelineError
 
 # A fast smoke run: applied only to notebooks that have these parameters; -p overrides them.
 QUICK_PARAMETERS = {"n_runs": 4, "epochs": 40, "patience": 10, "n_outer_folds": 2, "max_candidates": 2000}
+QUICK_PARAMETERS |= {"glass_folds": 3, "glass_trees": 30, "glass_runs": 2, "glass_epochs": 20}  # notebook 08
 QUICK_PARAMETERS |= {"simulation_size": "tiny", "n_boot": 100}  # notebook 10
 # run_all.sh stores the caller's working directory here before it changes to the project folder; relative --out and
 # path parameters are taken relative to it.
 CALLER_CWD_ENV = "BS_ANN_CALLER_CWD"
 PATH_PARAMETERS = ("dataset", "case_study_source")  # a file path unless "default", "" or a manifest source name
+RENAMED = {"val_fraction": "stopping_fraction"}  # old name -> new name: an old command line gets a one-line hint
 
 
 def parse_value(text: str) -> object:
@@ -100,8 +102,9 @@ def check_parameters(given: list[tuple[str, str]], declared: dict[str, Parameter
         if name == "out_dir":
             raise PipelineError("use --out DIR to choose the output folder, not -p out_dir")
         if name not in declared:
-            close = difflib.get_close_matches(name, names, n=1)
+            close = [RENAMED[name]] if name in RENAMED else difflib.get_close_matches(name, names, n=1)
             hint = f"did you mean {close[0]}? " if close else ""
+            hint = f"it is now called {close[0]}; " if name in RENAMED else hint
             raise PipelineError(f"-p {name}: no notebook has this parameter; {hint}valid names: {', '.join(names)}")
         checked[name] = check_value(name, raw, parse_value(raw), declared[name].default)
     return checked

@@ -1,8 +1,8 @@
 """Provenance records, OUT/provenance/NN_name.json: the one reader and writer, used by the pipeline and the report.
 
-After each notebook, its record holds its parameters, the files it wrote and their fingerprint, and the fingerprints
-of its upstream notebooks' records. A notebook counts (its outputs are trusted and shown) when its record says "ok";
-an output folder made before records existed counts an executed copy without a record.
+After each notebook, its record holds its parameters, the files it wrote (only files the registry says it writes),
+their hashes and fingerprint, and the fingerprints of its inputs as it read them (upstream notebooks' files and input
+files, recomputed from disk: helpers.pipeline.stale decides from them whether a notebook is current).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from helpers.outputs import write_atomic
-from helpers.pipeline.dag import upstream as _up
+from helpers.outputs.registry import FILES
 from helpers.sources import sha256_of
 
 PROVENANCE = "provenance"  # OUT/provenance/: the records and the kernels' logs
@@ -32,7 +32,7 @@ def kernel_log_path(out: Path, notebook: Path | str) -> Path:
 
 
 def read_record(out: Path, notebook: Path | str) -> dict | None:
-    """The notebook's record; None when there is none or it cannot be read."""
+    """The notebook's record; None when there is none or it cannot be read (record_problem says which)."""
     try:
         record = json.loads(record_path(out, notebook).read_text())
     except (OSError, ValueError):
@@ -40,128 +40,111 @@ def read_record(out: Path, notebook: Path | str) -> dict | None:
     return record if isinstance(record, dict) else None
 
 
+def record_problem(out: Path, notebook: Path | str) -> str | None:
+    """Why a record that exists cannot be read ('not JSON', 'no status'), or None (readable, or no record)."""
+    path = record_path(out, notebook)
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text())
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    except ValueError as exc:
+        return f"cannot be read (not JSON: {exc})"
+    return None if isinstance(record, dict) and "status" in record else "cannot be read (no status)"
+
+
 def is_valid(record: dict | None) -> bool:
     """The record of a notebook that ran to the end."""
     return bool(record) and record.get("status") == "ok"
 
 
-def has_outputs(out: Path, notebook: Path | str) -> bool:
-    """A valid record, or (a folder made before records existed) an executed copy without any record."""
-    stem = Path(notebook).stem
-    if record_path(out, stem).exists():
-        return is_valid(read_record(out, stem))
-    return (out / f"{stem}.ipynb").is_file()
-
-
 def valid_notebooks(out: Path, notebook_stems: list[str]) -> tuple[list[tuple[str, dict | None]], set[str]]:
-    """The notebooks whose outputs count, with their records (None: run before records existed), and the output
-    files of notebooks without a valid record (failed or interrupted), which must not be shown."""
+    """The notebooks whose outputs count (current, helpers.pipeline.stale), with their records, and the output files of
+    the others (failed, interrupted, stale), which must not be shown."""
+    from helpers.pipeline.stale import states
+
     shown, hidden = [], set()
-    for stem in notebook_stems:
-        executed = (out / f"{stem}.ipynb").is_file()
-        if record_path(out, stem).exists():
-            record = read_record(out, stem) or {}
-            if is_valid(record) and (executed or not record.get("executed")):
-                shown.append((stem, record))
-            else:
-                hidden.update(record.get("outputs", []))
-        elif executed:
-            shown.append((stem, None))
+    for stem, state in states(out, notebook_stems).items():
+        record = read_record(out, stem) or {}
+        if state.ok and ((out / f"{stem}.ipynb").is_file() or not record.get("executed")):
+            shown.append((stem, record))
+        else:
+            hidden.update(record.get("outputs", []))
     return shown, hidden
 
 
-def disagreeing(out: Path, shown: list[tuple[str, dict | None]]) -> list[tuple[str, str]]:
-    """(notebook, upstream notebook) pairs among the shown notebooks whose recorded upstream fingerprint is not the
-    upstream's fingerprint now: outputs of two different upstream results, which must not be shown together."""
-    return [
-        (stem, up)
-        for stem, record in shown
-        for up, fp in (record or {}).get("upstream", {}).items()
-        if current_fingerprint(out, up) != fp
-    ]
-
-
-def current_fingerprint(out: Path, notebook: Path | str) -> str | None:
-    """The fingerprint of a notebook's valid record; None for an executed copy made before records existed;
-    "missing" or "invalid" otherwise (so it never equals a recorded fingerprint)."""
-    stem = Path(notebook).stem
-    if not record_path(out, stem).exists():
-        return None if (out / f"{stem}.ipynb").is_file() else "missing"
-    rec = read_record(out, stem)
-    return rec.get("fingerprint") if is_valid(rec) else "invalid"
-
-
-def snapshot(out: Path) -> dict[str, tuple[int, int]]:
-    """Size and mtime of every output file under out (not the executed copies, records or report)."""
-    files: dict[str, tuple[int, int]] = {}
-    if not out.is_dir():
-        return files
-    for path in out.rglob("*"):
-        rel = path.relative_to(out)
-        if rel.parts[0] in (PROVENANCE, REPORT) or (len(rel.parts) == 1 and path.suffix == ".ipynb"):
+def notebook_files(out: Path, notebook: Path | str) -> list[str]:
+    """The files of out that the registry (FILES) says this notebook writes and that exist, relative to out."""
+    number = Path(notebook).name[:2]
+    found = []
+    for entry in FILES.values():
+        path = out / entry.path
+        if entry.notebook != number or not path.exists():
             continue
-        if path.is_file():
-            st = path.stat()
-            files[rel.as_posix()] = (st.st_size, st.st_mtime_ns)
-    return files
+        found += [p.relative_to(out).as_posix() for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file()]
+    return sorted(found)
 
 
-def fingerprint(out: Path, files: list[str]) -> str:
-    """One sha256 over the contents of a notebook's output files (of zip files' members: save times do not count)."""
+def file_hashes(out: Path, files: list[str]) -> dict[str, str]:
+    """The sha256 of every file (of zip files' members: save times do not count); '-' for one that is missing."""
+    return {rel: sha256_of(out / rel, zip_members=True) if (out / rel).is_file() else "-" for rel in sorted(files)}
+
+
+def fingerprint(out: Path, files: list[str], hashes: dict[str, str] | None = None) -> str:
+    """One sha256 over the contents of a notebook's output files."""
     h = hashlib.sha256()
-    for rel in sorted(files):
-        path = out / rel
-        h.update(f"{rel}\0{sha256_of(path, zip_members=True) if path.is_file() else '-'}\n".encode())
+    for rel, digest in (hashes or file_hashes(out, files)).items():
+        h.update(f"{rel}\0{digest}\n".encode())
     return h.hexdigest()
 
 
+def current_fingerprint(out: Path, notebook: Path | str) -> str:
+    """The fingerprint of a notebook's files as they are on disk now (recomputed, never read from a record)."""
+    return fingerprint(out, notebook_files(out, notebook))
+
+
+def snapshot(out: Path, notebook: Path | str) -> dict[str, tuple[int, int]]:
+    """Size and mtime of every file the registry says this notebook writes."""
+    return {rel: ((st := (out / rel).stat()).st_size, st.st_mtime_ns) for rel in notebook_files(out, notebook)}
+
+
 def write_record(
-    out: Path,
-    notebook: Path,
-    parameters: dict[str, object],
-    given: list[str],
-    started: float,
-    status: str,
-    before: dict[str, tuple[int, int]],
-    previous: dict | None,
-    all_notebooks: list[Path],
-    upstream: dict[str, str | None] | None = None,
-    executed: bool = True,
+    out: Path, notebook: Path, run: dict, before: dict[str, tuple[int, int]], previous: dict | None
 ) -> dict:
-    """Record what this execution of a notebook produced, and from which upstream records (those it read at its
-    start; by default their fingerprints now); executed: whether its executed copy lies in out."""
-    after = snapshot(out)
+    """Record what this execution of a notebook produced: its registry files written now (or kept from its previous
+    run, e.g. training runs resumed), their hashes and fingerprint; run holds parameters, given, started, inputs,
+    executed."""
+    after = snapshot(out, notebook)
     changed = [rel for rel, stat in after.items() if before.get(rel) != stat]
-    kept = [rel for rel in (previous or {}).get("outputs", []) if rel in after]  # e.g. runs resumed, not rewritten
-    outputs = sorted(set(changed) | set(kept))
-    ups = (
-        upstream
-        if upstream is not None
-        else {up.stem: current_fingerprint(out, up) for up in _up(notebook, all_notebooks)}
-    )
+    kept = [rel for rel in (previous or {}).get("outputs", []) if rel in after]
+    hashes = file_hashes(out, list(after))
     record = {
         "notebook": notebook.stem,
-        "status": status,
-        "parameters": {k: v for k, v in parameters.items() if k != "out_dir"},
-        "given": sorted(k for k in given if k != "out_dir"),
-        "started": dt.datetime.fromtimestamp(started).isoformat(timespec="seconds"),
-        "seconds": round(time.time() - started, 1),
+        "status": "ok",
+        **run,
+        "started": dt.datetime.fromtimestamp(run["started"]).isoformat(timespec="seconds"),
+        "seconds": round(time.time() - run["started"], 1),
         "finished_ts": time.time(),
-        "executed": f"{notebook.stem}.ipynb" if executed else None,
-        "outputs": outputs,
-        "fingerprint": fingerprint(out, outputs),
-        "upstream": ups,
+        "outputs": sorted(set(changed) | set(kept)),
+        "files": hashes,
+        "fingerprint": fingerprint(out, list(after), hashes),
     }
     write_json(record_path(out, notebook), record)
     return record
 
 
 def mark_ended(out: Path, notebook: Path, status: str) -> dict | None:
-    """A notebook that began (its record says running) and did not finish: its record says failed or interrupted, so
+    """A notebook that began (its record says running) and did not finish: when its files are still those of its
+    previous successful run, that run's record stands again; otherwise its record says failed or interrupted, so
     nothing downstream trusts its outputs. Returns the record."""
     record = read_record(out, notebook)
     if record and record.get("status") == "running":
-        record = dict(record, status=status, finished_ts=time.time())
+        previous = record.get("previous")
+        if is_valid(previous) and previous.get("fingerprint") == current_fingerprint(out, notebook):
+            record = previous
+        else:
+            record = dict(record, status=status, finished_ts=time.time(), previous=None)
         write_json(record_path(out, notebook), record)
     return record
 

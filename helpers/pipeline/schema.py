@@ -180,9 +180,9 @@ def _candidates(value: object) -> str | None:
 def _out_dir(value: object) -> str | None:
     if not value.strip():
         return "give the folder of an analysis (a new folder, or one an analysis wrote)"
-    if Path(value).expanduser().exists() and not Path(value).expanduser().is_dir():
-        return "is a file, not a folder; give a new folder or the folder of an analysis"
-    return None
+    from helpers.paths import output_folder_problem
+
+    return output_folder_problem(value)
 
 
 def _activations() -> tuple:
@@ -192,9 +192,9 @@ def _activations() -> tuple:
 
 
 def _rank_rules() -> tuple:
-    from helpers.discovery.rules import RULES
+    from helpers.discovery.rules import GLASS_RULES, RULES
 
-    return tuple(r for r in RULES if r != "random")
+    return tuple(r for r in RULES + GLASS_RULES if r != "random")
 
 
 def _simulation_sizes() -> tuple:
@@ -208,7 +208,7 @@ def _texts(*choices: str) -> Callable[[], tuple]:
 
 
 def _screen_together(values: dict) -> str | None:
-    """09: the grid and its annealing (when candidates is 'grid'), the scheduler and its workers, the batch size."""
+    """09: the grid and its annealing (when candidates is 'grid'), the scheduler and its workers."""
     from helpers.screening.grid import ScreenError
     from helpers.screening.parameters import check_annealing, check_grid_parameter, check_scheduler
 
@@ -219,9 +219,6 @@ def _screen_together(values: dict) -> str | None:
         check_scheduler(values.get("dask_scheduler"), values.get("n_workers"))
     except ScreenError as exc:
         return str(exc)
-    n_next, top_k = values.get("n_next"), values.get("top_k")
-    if _whole(n_next) and _whole(top_k) and n_next > top_k:
-        return refusal("n_next", n_next, f"give at most top_k ({top_k}): the next experiments come from the top rows")
     return None
 
 
@@ -243,7 +240,7 @@ def _case_study_apart(values: dict) -> str | None:
     )
 
 
-ALL = ("01", "02", "03", "04", "05", "06", "07", "09", "10")
+ALL = ("01", "02", "03", "04", "05", "06", "07", "08", "09", "10")
 PARAMETERS: dict[str, Spec] = {
     "out_dir": Spec("text", ALL, extra=_out_dir),
     "overwrite": Spec("bool", ALL),
@@ -266,8 +263,8 @@ PARAMETERS: dict[str, Spec] = {
     "learning_rate": Spec("number", ("03",), 0, 1, open_low=True, note="Adam's step, e.g. 0.001"),
     "epochs": Spec("int", ("03",), 1, note="the most epochs a run trains"),
     "batch_size": Spec("int", ("03",), 1, note="rows per mini-batch of training"),
-    "patience": Spec("int", ("03",), 1, note="epochs without a better validation loss before a run stops"),
-    "val_fraction": Spec("number", ("03",), 0, 1, True, True, note="share of training alloys for early stopping"),
+    "patience": Spec("int", ("03",), 1, note="epochs without a better early-stopping loss before a run stops"),
+    "stopping_fraction": Spec("number", ("03",), 0, 1, True, True, note="share of training alloys for early stopping"),
     "base_seed": Spec("int", ("03",), 0, SEED_MAX),
     # 06
     "n_outer_folds": Spec("int", ("06", "07"), 2, note="outer folds of the cross-validation"),
@@ -275,6 +272,12 @@ PARAMETERS: dict[str, Spec] = {
     "fold_seed": Spec("int", ("06", "07"), 0, SEED_MAX),
     # 07
     "pool_sources": Spec("bool", ("07",)),
+    # 08
+    "glass_folds": Spec("int", ("08",), 2, note="folds grouped by chemical system"),
+    "glass_trees": Spec("int", ("08",), 1, note="trees of the forest, iterations of the boosting"),
+    "glass_runs": Spec("int", ("08",), 1, note="networks of the classifier ensemble"),
+    "glass_epochs": Spec("int", ("08",), 1, note="the most epochs a classifier network trains"),
+    "glass_seed": Spec("int", ("08",), 0, SEED_MAX),
     # 09
     "candidates": Spec("text", ("09",), extra=_candidates),
     "grid": Spec("dict", ("09",), note="element ranges in at.%, step and balance, as the notebook's default"),
@@ -286,7 +289,8 @@ PARAMETERS: dict[str, Spec] = {
     "n_workers": Spec("int", ("09",)),
     "chunk_size": Spec("int", ("09",), 1, 100_000, note="candidates per task"),
     "rank_by": Spec("text", ("09",), choices=_rank_rules),
-    "n_next": Spec("int", ("09",), 1, note="alloys in tables/next_experiments.csv"),
+    "n_next": Spec("int", ("09",), 1, 1000, note="alloys in tables/next_experiments.csv"),
+    "glass_threshold": Spec("number", ("09",), 0, 1, note="the least P(glass) of a candidate for rank_by 'glass_mean'"),
     # 10
     "high_bs": Spec("numbers", ("10",), 0, BS_MAX_T, open_low=True, note="Bs in T counted as high, e.g. [1.7, 1.8]"),
     "n_boot": Spec("int", ("10",), N_BOOT_MIN, note="bootstrap replicates, e.g. 1000"),

@@ -101,3 +101,56 @@ def plot_map(result: ScreenResult) -> plt.Figure:
     ax.set(xlabel=f"{a} (at.%)", ylabel=f"{b} (at.%)", title=f"Predicted Bs over {a} and {b} (mean over the rest)")
     ax.grid(False)
     return fig
+
+
+def _tradeoff_panel(ax: plt.Axes, result: ScreenResult, next_batch: pd.DataFrame, glass_threshold: float | None):
+    """One panel of Bs against P(glass): the density, the Pareto front, the threshold and the batch (numbered)."""
+    from helpers.screening.glass import P_EDGES
+
+    counts = np.where(result.glass_hist > 0, result.glass_hist, np.nan)
+    norm = LogNorm(vmin=1, vmax=max(np.nanmax(result.glass_hist, initial=1), 2))
+    mesh = ax.pcolormesh(P_EDGES, result.axes.bs_edges, counts.T, cmap="Greys", norm=norm, shading="flat")
+    front = result.glass_front.sort_values("p_glass")
+    ax.step(front["p_glass"], front["bs_ensemble"], where="pre", color="#1f77b4", lw=1.6, label="Pareto front")
+    if glass_threshold is not None:
+        ax.axvline(glass_threshold, color="0.3", ls="--", lw=1, label=f"P(glass) = {glass_threshold:g}")
+    inside = next_batch["in_domain"].astype(bool) & next_batch["in_glass_domain"].astype(bool)
+    for mask, face, label in ((inside, "#d62728", "in both domains"), (~inside, "white", "outside a domain (a guess)")):
+        if mask.any():
+            ax.scatter(
+                next_batch.loc[mask, "p_glass"],
+                next_batch.loc[mask, "bs_ensemble"],
+                s=110,
+                marker="*",
+                facecolor=face,
+                edgecolor="#d62728",
+                lw=1.1,
+                zorder=4,
+                label=f"batch to make next, {label} ({int(mask.sum())})",
+            )
+    return mesh
+
+
+def plot_glass_tradeoff(result: ScreenResult, next_batch: pd.DataFrame, glass_threshold: float | None) -> plt.Figure:
+    """Predicted Bs against P(glass) for all candidates (density), the Pareto front of the two and the batch: all
+    candidates on the left, the batch's corner enlarged (and numbered in the rule's order) on the right."""
+    fig, (ax, zoom) = plt.subplots(1, 2, figsize=(11, 4.8), gridspec_kw={"width_ratios": [1.25, 1]})
+    mesh = _tradeoff_panel(ax, result, next_batch, glass_threshold)
+    _tradeoff_panel(zoom, result, next_batch, glass_threshold)
+    fig.colorbar(mesh, ax=zoom, label="candidates per bin")
+    xlabel, ylabel = "P(glass): calibrated probability of a glassy ribbon", "predicted Bs (T, ensemble mean)"
+    filled = np.flatnonzero(result.glass_hist.sum(axis=0) > 0)
+    edges = result.axes.bs_edges
+    ylim = (edges[filled[0]] - 0.05, edges[filled[-1] + 1] + 0.05) if len(filled) else (edges[0], edges[-1])
+    ax.set(xlim=(0, 1), ylim=ylim, xlabel=xlabel, ylabel=ylabel, title="Every candidate: Bs against glass formation")
+    ax.legend(fontsize=8, loc="lower left", framealpha=0.9)
+    if len(next_batch):
+        p, bs = next_batch["p_glass"], next_batch["bs_ensemble"]
+        zoom.set(xlim=(max(p.min() - 0.06, 0), min(p.max() + 0.06, 1)), ylim=(bs.min() - 0.04, bs.max() + 0.04))
+        for _, row in next_batch.iterrows():
+            zoom.annotate(
+                str(row["pick"]), (row["p_glass"], row["bs_ensemble"]), xytext=(5, 5), textcoords="offset points"
+            )
+    zoom.set(xlabel=xlabel, ylabel=ylabel, title="The batch to make next, numbered by the rule")
+    fig.tight_layout()
+    return fig

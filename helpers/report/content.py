@@ -29,7 +29,8 @@ class Table:
 
 @dataclass
 class Headline:
-    """The headline numbers: Table 1 beside the paper's, the honest estimate, trust in a prediction, baselines."""
+    """The headline numbers: the batch to make next, Table 1 beside the paper's, the honest estimate, trust in a
+    prediction, baselines."""
 
     table1: Table | Missing
     honest: Table | Missing
@@ -37,6 +38,8 @@ class Headline:
     coverage: Table | Missing  # observed coverage of the 90 % intervals (all levels), or what is missing
     domain_errors: Table | None  # MAE inside and outside the applicability domain (None when coverage is Missing)
     baselines: Table | Missing
+    next_batch: Table | Missing  # the batch to make next (notebook 09), shown first
+    rule_evidence: list[str]  # two sentences on the ranking rule's evidence ([] without it)
 
 
 @dataclass

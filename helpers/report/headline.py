@@ -1,5 +1,6 @@
-"""The headline numbers of a report, from the tables of an output folder: Table 1 beside the paper's, the honest
-estimate of notebook 06 and its optimism, how far to trust a prediction, and the baselines."""
+"""The headline numbers of a report, from the tables of an output folder: first the batch to make next and the
+evidence behind its ranking rule (notebook 09), then Table 1 beside the paper's, the honest estimate of notebook 06
+and its optimism, how far to trust a prediction, and the baselines."""
 
 from __future__ import annotations
 
@@ -133,6 +134,69 @@ def baselines(read: Reader, out: Path) -> Table | Missing:
     return Table(["model", "R² (mean ± std)", "RMSE (T)", "F1"], rows, ["text"] + ["number"] * 3)
 
 
+def treatment(row: pd.Series) -> str:
+    """'773 K, 3600 s' or 'as-quenched'."""
+    temp, time = row.get("anneal_temp_K"), row.get("anneal_time_s")
+    if pd.isna(temp):
+        return "as-quenched"
+    return f"{float(temp):g} K" + ("" if pd.isna(time) else f", {float(time):g} s")
+
+
+def _nearest(composition: object, detail: str, distance: object) -> str:
+    """'Fe84B16 (1.62 T), 1.0 at.% away' ('–' without one)."""
+    if pd.isna(composition):
+        return "–"
+    return f"{composition} ({detail}), {number(distance, 1)} at.% away"
+
+
+def _domains(row: pd.Series) -> str:
+    """Which domains a candidate lies inside: 'Bs, glass', 'Bs', 'glass' or 'neither'."""
+    flags = (("Bs", row.get("in_domain")), ("glass", row.get("in_glass_domain")))
+    return ", ".join(name for name, flag in flags if str(flag) == "True") or "neither"
+
+
+def _batch_row(i: int, r: pd.Series) -> list[str]:
+    """One candidate of the batch as the headline shows it."""
+    glass_words = {1: "a glass", 0: "no glass"}
+    labelled = r.get("nearest_labelled_glass")
+    return [
+        str(r.get("pick", i + 1)),
+        str(r["composition"]),
+        treatment(r),
+        f"{number(r.get('bs_ensemble'), 2)} ({number(r.get('bs_lower'), 2)}-{number(r.get('bs_upper'), 2)})",
+        number(r.get("p_glass"), 2),
+        _domains(r),
+        _nearest(
+            r.get("nearest_composition"), f"{number(r.get('nearest_bs_tesla'), 2)} T", r.get("nearest_distance_at_pct")
+        ),
+        _nearest(
+            r.get("nearest_labelled_composition"),
+            glass_words.get(int(labelled), "–") if pd.notna(labelled) else "–",
+            r.get("nearest_labelled_distance_at_pct"),
+        ),
+    ]
+
+
+def next_batch(read: Reader, out: Path) -> Table | Missing:
+    """The batch to make next (tables/next_experiments.csv): composition, treatment, Bs with its interval, P(glass),
+    the domains and how close a measured alloy and a labelled glass-formation composition are."""
+    frame = read("next_experiments")
+    if frame is None or "composition" not in frame:
+        return missing("The batch to make next (tables/next_experiments.csv)", "09_screen_candidates", out)
+    rows = [_batch_row(i, r) for i, (_, r) in enumerate(frame.iterrows())]
+    header = ["#", "composition", "treatment", "Bs (T), 90 % interval", "P(glass)", "inside the domain of"]
+    header += ["nearest measured alloy (Bs)", "nearest labelled composition"]
+    return Table(header, rows, ["number", "text", "text", "number", "number", "text", "text", "text"])
+
+
+def rule_evidence(read: Reader) -> list[str]:
+    """Two sentences on why the batch is ranked as it is (tables/glass_rule_evidence.csv); none without it."""
+    from helpers.discovery.glass_rules import evidence_sentences
+
+    frame = read("glass_rule_evidence")
+    return [] if frame is None or "rule" not in frame else evidence_sentences(frame)
+
+
 def headline(out: Path, tables: dict[str, Path]) -> Headline:
     """The headline numbers from the tables the report may show (by name: those of notebooks with a valid record)."""
 
@@ -144,4 +208,13 @@ def headline(out: Path, tables: dict[str, Path]) -> Headline:
 
     honest_table, summary = honest(read, out)
     coverage, domain_errors = trust(read, out)
-    return Headline(table1(read, out), honest_table, summary, coverage, domain_errors, baselines(read, out))
+    return Headline(
+        table1(read, out),
+        honest_table,
+        summary,
+        coverage,
+        domain_errors,
+        baselines(read, out),
+        next_batch(read, out),
+        rule_evidence(read),
+    )

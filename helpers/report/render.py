@@ -9,7 +9,8 @@ import jinja2
 
 from helpers.outputs import write_atomic
 from helpers.pipeline.dag import PipelineError
-from helpers.pipeline.provenance import PROVENANCE, REPORT, disagreeing, valid_notebooks
+from helpers.pipeline.provenance import PROVENANCE, REPORT
+from helpers.pipeline.superseded import move_aside
 from helpers.report.collect import report_content
 from helpers.report.content import Missing, Report
 
@@ -63,14 +64,13 @@ def build_report(out: Path, notebooks: list[Path] | list[str] | None = None) -> 
         stems = [Path(nb).stem for nb in notebooks]
     folder = out / REPORT
     index = folder / "index.html"
-    index.unlink(missing_ok=True)  # an interrupted or refused rebuild leaves no report that mismatches its tables
-    check_consistent(out, stems)
+    check_consistent(out, stems)  # a refused rebuild leaves the report as it was
     folder.mkdir(parents=True, exist_ok=True)
     report = report_content(out, stems)
     shown = {nb.stem for nb in report.notebooks if nb.page}
-    for page in folder.glob("*.html"):  # pages of notebooks that are no longer valid or have no executed copy
-        if page.name != "index.html" and page.stem not in shown:
-            page.unlink()
+    old = [p for p in folder.glob("*.html") if p.name != "index.html" and p.stem not in shown]
+    if old:  # pages of notebooks that are no longer current or have no executed copy
+        move_aside(out, [p.relative_to(out).as_posix() for p in old])
     for stem in shown:
         write_notebook_page(out, stem)
     return write_atomic(index, lambda part: part.write_text(to_html(report), encoding="utf-8"))
@@ -81,13 +81,15 @@ class MixedOutputs(PipelineError):
 
 
 def check_consistent(out: Path, stems: list[str]) -> None:
-    """Refuse, in one line, a report of notebooks whose outputs were made from other upstream outputs than the
-    folder holds (the pipeline removes such stale outputs before it builds the report)."""
-    pairs = disagreeing(out, valid_notebooks(out, stems)[0])
-    if pairs:
-        made = "; ".join(f"{stem[:2]} was made from other outputs of {up[:2]} than it holds now" for stem, up in pairs)
-        rerun = " ".join(sorted({stem[:2] for stem, _ in pairs}))
+    """Refuse, in one line, a report of notebooks whose outputs or inputs changed since they ran (helpers.pipeline.
+    stale decides); the report as it was stays."""
+    from helpers.pipeline.stale import states
+
+    changed = {stem: st for stem, st in states(out, stems).items() if st.kind in ("stale", "edited")}
+    if changed:
+        made = "; ".join(f"{stem[:2]}: {st.why}" for stem, st in changed.items())
+        rerun = " ".join(stem[:2] for stem in changed)
         raise MixedOutputs(
-            f"report: {out}: {made}; no report is written: rerun {rerun} (./run_all.sh --out {out} --only {rerun}),"
-            " which first removes the stale outputs"
+            f"report: {out}: {made}; the report is not rebuilt: rerun {rerun} (./run_all.sh --out {out} --only "
+            f"{rerun}), which first moves the old outputs to {out}/superseded/"
         )

@@ -6,8 +6,9 @@ Pareto set, merge, ``summary_row``) and ``cluster`` (the Dask client, ``run_scre
 ``helpers.plots.screening``; the retrospective check is ``helpers.retrospective``.
 """
 
-from helpers.screening.candidates import Plan, amounts_table, case_study_candidates, plan
+from helpers.screening.candidates import Plan, amounts_table, candidate_table, case_study_candidates, plan
 from helpers.screening.cluster import (
+    batch_rows,
     close_client,
     n_workers_of,
     open_client,
@@ -29,6 +30,8 @@ __all__ = [
     "ScreenError",
     "ScreenResult",
     "amounts_table",
+    "candidate_table",
+    "batch_rows",
     "case_study_candidates",
     "close_client",
     "n_workers_of",

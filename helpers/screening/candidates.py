@@ -108,6 +108,15 @@ class Plan:
     anneal_time_s: float | None
     report: pd.DataFrame
     n_available: int = 0  # candidates there are (grid points, checked CSV rows): n_candidates of them are screened
+    table: pd.DataFrame | None = None  # a CSV's checked rows (None for a grid)
+
+    def candidate_rows(self, picked: pd.DataFrame) -> pd.DataFrame:
+        """The checked candidate table of screened candidates given as pool rows (at.% per element, source_row)."""
+        rows = picked["source_row"].to_numpy()
+        if self.table is not None:
+            return self.table.set_index("source_row").loc[rows].reset_index()[self.table.columns]
+        amounts = picked.reindex(columns=self.elements, fill_value=0.0).to_numpy(float)
+        return amounts_table(self.elements, amounts, self.anneal_temp_K, self.anneal_time_s).assign(source_row=rows)
 
 
 def as_quenched(anneal_temp_K) -> bool:
@@ -192,6 +201,7 @@ def csv_plan(candidates: str | Path, max_candidates: int | None, chunk_size: int
         None,
         ds.report,
         len(ds.table),
+        table,
     )
 
 

@@ -16,7 +16,9 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.screening.candidates import Plan
+from helpers.screening.glass import check_glass_rule
 from helpers.screening.grid import ScreenError
+from helpers.screening.pool import POOL_SIZE, batch_sentence, pick_batch
 from helpers.screening.summary import DEFAULT_RANKING, Axes, Ranking, ScreenResult, merge
 from helpers.screening.worker import load_models_here, score_table, screen_chunk
 
@@ -91,12 +93,14 @@ def run_screen(
     window: int | None = None,
     progress: bool = True,
     ranking: Ranking = DEFAULT_RANKING,
+    pool_size: int = POOL_SIZE,
 ) -> ScreenResult:
     """Score every chunk (amount arrays with ``elements``, or tidy tables) on the client's workers and merge.
 
     At most ``window`` chunks are in flight (default: 2 per worker + 2), so the candidates are never all in memory.
     Without a client the chunks run here, one after another (the reference the Dask run must equal).
     """
+    check_glass_rule(ranking.rank_by, out_dir)
     task = partial(
         screen_chunk,
         out_dir=str(Path(out_dir).expanduser().resolve()),
@@ -107,6 +111,7 @@ def run_screen(
         anneal_temp_K=anneal_temp_K,
         anneal_time_s=anneal_time_s,
         ranking=ranking,
+        pool_size=pool_size,
     )
     bar = _progress(n_chunks) if progress else None
     start = time.perf_counter()
@@ -118,7 +123,7 @@ def run_screen(
     if bar is not None:
         bar.close()
     ordered = [parts[i] for i in sorted(parts)]
-    return merge(ordered, axes, top_k, seconds, n_workers_of(client), ranking)
+    return merge(ordered, axes, top_k, seconds, n_workers_of(client), ranking, pool_size)
 
 
 def _run_here(task: partial, elements: list[str] | None, chunks: Iterator, bar) -> dict[int, dict]:
@@ -180,8 +185,10 @@ def screen(
     level: float = 0.9,
     progress: bool = True,
     ranking: Ranking = DEFAULT_RANKING,
+    pool_size: int = POOL_SIZE,
 ) -> ScreenResult:
-    """Run a plan (see run_screen); ``ranking`` chooses which candidates are the best (default: the ensemble mean)."""
+    """Run a plan (see run_screen); ``ranking`` chooses which candidates are the best (default: the ensemble mean),
+    ``pool_size`` how many of the best the batch to make next is drawn from."""
     return run_screen(
         p.make_chunks(),
         out_dir,
@@ -196,6 +203,7 @@ def screen(
         n_chunks=p.n_chunks,
         progress=progress,
         ranking=ranking,
+        pool_size=pool_size,
     )
 
 
@@ -205,3 +213,14 @@ def score_on(client, table: pd.DataFrame, out_dir: str | Path, level: float = 0.
     if client is None:
         return score_table(table, out_dir, level)[0]
     return client.submit(score_table, table, out_dir, level, True, pure=False).result()[0]
+
+
+def batch_rows(
+    result: ScreenResult, p: Plan, client, out_dir: str | Path, ranking: Ranking, n_next: int
+) -> tuple[pd.DataFrame, str]:
+    """The batch to make next, drawn from the screen's pool (``pool.pick_batch``) and scored as every candidate
+    (``score_on``), best first by the ranking; and a sentence of how many were found in how deep a pool."""
+    picked = pick_batch(result.pool, n_next)
+    scored = score_on(client, p.candidate_rows(picked), out_dir) if len(picked) else pd.DataFrame()
+    rows = ranking.order(scored) if len(scored) else scored
+    return rows, batch_sentence(picked, result.pool, n_next)

@@ -1,9 +1,9 @@
 """What a screen reports: the bins of its counts, ranking and Pareto set, the merge of chunk summaries, one summary row.
 
 A worker summarizes its chunk (``helpers.screening.worker.summarize_chunk``); ``merge`` combines the chunk summaries
-into a ``ScreenResult``: the global top rows by the ranking's rule (by default ``rules.DEFAULT_RULE``, the ensemble
-mean), the global Pareto set (lower bound against metalloid content), summed counts, the histogram of (Fe, Bs) and
-the map of Bs over two elements.
+into a ``ScreenResult``: the global top rows by the ranking's rule (by default ``rules.DEFAULT_RULE``), the pool the
+batch is drawn from, the global Pareto set (lower bound against metalloid content), the Pareto front of Bs against
+P(glass), summed counts, the histograms of (Fe, Bs) and (P(glass), Bs) and the map of Bs over two elements.
 """
 
 from __future__ import annotations
@@ -14,11 +14,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from helpers.discovery.rules import DEFAULT_RULE, ranking, score
+from helpers.discovery.rules import DEFAULT_GLASS_THRESHOLD, DEFAULT_RULE, ranking, score
+from helpers.screening.glass import P_EDGES, glass_front
 from helpers.screening.grid import Grid
+from helpers.screening.pool import POOL_SIZE, Pool, merge_pools
 
 BS_EDGES = np.round(np.arange(0.0, 2.5 + 1e-9, 0.02), 4)
-ROUNDED = dict.fromkeys(["bs_ensemble", "bs_lower", "bs_upper", "bs_r2_best", "bs_f1_best", "ensemble_std"], 4)
+ROUNDED = dict.fromkeys(
+    ["bs_ensemble", "bs_lower", "bs_upper", "bs_r2_best", "bs_f1_best", "ensemble_std", "p_glass"], 4
+)
 COUNT_KEYS = [
     "n",
     "n_refused",
@@ -43,6 +47,8 @@ TOP_COLUMNS = [
     "interval_calibrated",
     "in_domain",
     "domain_notes",
+    "p_glass",
+    "in_glass_domain",
 ]
 
 
@@ -85,31 +91,38 @@ class Axes:
 
 @dataclass(frozen=True)
 class Ranking:
-    """How the screen orders candidates: a rule of helpers.discovery.rules, with what ei and probability need."""
+    """How the screen orders candidates: a rule of helpers.discovery.rules, with what its score needs."""
 
     rank_by: str = DEFAULT_RULE
     best: float | None = None  # the best measured training Bs (ei)
     target: float | None = None  # a Bs to exceed (probability)
+    glass_threshold: float | None = DEFAULT_GLASS_THRESHOLD  # the least P(glass) of a candidate (glass_mean)
 
     def scores(self, rows: pd.DataFrame) -> np.ndarray:
-        """The rule's score of every row (higher = better)."""
-        return score(rows, self.rank_by, self.best, self.target)
+        """The rule's score of every row (higher = better; NaN fails the rule)."""
+        return score(rows, self.rank_by, self.best, self.target, glass_threshold=self.glass_threshold)
 
     def order(self, rows: pd.DataFrame) -> pd.DataFrame:
         """The rows best first (see rank)."""
-        return rank(rows, self.rank_by, self.best, self.target)
+        return rank(rows, self.rank_by, self.best, self.target, self.glass_threshold)
 
 
-DEFAULT_RANKING = Ranking()  # by rules.DEFAULT_RULE, the ensemble mean
+DEFAULT_RANKING = Ranking()  # by rules.DEFAULT_RULE
 
 
-def rank(rows: pd.DataFrame, rank_by: str = DEFAULT_RULE, best: float | None = None, target: float | None = None):
-    """Best first by the score of a rule of helpers.discovery.rules (default the ensemble mean), with its one tie-break
-    (``rules.ranking``: the ensemble, then the formula); adds the columns ``rank_by`` and ``score`` (NaN ranks last).
-
-    ``best`` (the best measured training Bs) is needed by ``ei``, ``target`` (a Bs) by ``probability``.
+def rank(
+    rows: pd.DataFrame,
+    rank_by: str = DEFAULT_RULE,
+    best: float | None = None,
+    target: float | None = None,
+    glass_threshold: float | None = DEFAULT_GLASS_THRESHOLD,
+) -> pd.DataFrame:
+    """Best first by the score of a rule of helpers.discovery.rules (default rules.DEFAULT_RULE), with its one
+    tie-break (``rules.ranking``: the ensemble, then the formula); adds the columns ``rank_by`` and ``score`` (NaN ranks
+    last). ``best`` (the best measured training Bs) is needed by ``ei``, ``target`` (a Bs) by ``probability``,
+    ``glass_threshold`` (a P(glass)) by ``glass_mean``.
     """
-    scores = score(rows, rank_by, best, target) if len(rows) else np.array([])
+    scores = score(rows, rank_by, best, target, glass_threshold=glass_threshold) if len(rows) else np.array([])
     return rows.assign(rank_by=rank_by, score=scores).iloc[ranking(scores, rows)]
 
 
@@ -136,12 +149,21 @@ class ScreenResult:
     timings: pd.DataFrame
     seconds: float
     n_workers: int
+    pool: Pool  # the best candidates by the rule, as numbers: the batch to make next is drawn from them
+    glass_front: pd.DataFrame  # the Pareto front of Bs (ensemble mean) against P(glass)
+    glass_hist: np.ndarray  # counts per (P(glass), Bs) bin
 
 
 def merge(
-    parts: list[dict], axes: Axes, top_k: int, seconds: float, n_workers: int, ranking: Ranking | None = None
+    parts: list[dict],
+    axes: Axes,
+    top_k: int,
+    seconds: float,
+    n_workers: int,
+    ranking: Ranking | None = None,
+    pool_size: int = POOL_SIZE,
 ) -> ScreenResult:
-    """Combine chunk summaries: the global top_k and Pareto set, summed counts and maps."""
+    """Combine chunk summaries: the global top_k, pool and Pareto set, summed counts and maps."""
     counts = {k: int(sum(p[k] for p in parts)) for k in COUNT_KEYS}
     tops = [p["top"] for p in parts if len(p["top"])]
     top = (
@@ -157,7 +179,16 @@ def merge(
     with np.errstate(invalid="ignore", divide="ignore"):
         map_mean = np.where(map_count > 0, map_sum / np.maximum(map_count, 1), np.nan)
     timings = pd.DataFrame([{"chunk": i, "rows": p["n"], **p["timing"]} for i, p in enumerate(parts)])
-    return ScreenResult(top, front, hist, map_mean, axes, counts, timings, seconds, n_workers)
+    pool = merge_pools([p["pool"] for p in parts], pool_size)
+    fronts = [p["glass_front"] for p in parts if len(p["glass_front"])]
+    both = pd.concat(fronts) if fronts else pd.DataFrame(columns=["bs_ensemble", "p_glass"])
+    glass = glass_front(both["bs_ensemble"].to_numpy(float), both["p_glass"].to_numpy(float))
+    glass_counts = (
+        sum(p["glass_hist"] for p in parts) if parts else np.zeros((len(P_EDGES) - 1, len(axes.bs_edges) - 1))
+    )
+    return ScreenResult(
+        top, front, hist, map_mean, axes, counts, timings, seconds, n_workers, pool, glass, glass_counts
+    )
 
 
 def summary_row(result: ScreenResult, threshold: float, source: str, extra: dict | None = None) -> pd.DataFrame:
@@ -180,6 +211,7 @@ def summary_row(result: ScreenResult, threshold: float, source: str, extra: dict
                 "n_in_domain_lower_above_threshold": c["n_in_domain_lower_above_threshold"],
                 "featurize_s": round(t["featurize_s"].sum(), 2),
                 "predict_s": round(t["predict_s"].sum(), 2),
+                "glass_s": round(t["glass_s"].sum(), 2),
                 "model_load_s": round(t["load_s"].sum(), 2),
                 **(extra or {}),
             }

@@ -26,7 +26,9 @@ import pandas as pd
 from helpers.formulas import parse_amounts, percent_rows
 from helpers.scoring import Scores, output_frame, score_features
 from helpers.screening.candidates import amounts_table
+from helpers.screening.glass import glass_columns, glass_front, glass_hist, glass_of
 from helpers.screening.grid import ScreenError
+from helpers.screening.pool import POOL_SIZE, chunk_pool
 from helpers.screening.summary import DEFAULT_RANKING, TOP_COLUMNS, Axes, Ranking, pareto
 
 METALLOIDS = ("B", "Si", "P", "C")
@@ -74,6 +76,7 @@ def load_models_here(out_dir: str) -> float:
     """Load the models into this worker process (once); the seconds it took (0 when already loaded)."""
     t0 = time.perf_counter()
     models(out_dir, worker=True)
+    glass_of(out_dir)
     return time.perf_counter() - t0
 
 
@@ -117,8 +120,9 @@ def score_amounts(
     """Scores of candidates given as amounts (rows x elements) with their annealing columns; their at.%; seconds.
 
     The seconds: ``load_s`` (the models, 0 when already loaded), ``featurize_s`` (the featurizer alone),
-    ``predict_s`` (the networks, the interval and the domain flag) and, inside it, ``networks_s``; ``flops`` done by
-    the networks (``flops_unfolded``: without the folding of constant features).
+    ``predict_s`` (the networks, the interval and the domain flag) and, inside it, ``networks_s``; ``glass_s`` (P(glass)
+    and the glass-domain flag); ``flops`` done by the networks (``flops_unfolded``: without the folding of constant
+    features).
     """
     from helpers.features import build_features_from_amounts
 
@@ -131,11 +135,14 @@ def score_amounts(
     t2 = time.perf_counter()
     scores = score_features(X, percent, annealing["annealed"].to_numpy(bool), saved, stack, level)
     t3 = time.perf_counter()
+    scores.p_glass, scores.in_glass_domain = glass_columns(X, percent, out_dir)
+    t4 = time.perf_counter()
     timing = {
         "load_s": t1 - t0 if fresh else 0.0,
         "featurize_s": t2 - t1,
         "predict_s": t3 - t2,
         "networks_s": scores.networks_s,
+        "glass_s": t4 - t3,
         "flops": scores.flops,
         "flops_unfolded": float(stack.flops_per_row()) * len(amounts),
     }
@@ -149,8 +156,9 @@ def score_table(
     elements, amounts = parse_amounts(table["composition"])
     scores, percent, timing = score_amounts(elements, amounts, table, out_dir, level, worker)
     saved, _ = models(out_dir, worker)
-    out = output_frame(table, scores, percent.set_axis(table.index), saved.domain)
-    out = out.assign(fe_at_pct=table["fe_at_pct"].to_numpy())
+    out = output_frame(table, scores, percent.set_axis(table.index), saved.domain).assign(
+        fe_at_pct=table["fe_at_pct"].to_numpy(), p_glass=scores.p_glass, in_glass_domain=scores.in_glass_domain
+    )
     return out, timing
 
 
@@ -191,10 +199,14 @@ def summarize_chunk(
     top_k: int,
     threshold: float,
     ranking: Ranking = DEFAULT_RANKING,
+    source_rows: np.ndarray | None = None,
+    pool_size: int = POOL_SIZE,
 ) -> dict:
-    """What a worker sends back for one chunk: its best rows by ``ranking``, Pareto set, histogram and map counts.
+    """What a worker sends back for one chunk: its best rows by ``ranking``, its pool (the best pool_size by the rule,
+    as numbers), Pareto set, histogram and map counts.
 
-    ``rows_of(indices)`` gives the tidy rows (composition, fe_at_pct, annealing) of some candidates of the chunk.
+    ``rows_of(indices)`` gives the tidy rows (composition, fe_at_pct, annealing) of some candidates of the chunk;
+    ``source_rows`` their row numbers in the screen (default 0, 1, ...).
     """
     ok = np.flatnonzero(scores.ok)
     bs, lower, inside = scores.predicted["bs_ensemble"][ok], scores.lower[ok], scores.in_domain[ok]
@@ -203,7 +215,9 @@ def summarize_chunk(
     metalloid = kept.reindex(columns=list(METALLOIDS), fill_value=0.0).sum(axis=1).round(3).to_numpy()
     hist, _, _ = np.histogram2d(fe, bs, bins=[axes.fe_edges, axes.bs_edges])
     map_sum, map_count = _map_counts(bs, kept, axes)
-    chosen = ok[leaving_candidates(ranking.scores(scores.rows(ok)), lower, metalloid, top_k)]
+    score = ranking.scores(scores.rows(ok))
+    chosen = ok[leaving_candidates(score, lower, metalloid, top_k)]
+    numbers = np.arange(len(scores.ok)) if source_rows is None else np.asarray(source_rows)
     table = rows_of(chosen).reset_index(drop=True)
     rows = pd.concat([table, scores.rows(chosen)], axis=1)
     rows["metalloid_at_pct"] = metalloid[np.searchsorted(ok, chosen)]
@@ -217,6 +231,9 @@ def summarize_chunk(
         "n_in_domain_lower_above_threshold": int((inside & (lower >= threshold)).sum()),
         "top": ranking.order(rows)[TOP_COLUMNS].head(top_k),
         "pareto": pareto(rows)[TOP_COLUMNS],
+        "pool": chunk_pool(kept, score, bs, numbers[ok], pool_size),
+        "glass_front": glass_front(bs, scores.p_glass[ok]),
+        "glass_hist": glass_hist(bs, scores.p_glass[ok], axes.bs_edges),
         "hist": hist,
         "map_sum": map_sum,
         "map_count": map_count,
@@ -236,6 +253,7 @@ def screen_chunk(
     first_row: int = 0,
     worker: bool = False,
     ranking: Ranking = DEFAULT_RANKING,
+    pool_size: int = POOL_SIZE,
 ) -> dict:
     """One task: amounts (with elements) or a checked tidy table -> scored as arrays -> summarized, with timings.
 
@@ -248,13 +266,16 @@ def screen_chunk(
         elements, amounts = parse_amounts(table["composition"])
         annealing = table
         rows_of: Callable[[np.ndarray], pd.DataFrame] = lambda idx: table.iloc[idx]
+        source_rows = table["source_row"].to_numpy()
     else:
         amounts = np.asarray(chunk, float)
         annealing = annealing_frame(len(amounts), anneal_temp_K, anneal_time_s)
         rows_of = _grid_rows(elements, amounts, anneal_temp_K, anneal_time_s, first_row)
+        source_rows = first_row + np.arange(len(amounts))
     table_s = time.perf_counter() - t0
     scores, percent, timing = score_amounts(elements, amounts, annealing, out_dir, level, worker)
-    summary = summarize_chunk(scores, percent, rows_of, models(out_dir)[0].domain, axes, top_k, threshold, ranking)
+    domain = models(out_dir)[0].domain
+    summary = summarize_chunk(scores, percent, rows_of, domain, axes, top_k, threshold, ranking, source_rows, pool_size)
     summary["timing"] = {**timing, "table_s": table_s, "task_s": time.perf_counter() - t0, "pid": os.getpid()}
     return summary
 

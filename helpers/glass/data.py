@@ -1,0 +1,167 @@
+"""The glass-formation data: two public sources, their formula checks, the Fe-based melt-spun reports and one label
+per composition.
+
+Sources (data/sources.json): ``ward2018`` (Ward et al. 2018: each alloy a melt-spun ribbon glass, a bulk glass, or
+no glass) and ``dmref`` (the UW DMREF database: one row per reported synthesis, amorphous or crystalline). Every row
+that mentions Fe goes through the checks of every other input (helpers/validation.py); bad rows are reported with
+file, row, column, value and reason, and DMREF rows without an amorphous / crystalline label are reported the same way.
+Kept: compositions with at least ``MIN_FE_AT_PCT`` at.% Fe, and of DMREF only the melt-spun reports.
+
+The label rule (``label_compositions``): a composition is a glass (1) when every report of it, from either source,
+says glass (a ribbon or a bulk glass; DMREF 'AM'); one report of a crystalline or partly crystalline ribbon (DMREF
+'CR', 'AC' amorphous + crystalline, 'QC', or Ward's "no glass") makes it not a glass (0): a composition that some
+laboratory could not quench to a glass is no safe ribbon to make.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from helpers.sources import fetch
+from helpers.validation import DUP_KEY_SEPARATOR, REPORT_COLUMNS, validate
+
+SOURCES = ("ward2018", "dmref")
+MIN_FE_AT_PCT = 50.0  # Fe-based: at least this at.% Fe
+MELT_SPUN = "Melt Spinning"  # DMREF's Casting value kept
+GLASS_CODES = {"AM"}  # DMREF: amorphous
+CRYSTAL_CODES = {"CR", "AC", "QC"}  # DMREF: crystalline, amorphous + crystalline, quasicrystal
+WARD_GLASS = {"Ribbon": "ribbon glass", "BMG": "bulk glass"}  # Ward's gfa_type; empty means no glass
+REPORT_COLUMNS_GLASS = ["composition", "fe_at_pct", "source", "reference", "source_row", "reported", "glass"]
+
+
+@dataclass
+class GlassReports:
+    """One source's kept reports (one row per reported synthesis), its bad-row report and what was left out."""
+
+    name: str
+    reports: pd.DataFrame
+    bad_rows: pd.DataFrame
+    rows_read: int
+    notes: list[str] = field(default_factory=list)
+
+
+def _dup_keys(frame: pd.DataFrame) -> pd.Series:
+    return frame.astype(str).agg(DUP_KEY_SEPARATOR.join, axis=1)
+
+
+def _raw(formula: pd.Series, reference: pd.Series, rows: pd.Index, dup: pd.DataFrame) -> pd.DataFrame:
+    """The input of helpers.validation.validate for compositions only (no Bs, no annealing)."""
+    return pd.DataFrame(
+        {
+            "formula": formula.astype(str).where(formula.notna(), ""),
+            "bs": np.nan,
+            "anneal_temp": "",
+            "anneal_time": "",
+            "reference": reference,
+            "source_row": rows + 2,
+            "dup_key": _dup_keys(dup),
+        }
+    )
+
+
+def _checked(raw: pd.DataFrame, path: str, name: str, glass: pd.Series, said: pd.Series) -> pd.DataFrame:
+    """Validate the rows, then keep the Fe-based ones with their label (joined back by source row)."""
+    table, bad = validate(raw, path, name, with_target=False)
+    by_row = pd.DataFrame({"glass": glass.to_numpy(), "reported": said.to_numpy()}, index=raw["source_row"])
+    table = table.join(by_row, on="source_row")
+    table = table[table["fe_at_pct"] >= MIN_FE_AT_PCT - 1e-9]
+    return table[REPORT_COLUMNS_GLASS].reset_index(drop=True), bad
+
+
+def read_ward(path: str) -> GlassReports:
+    """Ward et al. 2018: glass as a ribbon or a bulk glass (1) or no glass (0), one row per alloy."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    with_fe = frame[frame["composition"].str.contains("Fe")]
+    said = with_fe["gfa_type"].map(lambda t: WARD_GLASS.get(t.strip(), "no glass"))
+    glass = with_fe["gfa_type"].str.strip().isin(WARD_GLASS).astype(int)
+    raw = _raw(with_fe["composition"], "Ward et al. 2018", with_fe.index, with_fe.drop(columns="material_id"))
+    reports, bad = _checked(raw, str(path), "ward2018", glass, said)
+    notes = [f"{len(frame) - len(with_fe)} of {len(frame)} rows contain no Fe and are not read"]
+    return GlassReports("ward2018", reports, bad, len(frame), notes)
+
+
+def dmref_codes(label: object) -> set[str]:
+    """The codes of DMREF's Is_Amorphous? cell: 'AM' -> {'AM'}; "['AM' 'CR']" -> {'AM', 'CR'}; empty -> set()."""
+    return set(re.findall(r"[A-Z]{2}", label)) if isinstance(label, str) else set()
+
+
+def dmref_label(codes: set[str]) -> float:
+    """1 for amorphous only, 0 when any code is crystalline or partly so, NaN when neither (empty, 'OT' other)."""
+    if codes & CRYSTAL_CODES:
+        return 0.0
+    return 1.0 if codes and codes <= GLASS_CODES else np.nan
+
+
+def read_dmref(path: str) -> GlassReports:
+    """The UW DMREF database: melt-spun reports, amorphous (1) or crystalline / partly crystalline (0)."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    with_fe = frame[frame["Composition"].str.contains("Fe")]
+    spun = with_fe[with_fe["Casting"].str.strip() == MELT_SPUN]
+    label = spun["Is_Amorphous?"].map(lambda c: dmref_label(dmref_codes(c)))
+    reference = spun["DOI"].where(spun["DOI"].str.strip() != "", spun["Reference"])
+    raw = _raw(spun["Composition"], reference, spun.index, spun.drop(columns="_id"))
+    unlabelled = label.isna().to_numpy()
+    keep = raw[~unlabelled]
+    said = spun["Is_Amorphous?"][~unlabelled]
+    reports, bad = _checked(keep, str(path), "dmref", label[~unlabelled].astype(int), said)
+    no_label = pd.DataFrame(
+        {
+            "file": str(path),
+            "source_row": raw["source_row"][unlabelled].to_numpy(),
+            "column": "Is_Amorphous?",
+            "value": spun["Is_Amorphous?"][unlabelled].to_numpy(),
+            "reason": "neither amorphous nor crystalline (empty or 'OT' other): no glass label",
+            "action": "excluded",
+        }
+    )
+    bad = pd.concat([bad, no_label], ignore_index=True).sort_values("source_row", kind="stable")
+    notes = [
+        f"{len(frame) - len(with_fe)} of {len(frame)} rows contain no Fe and are not read",
+        f"{len(with_fe) - len(spun)} rows with Fe were not made by melt spinning ('{MELT_SPUN}') and are not read",
+    ]
+    return GlassReports("dmref", reports, bad[REPORT_COLUMNS].reset_index(drop=True), len(frame), notes)
+
+
+READERS = {"ward2018": read_ward, "dmref": read_dmref}
+
+
+def load_glass_sources() -> list[GlassReports]:
+    """Fetch (cache, mirror, pinned URL; sha256-checked) and read both glass-formation sources."""
+    return [READERS[name](str(fetch(name))) for name in SOURCES]
+
+
+def chemical_system(composition: str) -> str:
+    """The sorted element set of a formula, e.g. 'B-Fe-Si': the group of grouped cross-validation."""
+    return "-".join(sorted(set(re.findall(r"[A-Z][a-z]?", composition))))
+
+
+def label_compositions(reports: pd.DataFrame) -> pd.DataFrame:
+    """One row per composition: glass (1) only when every report says glass; counts, sources, and any conflict."""
+    grouped = reports.groupby("composition", sort=True)
+    labelled = pd.DataFrame(
+        {
+            "fe_at_pct": grouped["fe_at_pct"].first(),
+            "n_reports": grouped.size(),
+            "n_glass_reports": grouped["glass"].sum().astype(int),
+            "source": grouped["source"].agg(lambda s: "+".join(sorted(set(s)))),
+        }
+    )
+    labelled["label"] = (labelled["n_glass_reports"] == labelled["n_reports"]).astype(int)
+    labelled["conflicting"] = labelled["n_glass_reports"].between(1, labelled["n_reports"] - 1)
+    labelled = labelled.reset_index()
+    labelled.insert(1, "chemical_system", labelled["composition"].map(chemical_system))
+    return labelled
+
+
+def all_reports(sources: list[GlassReports]) -> pd.DataFrame:
+    """The kept reports of every source, one table."""
+    return pd.concat([s.reports for s in sources], ignore_index=True)
+
+
+def all_bad_rows(sources: list[GlassReports]) -> pd.DataFrame:
+    """The bad-row reports of every source, one table."""
+    return pd.concat([s.bad_rows for s in sources], ignore_index=True)

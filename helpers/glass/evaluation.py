@@ -1,0 +1,141 @@
+"""Judging glass-formation classifiers: folds grouped by chemical system, honest calibrated out-of-fold
+probabilities, and the scores (AUC, Brier score, log loss, expected calibration error), all from scikit-learn.
+
+``grouped_folds``: every composition of one chemical system (its sorted element set) lies in one fold, so a score
+says how a classifier does on a system it has never seen. ``cross_fitted``: the out-of-fold scores of fold k are
+calibrated by a calibrator (isotonic regression, or Platt's sigmoid) fitted on the out-of-fold scores and labels of
+the other folds only, so no label of fold k shapes its own probabilities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from scipy.special import logit
+from sklearn.calibration import calibration_curve
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+from sklearn.model_selection import GroupKFold
+
+N_BINS = 10  # equal-width probability bins of the reliability diagram and the calibration error
+FE_RICH_AT_PCT = 80.0  # the Fe-rich subset reported apart
+UNCALIBRATED = "uncalibrated"  # the calibration that leaves a classifier's own probability as it is
+PROBABILITY_FLOOR = 1e-3  # log loss of a calibrated 0 or 1: clipped here, as a stated probability never is 0 or 1
+
+
+def grouped_folds(groups: pd.Series, n_folds: int) -> np.ndarray:
+    """The fold (0 .. n_folds-1) of every row, all rows of one group (chemical system) in one fold."""
+    folds = np.full(len(groups), -1)
+    splitter = GroupKFold(n_splits=n_folds)
+    for k, (_, test) in enumerate(splitter.split(np.zeros(len(groups)), groups=np.asarray(groups))):
+        folds[test] = k
+    return folds
+
+
+def isotonic() -> IsotonicRegression:
+    """The calibrator: scikit-learn's isotonic regression, clipped to [0, 1] outside the scores it saw."""
+    return IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+
+
+class Sigmoid:
+    """Platt scaling: scikit-learn's logistic regression of the label on the logit of the score."""
+
+    def __init__(self) -> None:
+        self.regression = LogisticRegression(C=1e6)
+
+    @staticmethod
+    def _logit(score: np.ndarray) -> np.ndarray:
+        return logit(np.clip(np.asarray(score, float), PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR))[:, None]
+
+    def fit(self, score: np.ndarray, y: np.ndarray) -> Sigmoid:
+        """Fit on raw scores and 0/1 labels."""
+        self.regression.fit(self._logit(score), np.asarray(y, int))
+        return self
+
+    def predict(self, score: np.ndarray) -> np.ndarray:
+        """Calibrated probability of glass."""
+        return self.regression.predict_proba(self._logit(score))[:, 1]
+
+
+class Uncalibrated:
+    """The classifier's own probability, as a calibrator that changes nothing (the baseline of the calibrators)."""
+
+    def fit(self, score: np.ndarray, y: np.ndarray) -> Uncalibrated:
+        """Nothing to fit."""
+        return self
+
+    def predict(self, score: np.ndarray) -> np.ndarray:
+        """The score itself."""
+        return np.asarray(score, float)
+
+
+CALIBRATORS: dict[str, Callable[[], object]] = {UNCALIBRATED: Uncalibrated, "isotonic": isotonic, "sigmoid": Sigmoid}
+
+
+def out_of_fold_scores(fit_score: Callable, X: pd.DataFrame, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
+    """Raw scores of every row by a classifier fitted without its fold: ``fit_score(X_fit, y_fit, X_test)``."""
+    scores = np.full(len(y), np.nan)
+    for k in np.unique(folds):
+        test = folds == k
+        scores[test] = fit_score(X[~test], y[~test], X[test])
+    return scores
+
+
+def cross_fitted(scores: np.ndarray, y: np.ndarray, folds: np.ndarray, calibrator: str = "isotonic") -> np.ndarray:
+    """Calibrated out-of-fold probabilities: fold k's scores mapped by a calibrator fitted on the other folds."""
+    calibrated = np.full(len(y), np.nan)
+    for k in np.unique(folds):
+        test = folds == k
+        calibrated[test] = CALIBRATORS[calibrator]().fit(scores[~test], y[~test]).predict(scores[test])
+    return calibrated
+
+
+def bin_counts(probability: np.ndarray, n_bins: int = N_BINS) -> np.ndarray:
+    """Rows per non-empty bin, binned exactly as sklearn.calibration.calibration_curve (uniform) bins them."""
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    counts = np.bincount(np.searchsorted(edges[1:-1], probability), minlength=n_bins)
+    return counts[counts > 0]
+
+
+def expected_calibration_error(y: np.ndarray, probability: np.ndarray, n_bins: int = N_BINS) -> float:
+    """Sum over bins of (share of rows) x |observed share of glasses - mean stated probability|."""
+    observed, stated = calibration_curve(y, probability, n_bins=n_bins, strategy="uniform")
+    counts = bin_counts(probability, n_bins)
+    return float(np.sum(counts / counts.sum() * np.abs(observed - stated)))
+
+
+def reliability(y: np.ndarray, probability: np.ndarray, n_bins: int = N_BINS) -> pd.DataFrame:
+    """The reliability diagram's points: mean stated probability, observed share of glasses, rows per bin."""
+    observed, stated = calibration_curve(y, probability, n_bins=n_bins, strategy="uniform")
+    return pd.DataFrame({"stated": stated, "observed": observed, "rows": bin_counts(probability, n_bins)})
+
+
+def scores(y: np.ndarray, probability: np.ndarray) -> dict[str, float]:
+    """AUC, Brier score, log loss and expected calibration error of probabilities of glass."""
+    y = np.asarray(y, int)
+    p = np.asarray(probability, float)
+    both = len(np.unique(y)) == 2
+    return {
+        "rows": len(y),
+        "glass share": float(y.mean()) if len(y) else np.nan,
+        "AUC": float(roc_auc_score(y, p)) if both else np.nan,
+        "Brier": float(brier_score_loss(y, p, labels=[0, 1])),
+        "log loss": float(log_loss(y, np.clip(p, PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR), labels=[0, 1])),
+        "ECE": expected_calibration_error(y, p),
+    }
+
+
+def score_table(oof: pd.DataFrame, probability_columns: dict[str, str]) -> pd.DataFrame:
+    """Scores per model (rows) overall and for the Fe-rich subset: ``oof`` holds label, fe_at_pct and the columns."""
+    rows = []
+    for model, column in probability_columns.items():
+        for subset, keep in (
+            ("all", oof["fe_at_pct"] >= 0),
+            (f"Fe >= {FE_RICH_AT_PCT:g}", oof["fe_at_pct"] >= FE_RICH_AT_PCT),
+        ):
+            part = oof[keep]
+            rows.append({"model": model, "subset": subset, **scores(part["label"].to_numpy(), part[column].to_numpy())})
+    return pd.DataFrame(rows)

@@ -1,0 +1,112 @@
+"""The glass-formation model's API: grouped folds, calibrated probabilities, the saved model, the domain, the
+scores, and the network as a logistic classifier (small and fast: a few trees, a few epochs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.features import featurize_compositions
+from helpers.glass import comparison, evaluation
+from helpers.glass import model as glass_model
+from helpers.glass.data import chemical_system
+from helpers.outputs import OutputDir
+
+FORMULAS = [
+    "Fe80B20", "Fe78B22", "Fe82B18", "Fe85B15", "Fe88B12", "Fe90B10", "Fe92B8", "Fe95B5",
+    "Fe78Si9B13", "Fe80Si6B14", "Fe84Si4B12", "Fe88Si4B8", "Fe92Si4B4", "Fe75Si10B15",
+    "Fe80P13C7", "Fe82P12C6", "Fe86P9C5", "Fe90P6C4", "Fe94P4C2", "Fe78P14C8",
+    "Fe73.5Si13.5B9Nb3Cu1", "Fe76Si11B9Nb3Cu1", "Fe80Si7B9Nb3Cu1", "Fe86Si3B7Nb3Cu1", "Fe90Si2B4Nb3Cu1",
+    "Fe84Zr7B9", "Fe86Zr7B7", "Fe88Zr7B5", "Fe90Zr7B3", "Fe91Zr9",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def labelled() -> pd.DataFrame:
+    """Labels by a simple made-up rule (glass below 86 at.% Fe), only to exercise the code."""
+    frame = pd.DataFrame({"composition": FORMULAS})
+    frame["chemical_system"] = frame["composition"].map(chemical_system)
+    frame["fe_at_pct"] = frame["composition"].str.extract(r"^Fe([\d.]+)")[0].astype(float)
+    frame["label"] = (frame["fe_at_pct"] < 86).astype(int)
+    frame["source"] = "test"
+    return frame
+
+
+@pytest.fixture(scope="module")
+def features(labelled) -> pd.DataFrame:
+    return featurize_compositions(labelled["composition"], cache_dir=None, progress=False).loc[labelled["composition"]]
+
+
+def test_grouped_folds_keep_a_chemical_system_in_one_fold(labelled):
+    folds = evaluation.grouped_folds(labelled["chemical_system"], 3)
+    assert set(folds) == {0, 1, 2}
+    assert (labelled.assign(fold=folds).groupby("chemical_system")["fold"].nunique() == 1).all()
+
+
+def test_calibration_error_and_scores_come_from_the_binned_curve():
+    y = np.array([0, 0, 1, 1, 1, 1, 0, 1])
+    p = np.array([0.05, 0.15, 0.95, 0.85, 0.9, 0.8, 0.2, 0.55])
+    assert evaluation.bin_counts(p).sum() == len(p)
+    assert evaluation.expected_calibration_error(y, y.astype(float)) == pytest.approx(0.0)
+    assert evaluation.expected_calibration_error(y, np.full(len(y), 1.0)) == pytest.approx(1 - y.mean())
+    scores = evaluation.scores(y, p)
+    assert scores["AUC"] == pytest.approx(1.0) and 0 < scores["Brier"] < 0.1
+
+
+def test_cross_fitted_calibration_never_uses_the_folds_own_labels():
+    scores = np.linspace(0, 1, 12)
+    folds = np.repeat([0, 1, 2], 4)
+    y = np.array([0, 0, 1, 1] * 3)
+    flipped = y.copy()
+    flipped[folds == 0] = 1 - flipped[folds == 0]  # other labels in fold 0 change nothing of fold 0's probabilities
+    for calibrator in evaluation.CALIBRATORS:
+        a = evaluation.cross_fitted(scores, y, folds, calibrator)
+        b = evaluation.cross_fitted(scores, flipped, folds, calibrator)
+        assert np.allclose(a[folds == 0], b[folds == 0]) and ((a >= 0) & (a <= 1)).all()
+
+
+def test_the_model_is_saved_loaded_and_gives_calibrated_probabilities(tmp_path, labelled, features):
+    settings = glass_model.Settings(n_trees=10, seed=0)
+    folds = evaluation.grouped_folds(labelled["chemical_system"], 3)
+    result = comparison.compare(labelled, features, folds, settings, models=("random forest",))
+    assert result.chosen[0] == "random forest" and set(result.scores["subset"]) == {"all", "Fe >= 80"}
+    table = result.out_of_fold()
+    assert list(table.columns) == comparison.OUT_OF_FOLD_COLUMNS and table["p_glass"].between(0, 1).all()
+    y, groups = labelled["label"].to_numpy(), labelled["chemical_system"].to_numpy()
+    model = glass_model.fit_glass_model(
+        "random forest", result.chosen[1], features, y, groups, result.raw_scores("random forest"), settings
+    )
+    assert model.scorer.estimator.n_estimators == 10 and model.columns == list(features.columns)
+    out = OutputDir(tmp_path / "analysis").create()
+    glass_model.save_glass_model(out, model)
+    loaded = glass_model.load_glass_model(out)
+    p = loaded.probability(features)
+    assert p.shape == (len(labelled),) and ((p >= 0) & (p <= 1)).all()
+    assert np.allclose(p, loaded.probability(features.to_numpy()))  # an array in the model's column order
+    assert np.allclose(p, loaded.probability(features[features.columns[::-1]]))  # columns found by name
+    with pytest.raises(ValueError, match="lack"):
+        loaded.probability(features.iloc[:, :10])
+
+
+def test_a_missing_model_is_one_line(tmp_path):
+    with pytest.raises(FileNotFoundError, match="notebook 08"):
+        glass_model.load_glass_model(tmp_path)
+
+
+def test_the_glass_domain_names_an_unseen_element(labelled):
+    domain = glass_model.glass_domain(labelled)
+    flags = glass_model.glass_domain_flags(domain, pd.Series(["Fe80B20", "Fe80Co5B15", "Fe70B30"]))
+    assert flags["in_domain"].tolist() == [True, False, False]
+    assert "Co absent" in flags["domain_notes"].iloc[1] and "B 30 at.% above" in flags["domain_notes"].iloc[2]
+    amounts = pd.DataFrame({"Fe": [80.0, 80.0, 70.0], "B": [20.0, 15.0, 30.0], "Co": [0.0, 5.0, 0.0]})
+    assert glass_model.glass_domain_inside(domain, amounts).tolist() == [True, False, False]
+
+
+def test_the_network_classifier_trains_with_a_logistic_output(labelled, features):
+    y, groups = labelled["label"].to_numpy(), labelled["chemical_system"].to_numpy()
+    scorer = glass_model.make_scorer("network", glass_model.Settings(n_runs=2, epochs=30, seed=1))
+    score = scorer.fit(features, y, groups).score(features)
+    assert score.shape == (len(y),) and ((score > 0) & (score < 1)).all()
+    assert scorer.scaler.y_mean == 0 and scorer.scaler.y_scale == 1  # labels are not standardized
+    assert score[y == 1].mean() > score[y == 0].mean()
