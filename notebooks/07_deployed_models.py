@@ -29,6 +29,9 @@
 # regression, `helpers/intervals.py`): each state on its own out-of-bag errors. Where a state has too few
 # calibration rows for a level, its interval is the all-rows interval widened by a stated factor, and the prediction
 # says `interval_calibrated = False`.
+#
+# **To fork it:** duplicate it in JupyterLab (or copy it anywhere), change values in its parameters cell, Run All.
+# Values other than those of the analysis in `out_dir` go to a new folder beside it (printed below); it stays as it was.
 
 # %%
 from helpers import findings, plots
@@ -55,7 +58,7 @@ overwrite = False  # True: replace outputs in out_dir made with other parameters
 # %%
 from helpers.pipeline import consistency
 
-execution = consistency.begin("07", globals())  # refuses outputs of other parameters unless overwrite
+execution = consistency.begin("07", globals())  # checks every parameter; other values: a fork
 
 # %% [markdown]
 # ## The pooled rows
@@ -67,7 +70,7 @@ execution = consistency.begin("07", globals())  # refuses outputs of other param
 out = OutputDir(out_dir)
 threshold = out.threshold  # declared in notebook 01
 trained = out.read_json("training")  # the network and seeds of notebook 03
-config, base_seed = TrainConfig(**trained["config"]), trained["base_seed"]
+config, base_seed = TrainConfig.from_dict(trained["config"]), trained["base_seed"]
 spec = FeatureSpec.from_json(out.path("feature_spec"))
 pool = build_pool(out, pool_sources)
 by_state = "annealed" in spec.columns  # intervals by annealing state need the state among the features
