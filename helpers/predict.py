@@ -3,6 +3,10 @@
     python -m helpers.predict "Fe83.3Si4B8P4Cu0.7" [--anneal-temp K --anneal-time S] [--analysis outputs/default]
     python -m helpers.predict --csv alloys.csv [--out predictions.csv [--force]] [--analysis outputs/default]
 
+The models are the deployed ones of notebook 07 (trained on every usable row of the Bs sources), or with
+``--models evaluated`` those of notebook 03 that notebooks 04 to 06 evaluate; the output says how many rows, and how
+many as-quenched rows, they learned from.
+
 Each prediction leads with the ensemble (the mean of all trained runs) and its conformal prediction interval
 (helpers/intervals.py, 90 % by default, --level to change), then the R2-best and F1-best networks, the ensemble's
 standard deviation and a domain flag with its reasons (helpers/domain.py). Without an annealing temperature an
@@ -50,13 +54,15 @@ def predict_table(
     saved=None,
     level: float = DEFAULT_LEVEL,
     cache_dir: Path | None = FEATURE_CACHE,
+    models: str | None = None,
 ) -> pd.DataFrame:
-    """Predictions, ensemble spread, interval at ``level``, domain flag and status per row of a tidy table."""
+    """Predictions, ensemble spread, interval at ``level``, domain flag and status per row of a tidy table, by the
+    ``models`` of the analysis (07's deployed ones by default, "evaluated": 03's) unless ``saved`` is given."""
     from helpers.features import build_features
-    from helpers.modeling.files import load_saved_models
+    from helpers.modeling.files import DEFAULT_MODELS, load_saved_models
 
     check_level(level)
-    saved = saved or load_saved_models(resolve(analysis or DEFAULT_ANALYSIS))
+    saved = saved or load_saved_models(resolve(analysis or DEFAULT_ANALYSIS), models or DEFAULT_MODELS)
     X, _, _ = build_features(table, spec=saved.spec, cache_dir=cache_dir, progress=False)
     return predictions(table, X, saved, level)
 
@@ -111,7 +117,18 @@ def _single(formula: str, temp: float | None, time: float | None) -> tuple[pd.Da
     return ds.table, notes
 
 
-def _show(row: pd.Series, folder: Path) -> str:
+def learned_from(saved, models: str) -> str:
+    """Which models answer, and how many rows (and as-quenched rows) they learned from."""
+    from helpers.modeling.files import MODEL_SETS
+
+    domain = saved.domain
+    return (
+        f"{models} models of notebook {MODEL_SETS[models]} from {saved.folder}, learned from {domain.n_rows} rows, "
+        f"{domain.n_as_quenched} of them as-quenched"
+    )
+
+
+def _show(row: pd.Series, source: str) -> str:
     treatment = (
         "as-quenched"
         if pd.isna(row["anneal_temp_K"])
@@ -119,10 +136,11 @@ def _show(row: pd.Series, folder: Path) -> str:
     )
     return "\n".join(
         [
-            f"{row['composition']} ({treatment}); models from {folder}",
+            f"{row['composition']} ({treatment}); {source}",
             f"Bs = {row['bs_ensemble']:.3f} T (ensemble of {ENSEMBLE_LABEL}), "
-            f"{level_text(row['interval_level'])} interval {row['bs_lower']:.3f} to {row['bs_upper']:.3f} T; "
-            f"ensemble std {row['ensemble_std']:.3f} T",
+            f"{level_text(row['interval_level'])} interval {row['bs_lower']:.3f} to {row['bs_upper']:.3f} T"
+            + ("" if row["interval_calibrated"] else " (widened, not calibrated: too few such rows to calibrate)")
+            + f"; ensemble std {row['ensemble_std']:.3f} T",
             f"single networks: R2 best {row['bs_r2_best']:.3f} T, F1 best {row['bs_f1_best']:.3f} T (on new alloys the "
             "ensemble is the one to trust: notebook 06)",
             f"domain: {'inside' if row['in_domain'] else 'OUTSIDE'}"
@@ -132,6 +150,8 @@ def _show(row: pd.Series, folder: Path) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from helpers.modeling.files import DEFAULT_MODELS, MODEL_SETS
+
     parser = argparse.ArgumentParser(prog="python -m helpers.predict", description=__doc__.splitlines()[0])
     parser.add_argument("formula", nargs="?", help="composition in at.%%, e.g. Fe83.3Si4B8P4Cu0.7")
     parser.add_argument("--anneal-temp", type=float, help="annealing temperature (K); omit for as-quenched")
@@ -147,6 +167,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--analysis", help=f"output folder of an analysis (./run_all.sh --out); default {DEFAULT_ANALYSIS}"
+    )
+    parser.add_argument(
+        "--models",
+        choices=list(MODEL_SETS),
+        default=DEFAULT_MODELS,
+        help="deployed: notebook 07's models, trained on every usable row (default); evaluated: notebook 03's",
     )
     return parser
 
@@ -187,7 +213,7 @@ def _predict_one(args: argparse.Namespace, folder: Path) -> int:
         raise PredictionError("--anneal-time without --anneal-temp: give both (or neither, for as-quenched)")
     check_level(args.level)
     table, notes = _single(args.formula, args.anneal_temp, args.anneal_time)
-    saved = load_saved_models(folder)
+    saved = load_saved_models(folder, args.models)
     if note := ignored_annealing_note(table, saved.spec.feature_set):
         notes.append(note)
     row = predict_table(table, saved=saved, level=args.level).iloc[0]
@@ -196,7 +222,7 @@ def _predict_one(args: argparse.Namespace, folder: Path) -> int:
     if row["status"] != "ok":
         print(f"{row['composition']}: {row['status']}", file=sys.stderr)
         return EXIT_REFUSED
-    print(_show(row, folder))
+    print(_show(row, learned_from(saved, args.models)))
     if note := clipped_note(row):
         print(note, file=sys.stderr)
     return 0
@@ -213,10 +239,11 @@ def _predict_csv(args: argparse.Namespace, folder: Path) -> int:
     with csv_stream(out) if out is not None else nullcontext(CsvStream(sys.stdout)) as writer:  # unwritable: fails here
         chunks = iter_user_csv(source, CHUNK_ROWS, with_target=False)
         first = next(chunks)  # a problem with the whole file shows before the models load
-        saved = load_saved_models(folder)
+        saved = load_saved_models(folder, args.models)
         tally = _predict_chunks(itertools.chain([first], chunks), saved, args.level, source, writer)
         if tally["predicted"] == 0:
             raise PredictionError(f"{source}: no row can be predicted")  # the output file is not written
+    print(f"note: {learned_from(saved, args.models)}", file=sys.stderr)  # once the predictions are out
     if out is not None:
         print(f"{writer.rows} rows written to {out}", file=sys.stderr)
     if tally["clipped"]:

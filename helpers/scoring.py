@@ -98,11 +98,14 @@ class Stack:
         return out, float(self.flops_per_row(len(varying))) * len(X_scaled)
 
 
-def ensemble_interval(per_run: np.ndarray, X_scaled: np.ndarray, calibration, level: float) -> dict[str, np.ndarray]:
-    """From the runs' predictions (runs x rows, T): bs_ensemble, ensemble_std, difficulty, bs_lower and bs_upper."""
+def ensemble_interval(
+    per_run: np.ndarray, X_scaled: np.ndarray, calibration, level: float, annealed: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """From the runs' predictions (runs x rows, T): bs_ensemble, ensemble_std, difficulty, bs_lower and bs_upper
+    (``annealed``: the rows' states, which a calibration by annealing state needs)."""
     mean, spread = per_run.mean(axis=0), per_run.std(axis=0)
     difficulty = calibration.difficulty(X_scaled, spread)
-    bounds = calibration.interval(mean, difficulty, level)
+    bounds = calibration.interval(mean, difficulty, level, annealed=annealed)
     return {
         "bs_ensemble": mean,
         "ensemble_std": spread,
@@ -200,9 +203,9 @@ def score_features(
     per_network = scaler.y_back(outputs)
     networks_s = time.perf_counter() - t0
     predicted = {f"bs_{SELECTED_MODELS[name]}": per_network[stack.n_runs + i] for i, name in enumerate(stack.selected)}
-    numbers = ensemble_interval(per_network[: stack.n_runs], X_scaled, saved.calibration, level)
-    predicted["bs_ensemble"] = numbers["bs_ensemble"]
     annealed = np.asarray(annealed, bool)
+    numbers = ensemble_interval(per_network[: stack.n_runs], X_scaled, saved.calibration, level, annealed)
+    predicted["bs_ensemble"] = numbers["bs_ensemble"]
     outside = saved.domain.outside(amounts, annealed, numbers["difficulty"])
     state = pd.DataFrame({"annealed": annealed.astype(float)})
     return Scores(

@@ -56,7 +56,7 @@ print(findings.case_study_states(cases, training))
 
 # %%
 models = list(evaluation.MODEL_KEYS)  # ensemble, R2 best, F1 best
-predicted = predict.predict_table(cases, out.root)  # the same code as `python -m helpers.predict`
+predicted = predict.predict_table(cases, out.root, models="evaluated")  # predict's code, with 03's models
 result = summaries.case_study_table(cases, predicted)
 out.write_table("case_study", result)
 result.head(10).round(3)

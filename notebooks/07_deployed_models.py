@@ -70,7 +70,7 @@ execution = consistency.begin("07", globals())  # checks every parameter; other 
 out = OutputDir(out_dir)
 threshold = out.threshold  # declared in notebook 01
 trained = out.read_json("training")  # the network and seeds of notebook 03
-config, base_seed = TrainConfig(**trained["config"]), trained["base_seed"]
+config, base_seed = TrainConfig.from_dict(trained["config"]), trained["base_seed"]
 spec = FeatureSpec.from_json(out.path("feature_spec"))
 pool = build_pool(out, pool_sources)
 by_state = "annealed" in spec.columns  # intervals by annealing state need the state among the features
@@ -151,6 +151,7 @@ goals.round(3)
 # %%
 files = ModelFiles(out.root, "deployed")
 runs = deployed.train_deployed(pool, spec, config, n_runs, base_seed, threshold, files)
+out.write_table("deployed_rows", pool.table.loc[pool.trainable].rename_axis("pool_row"), index=True)
 saved = load_saved_models(out.root, "deployed")
 print(findings.deployed_models(saved))
 runs.describe().loc[["mean", "min", "max"], ["r2", "rmse", "mae", "epochs_trained"]].round(3)

@@ -2,7 +2,7 @@
 # # 09 · Screening new alloys
 #
 # The paper's point is alloy design without trial-and-error melting: find compositions with a high Bs before anyone
-# makes them. This notebook takes that step with the models of notebook 03. It enumerates a grid of compositions (or
+# makes them. This notebook takes that step with the deployed models of notebook 07. It enumerates a grid of compositions (or
 # reads a CSV of candidates), sends them in chunks to Dask workers, and scores each candidate with the ensemble of all
 # training runs, the R2-best and F1-best networks, the 90 % conformal prediction interval and the applicability-domain
 # flag, exactly as `python -m helpers.predict` does (the same featurizer code as training), and beside them the
@@ -65,7 +65,7 @@ execution = consistency.begin("09", globals())  # checks every parameter; other 
 # The threshold is declared once, in notebook 01 (`data/analysis.json`); the screen counts candidates above it. The
 # default grid is a FINEMET/NANOPERM-like Fe-Si-B-P-C-Cu-Nb space (the line below counts its points), and the default
 # screens all of it: features come straight from the grid's amounts as array operations and every network (the runs
-# of 03 and the two selected ones) runs as a few large matrix products, so a candidate is cheap (the screen's summary
+# of 07 and the two selected ones) runs as a few large matrix products, so a candidate is cheap (the screen's summary
 # below gives candidates per second; docs/results.md the measured speed on one machine). A grid larger than
 # `max_candidates` is screened through a seeded uniform sample; the line below says which share is screened. Grid
 # candidates are annealed at `anneal_temp_K` for `anneal_time_s` (by default 773 K for one hour, near the median
@@ -106,7 +106,7 @@ print(
 # The Fe-rich corner where Bs is highest is where melt spinning starts to give crystalline ribbons, so the candidate
 # with the highest predicted Bs may be one that cannot be made. Notebook 08 labelled public Fe-based melt-spun
 # compositions glass or not and gave each a P(glass) from a model that never saw its chemical system (out of fold).
-# Here we predict their Bs with 03's models (treated as the grid candidates are) and rank them as the screen would: by
+# Here we predict their Bs with 07's deployed models (treated as the grid candidates are) and rank them as the screen would: by
 # Bs alone (`mean`), by Bs among compositions with P(glass) of at least a threshold (`glass_mean`, several
 # thresholds), and by the expected Bs that counts a failed synthesis as nothing (`expected`, P(glass) x Bs). For each,
 # among the `top_k` best: how many are real glasses (`glass_share`, with a 95 % interval over resampled chemical
@@ -139,11 +139,10 @@ evidence.round(3)
 # Chunks are generated one at a time and at most a few per worker are in flight, so the candidates never sit in this
 # notebook's memory. Each worker returns only what is needed: the chunk's best `top_k` rows by the ranking rule
 # `rank_by` (below), its Pareto set, histogram counts and counts in the domain and above the threshold. `ei` needs the
-# best Bs measured among the rows 03's networks were fitted on; `probability` the Bs to exceed (1.7 T).
+# best Bs measured among the rows 07's networks learned from; `probability` the Bs to exceed (1.7 T).
 
 # %%
-split_rows = out.read_table("split", index_col="row_id")
-trained_on = training.loc[split_rows.index[split_rows["set"] == "train"]]  # the rows 03's networks were fitted on
+trained_on = out.read_table("deployed_rows", index_col="pool_row")  # the rows 07's networks learned from
 best_measured = float(trained_on["bs_tesla"].max())
 ranking = screening.Ranking(rank_by, best=best_measured, target=HIGH_BS_T, glass_threshold=glass_threshold)
 result = screening.screen(todo, out.root, client, top_k=top_k, threshold=threshold, ranking=ranking)
@@ -213,7 +212,7 @@ out.save_figure("screen_map", fig)
 # how deep the pool was and how many were found. The chosen candidates are scored again as any candidate is, and each
 # comes with its predicted Bs and 90 % interval, its domain notes, its P(glass) and glass-domain flag
 # (`in_glass_domain`: its elements and amounts lie within those of the labelled compositions), the nearest alloy of
-# 03's training rows (its composition, treatment, measured Bs of its best treatment, and distance) and the nearest
+# 07's training rows (its composition, treatment, measured Bs of its best treatment, and distance) and the nearest
 # labelled glass-formation composition (`nearest_labelled_glass`: 1 formed a glass, 0 did not).
 #
 # How to read it: a candidate close to a measured alloy (a distance of a few at.%) with a similar predicted Bs is a

@@ -73,11 +73,13 @@ def run_notebook(name: str, out_dir: Path, **parameters) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory) -> Path:
-    """Notebooks 01 to 03 executed once with tiny parameters; later tests build on this run."""
+    """Notebooks 01 to 03 and 07 (the deployed models that predict and the screen load) executed once with tiny
+    parameters; later tests build on this run."""
     out = tmp_path_factory.mktemp("run")
     run_notebook("01_featurize.ipynb", out)
     run_notebook("02_split_and_histogram.ipynb", out)
     run_notebook("03_repeated_training.ipynb", out, n_runs=3, epochs=8, patience=3, hidden=[16])
+    run_notebook("07_deployed_models.ipynb", out, n_outer_folds=2, n_runs=3)
     return out
 
 

@@ -271,8 +271,8 @@ def _nan_run(path: Path) -> None:
 )
 def test_a_damaged_model_folder_is_named_with_the_fix(tiny_run, tmp_path, capsys, damage, message):
     folder = _copy_analysis(tiny_run, tmp_path)
-    damage(folder / "models")
-    assert predict.main(["Fe80B20", "--analysis", str(folder)]) == 2
+    damage(folder / "models")  # 03's models
+    assert predict.main(["Fe80B20", "--analysis", str(folder), "--models", "evaluated"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err and "rerun notebook 03" in err
 
@@ -281,7 +281,7 @@ def test_an_unfinished_training_is_named_with_the_fix(tiny_run, tmp_path, capsys
     folder = _copy_analysis(tiny_run, tmp_path)
     state = json.loads((folder / "models" / "training.json").read_text())
     (folder / "models" / "training.json").write_text(json.dumps({**state, "n_runs": 10}))
-    assert predict.main(["Fe80B20", "--analysis", str(folder)]) == 2
+    assert predict.main(["Fe80B20", "--analysis", str(folder), "--models", "evaluated"]) == 2
     assert "incomplete (3 of 10 runs finished)" in capsys.readouterr().err
 
 

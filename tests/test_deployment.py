@@ -8,7 +8,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_notebook
 
 from helpers.deployment import scores, transfer
 from helpers.deployment.pool import build_pool
@@ -45,7 +44,7 @@ def test_no_fold_trains_on_a_case_study_alloy_or_shares_an_alloy_between_its_sid
 
 
 def test_the_goals_compare_the_leave_one_source_out_ensemble_with_the_targets():
-    ensemble = scores.MODELS["ensemble"]
+    ensemble = scores.MODELS["bs_ensemble"]
     table = pd.DataFrame(
         {
             "evaluation": [transfer.ONE_SOURCE_OUT] * 2 + [transfer.CROSS_VALIDATION],
@@ -63,7 +62,7 @@ def test_the_goals_compare_the_leave_one_source_out_ensemble_with_the_targets():
 
 
 def test_notebook_07_writes_its_tables_and_deployed_models_that_the_loader_accepts(tiny_run):
-    run_notebook("07_deployed_models.ipynb", tiny_run, n_outer_folds=2, n_runs=3)
+    # tiny_run ran 07 with n_outer_folds=2, n_runs=3
     table = pd.read_csv(tiny_run / "tables" / "transfer_scores.csv")
     assert set(table["evaluation"]) == {transfer.CROSS_VALIDATION, transfer.ONE_SOURCE_OUT}
     assert set(table["model"]) == set(scores.MODELS.values())
@@ -85,8 +84,6 @@ def test_notebook_07_writes_its_tables_and_deployed_models_that_the_loader_accep
 def test_a_damaged_deployed_folder_names_notebook_07(tiny_run, tmp_path):
     import shutil
 
-    if not (tiny_run / "models" / "deployed" / "training.json").is_file():
-        run_notebook("07_deployed_models.ipynb", tiny_run, n_outer_folds=2, n_runs=3)
     copy = tmp_path / "analysis"
     shutil.copytree(tiny_run / "models", copy / "models")
     files = ModelFiles(copy, "deployed")
@@ -95,5 +92,21 @@ def test_a_damaged_deployed_folder_names_notebook_07(tiny_run, tmp_path):
     with pytest.raises(ModelFolderError, match="rerun notebook 07 .*--only 07"):
         load_saved_models(copy, "deployed")
     (files.path("training")).unlink()
-    with pytest.raises(ModelFolderError, match="no deployed models"):
+    with pytest.raises(ModelFolderError, match="no trained models .*deployed/training.json.*notebook 07"):
         load_saved_models(copy, "deployed")
+
+
+def test_predict_answers_with_the_deployed_models_and_says_what_they_learned_from(tiny_run, capsys):
+    from helpers import predict
+
+    assert predict.main(["Fe80B20", "--analysis", str(tiny_run)]) == 0
+    deployed = capsys.readouterr().out
+    training = json.loads((tiny_run / "models" / "deployed" / "training.json").read_text())
+    assert f"deployed models of notebook 07 from {tiny_run}, learned from {training['rows']} rows, " in deployed
+    assert f"{training['as_quenched_rows']} of them as-quenched" in deployed
+    assert predict.main(["Fe80B20", "--analysis", str(tiny_run), "--models", "evaluated"]) == 0
+    assert "evaluated models of notebook 03" in capsys.readouterr().out
+    table = predict._single("Fe80B20", None, None)[0]  # as-quenched
+    saved = load_saved_models(tiny_run, "deployed")
+    row = predict.predict_table(table, saved=saved).iloc[0]
+    assert row["interval_calibrated"] == saved.calibration.calibrated_states(0.9)[False]

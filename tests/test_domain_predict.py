@@ -76,7 +76,7 @@ def test_a_users_script_can_predict_a_tidy_table_with_a_saved_model(tiny_run):
     )
     bs = load_network(tiny_run / "models" / "r2_best").predict(table)
     assert bs.shape == (2,) and np.isfinite(bs).all()
-    expected = predict.predict_table(table, tiny_run)["bs_r2_best"].to_numpy()
+    expected = predict.predict_table(table, tiny_run, models="evaluated")["bs_r2_best"].to_numpy()
     np.testing.assert_allclose(bs, expected, atol=1e-4)
 
 

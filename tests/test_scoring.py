@@ -18,10 +18,10 @@ def _real_rows(out_dir) -> pd.DataFrame:
 def test_predict_gives_each_networks_own_prediction_and_the_calibrated_interval(tiny_run):
     """The stacked forward pass equals each network on its own, on every measured alloy of the real data."""
     from helpers.features import build_features
-    from helpers.modeling.files import load_saved_models
+    from helpers.modeling.files import DEFAULT_MODELS, load_saved_models
     from helpers.predict import predict_table
 
-    saved = load_saved_models(tiny_run)
+    saved = load_saved_models(tiny_run, DEFAULT_MODELS)
     table = _real_rows(tiny_run)
     result = predict_table(table, saved=saved, cache_dir=None)
     X, _, _ = build_features(table, spec=saved.spec, cache_dir=None, progress=False)
@@ -32,7 +32,7 @@ def test_predict_gives_each_networks_own_prediction_and_the_calibrated_interval(
     for name, net in saved.selected.items():
         np.testing.assert_array_equal(result[f"bs_{name.lower().replace(' ', '_')}"], net.predict_features(X))
     difficulty = saved.calibration.difficulty(saved.ensemble.scaler.x(X), per_run.std(axis=0))
-    bounds = saved.calibration.interval(per_run.mean(axis=0), difficulty, 0.9)
+    bounds = saved.calibration.interval(per_run.mean(axis=0), difficulty, 0.9, annealed=table["annealed"].to_numpy())
     np.testing.assert_array_equal(result[["bs_lower", "bs_upper"]].to_numpy(), bounds)
     flags = saved.domain.check(table, difficulty)
     assert result["in_domain"].tolist() == flags["in_domain"].tolist() == (flags["domain_notes"] == "inside").tolist()
@@ -43,12 +43,12 @@ def test_the_screen_scores_a_table_as_predict_does(tiny_run):
     """The screen's path (features from amounts, constant features folded) on the real alloys: predict's flags,
     notes and status, numbers to 1e-6 T."""
     from helpers import screening
-    from helpers.modeling.files import load_saved_models
+    from helpers.modeling.files import DEFAULT_MODELS, load_saved_models
     from helpers.predict import predict_table
 
     table = _real_rows(tiny_run)
     mine = screening.score_table(table, tiny_run)[0]
-    reference = predict_table(table, saved=load_saved_models(tiny_run), cache_dir=None)
+    reference = predict_table(table, saved=load_saved_models(tiny_run, DEFAULT_MODELS), cache_dir=None)
     numbers = [c for c in reference.columns if reference[c].dtype.kind == "f"]
     np.testing.assert_allclose(mine[numbers], reference[numbers], rtol=0, atol=1e-6)
     texts = [c for c in reference.columns if c not in numbers]

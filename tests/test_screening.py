@@ -103,7 +103,7 @@ def test_the_rows_sent_back_hold_every_top_row_and_the_pareto_set():
 @pytest.mark.slow
 def test_chunked_screen_equals_unchunked_and_predict_table(tiny_run):
     from helpers.domain import element_amounts
-    from helpers.modeling.files import load_saved_models
+    from helpers.modeling.files import DEFAULT_MODELS, load_saved_models
     from helpers.predict import predict_table
     from helpers.screening.summary import ROUNDED, TOP_COLUMNS, pareto, rank
 
@@ -119,7 +119,7 @@ def test_chunked_screen_equals_unchunked_and_predict_table(tiny_run):
     assert np.array_equal(a.hist, b.hist) and np.allclose(a.map_mean, b.map_mean, equal_nan=True, atol=1e-4)
     # the screen's summary equals ranking python -m helpers.predict's table of every candidate
     table = screening.amounts_table(whole.elements, next(whole.make_chunks()), 773.0, 3600.0)
-    reference = predict_table(table, saved=load_saved_models(tiny_run), cache_dir=None)
+    reference = predict_table(table, saved=load_saved_models(tiny_run, DEFAULT_MODELS), cache_dir=None)
     amounts = element_amounts(reference["composition"]).reindex(columns=["B", "Si", "P", "C"], fill_value=0.0)
     metalloids = amounts.sum(axis=1).round(3)
     ok = reference[reference["status"] == "ok"].assign(fe_at_pct=table["fe_at_pct"], metalloid_at_pct=metalloids)
@@ -135,7 +135,7 @@ def test_chunked_screen_equals_unchunked_and_predict_table(tiny_run):
 
 def test_a_screen_ranked_by_another_rule_keeps_the_best_of_every_chunk_by_that_rule(tiny_run):
     """Workers cut each chunk to its top_k by the notebook's rule, not by the lower bound (09's rank_by)."""
-    from helpers.modeling.files import load_saved_models
+    from helpers.modeling.files import DEFAULT_MODELS, load_saved_models
     from helpers.predict import predict_table
     from helpers.screening.summary import TOP_COLUMNS, Ranking
 
@@ -144,7 +144,7 @@ def test_a_screen_ranked_by_another_rule_keeps_the_best_of_every_chunk_by_that_r
     whole = screening.plan("grid", SMALL, 773.0, 3600.0, max_candidates=60, chunk_size=1000)
     result = screening.screen(chunked, tiny_run, top_k=10, progress=False, ranking=by_mean)
     table = screening.amounts_table(whole.elements, next(whole.make_chunks()), 773.0, 3600.0)
-    reference = predict_table(table, saved=load_saved_models(tiny_run), cache_dir=None)
+    reference = predict_table(table, saved=load_saved_models(tiny_run, DEFAULT_MODELS), cache_dir=None)
     ok = reference[reference["status"] == "ok"]
     expected = by_mean.order(ok)["composition"].head(10).tolist()
     assert result.top["composition"].tolist() == expected
@@ -157,7 +157,7 @@ def test_a_screen_ranked_by_another_rule_keeps_the_best_of_every_chunk_by_that_r
 def test_matrix_scoring_equals_predict_table_on_hundreds_of_grid_points(tiny_run):
     """Stacked networks, folded constant features, the interval and the domain as arrays: predict_table's numbers
     to 1e-6 T, the same domain flags and notes, the same status."""
-    from helpers.modeling.files import load_saved_models
+    from helpers.modeling.files import DEFAULT_MODELS, load_saved_models
     from helpers.predict import predict_table
 
     grid = screening.Grid.from_parameter(screening.DEFAULT_GRID)
@@ -165,7 +165,7 @@ def test_matrix_scoring_equals_predict_table_on_hundreds_of_grid_points(tiny_run
     for temp, time_s in ((773.0, 3600.0), (None, None)):  # annealed, and as-quenched (outside the domain)
         table = screening.amounts_table(grid.elements, points, temp, time_s)
         mine = screening.score_table(table, tiny_run)[0]
-        reference = predict_table(table, saved=load_saved_models(tiny_run), cache_dir=None)
+        reference = predict_table(table, saved=load_saved_models(tiny_run, DEFAULT_MODELS), cache_dir=None)
         numbers = [c for c in reference.columns if reference[c].dtype.kind == "f"]
         texts = [c for c in reference.columns if c not in numbers]
         assert len(reference) == 400 and len(numbers) >= 8
@@ -203,14 +203,14 @@ def test_a_screen_on_a_real_scheduler_with_two_worker_processes_equals_the_local
     """dask scheduler + 2 dask worker processes on 127.0.0.1, reached by address, as on a cluster."""
     from distributed import Client
 
-    dask = str(Path(sys.executable).parent / "dask")
+    dask = [sys.executable, "-m", "dask"]  # this test's Python (a copied venv's dask script may name another)
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     log = open(tmp_path / "cluster.log", "w")  # noqa: SIM115 (closed below)
     procs = [
         subprocess.Popen(
-            [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            [*dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=log,
@@ -222,7 +222,7 @@ def test_a_screen_on_a_real_scheduler_with_two_worker_processes_equals_the_local
         procs += [
             subprocess.Popen(
                 [
-                    dask,
+                    *dask,
                     "worker",
                     address,
                     "--nworkers",

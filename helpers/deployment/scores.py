@@ -11,9 +11,9 @@ from helpers import evaluation, intervals, metrics
 from helpers.deployment.transfer import ONE_SOURCE_OUT
 
 MODELS = {
-    "ensemble": "ANN ensemble",
-    "r2_best": "ANN R2 best (selected on selection alloys)",
-    "random_forest": "random forest",
+    "bs_ensemble": "ANN ensemble",
+    "bs_r2_best": "ANN R2 best (selected on selection alloys)",
+    "bs_random_forest": "random forest",
 }
 STATES = {True: "annealed", False: "as-quenched"}
 # (goal, category, measure, lowest, highest): the deployed ensemble on alloys of another source (leave one source out)
@@ -56,23 +56,20 @@ def score_table(rows: pd.DataFrame, threshold: float) -> pd.DataFrame:
                 row = {"evaluation": name, "category": category, "model": label, "rows": len(part)}
                 row |= {"alloys": part["composition"].nunique(), "mae": mae}
                 row |= {"rmse": got.get("rmse", np.nan), "r2": got.get("r2", np.nan)}
-                out.append(row | (_coverage(part) if key == "ensemble" else {}))
+                out.append(row | (_coverage(part) if key == "bs_ensemble" else {}))
     return pd.DataFrame(out)
 
 
 def domain_table(rows: pd.DataFrame) -> pd.DataFrame:
     """The ensemble's MAE inside and outside the domain and their ratio, per evaluation."""
-    parts = {
-        name: evaluation.domain_errors(part, predicted="ensemble").iloc[0]
-        for name, part in rows.groupby("evaluation", sort=False)
-    }
+    parts = {name: evaluation.domain_errors(part).iloc[0] for name, part in rows.groupby("evaluation", sort=False)}
     return pd.DataFrame(parts).T.rename_axis("evaluation").reset_index()
 
 
 def goals(scores: pd.DataFrame) -> pd.DataFrame:
     """Each goal, its target, what leave-one-source-out measured (the ensemble, rows of both directions) and whether
     it is met; a goal without test rows is 'not measured'."""
-    measured = scores[(scores["evaluation"] == ONE_SOURCE_OUT) & (scores["model"] == MODELS["ensemble"])]
+    measured = scores[(scores["evaluation"] == ONE_SOURCE_OUT) & (scores["model"] == MODELS["bs_ensemble"])]
     measured = measured.set_index("category")
     out = []
     for goal, category, measure, low, high in GOALS:

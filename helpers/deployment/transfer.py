@@ -27,6 +27,7 @@ from helpers.deployment.pool import Pool
 from helpers.domain import Domain
 from helpers.modeling.ensemble import Ensemble
 from helpers.modeling.network import TrainConfig, run_seed
+from helpers.scoring import ensemble_interval
 
 CROSS_VALIDATION = "grouped cross-validation"
 ONE_SOURCE_OUT = "leave one source out"
@@ -102,28 +103,32 @@ def fold_rows(
 ) -> pd.DataFrame:
     """Per test row: measured Bs, the three predictions, the ensemble spread, intervals, calibrated flags, domain."""
     table, X, fit, test = pool.table, pool.X, plan.fit_ids, plan.test_ids
-    per_test = ensemble.per_network(X.loc[test])
-    mean, std = per_test.mean(axis=0), per_test.std(axis=0)
+    per_test, X_scaled = ensemble.per_network(X.loc[test]), ensemble.scaler.x(X.loc[test])
     forest = evaluation.baseline_models(plan.seed)["random forest"]
     forest.fit(X.loc[fit].to_numpy(), table.loc[fit, "bs_tesla"].to_numpy())
     seeds = [run_seed(base_seed, r) for r in ensemble.meta["runs"]]
     calibration = intervals.calibrate_ensemble(ensemble, table.loc[fit], X.loc[fit], seeds, by_state=by_state)
-    difficulty = calibration.difficulty(ensemble.scaler.x(X.loc[test]), std)
+    annealed = table.loc[test, "annealed"].to_numpy(bool)
+    levels = {
+        level: ensemble_interval(per_test, X_scaled, calibration, level, annealed if by_state else None)
+        for level in intervals.LEVELS
+    }
+    numbers = levels[intervals.DEFAULT_LEVEL]
     rows = table.loc[test, ["composition", "source", "annealed", "case_study"]].assign(
         measured=table.loc[test, "bs_tesla"],
-        ensemble=mean,
-        r2_best=per_test[selected_run(ensemble, pool, plan.selection_ids, threshold)],
-        random_forest=forest.predict(X.loc[test].to_numpy()),
-        std=std,
-        difficulty=difficulty,
+        bs_ensemble=numbers["bs_ensemble"],
+        bs_r2_best=per_test[selected_run(ensemble, pool, plan.selection_ids, threshold)],
+        bs_random_forest=forest.predict(X.loc[test].to_numpy()),
+        ensemble_std=numbers["ensemble_std"],
+        difficulty=numbers["difficulty"],
     )
-    annealed = rows["annealed"].to_numpy(bool)
-    for level in intervals.LEVELS:
-        bounds = calibration.interval(mean, difficulty, level, annealed=annealed if by_state else None)
-        rows[f"lower_{level}"], rows[f"upper_{level}"] = bounds[:, 0], bounds[:, 1]
+    for level, numbers in levels.items():  # the one scoring path's interval (helpers/scoring.py)
+        rows[f"lower_{level}"], rows[f"upper_{level}"] = numbers["bs_lower"], numbers["bs_upper"]
         enough = calibration.calibrated_states(level)
         rows[f"calibrated_{level}"] = np.where(annealed, enough[True], enough[False])
-    flags = Domain.fit(table.loc[fit], calibration.calibration_difficulty()).check(table.loc[test], difficulty)
+    flags = Domain.fit(table.loc[fit], calibration.calibration_difficulty()).check(
+        table.loc[test], rows["difficulty"].to_numpy()
+    )
     return rows.assign(in_domain=flags["in_domain"], domain_notes=flags["domain_notes"])
 
 

@@ -33,6 +33,7 @@ from helpers.outputs import OutputDir, write_atomic
 REQUIRED = ["training", "scaler", "model_feature_spec", "domain", "calibration"]  # registry names
 SELECTED_FILES = ("params.json", "weights.npz")  # in each selected network's folder
 MODEL_SETS = {"evaluated": "03", "deployed": "07"}  # which models -> the notebook that trains them
+DEFAULT_MODELS = "deployed"  # what helpers.predict and the screen load; 04, 05 and 06 evaluate 03's models
 DEPLOYED_FOLDER = "deployed_models"  # registry name of the folder of the deployed models
 
 
@@ -187,10 +188,10 @@ def _check_present(out: ModelFiles) -> None:
             f"{folder}: no such folder; pass the output folder of an analysis (./run_all.sh writes outputs/default)"
         )
     if not out.path("training").is_file():
-        kind = "trained" if out.models == "evaluated" else "deployed"
         raise ModelFolderError(
-            f"no {kind} models in {folder} (missing {out.path('training')}); run ./run_all.sh first (or notebook "
+            f"no trained models in {folder} (missing {out.path('training')}); run ./run_all.sh first (or notebook "
             f"{out.notebook}: {out.rerun}), or pass the output folder of an analysis that has run"
+            + ("" if out.models == "evaluated" else " (or use 03's models: --models evaluated)")
         )
     required = [out.path(name) for name in REQUIRED]
     required += [out.path(key) / name for key in SELECTED_MODELS.values() for name in SELECTED_FILES]

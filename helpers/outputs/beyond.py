@@ -18,6 +18,7 @@ BEYOND_THE_PAPER: dict[str, OutputFile] = {
                 "case-study alloys (runs, R2 and F1 best, scaler, calibration by annealing state, domain)",
                 ("09",),
             ),
+            "deployed_rows": data("data/deployed_rows.csv", "the rows the deployed models learned from", ("09",)),
             "transfer_predictions": table(
                 "tables/transfer_predictions.csv",
                 "every test row of 07's grouped cross-validation and leave-one-source-out test: measured, ensemble, "

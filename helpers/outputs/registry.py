@@ -54,7 +54,7 @@ FILES: dict[str, OutputFile] = {
     **made_by(
         "02",
         {
-            "split": data("data/split.csv", "training or test side of every row", ("03", "04", "09", "10")),
+            "split": data("data/split.csv", "training or test side of every row", ("03", "04", "10")),
             "split_parameters": data("data/split.json", "02's parameters (the case-study definition)", ("05", "07")),
             "case_study_rows": data(
                 "data/case_study.csv", "the unseen case-study rows chosen by 02", ("05", "07", "08", "10")

@@ -10,7 +10,7 @@ from helpers.deployment.scores import GOALS, MODELS, STATES
 from helpers.deployment.transfer import CROSS_VALIDATION, ONE_SOURCE_OUT
 from helpers.intervals import LEVELS
 
-MODEL_SHADES = {"ensemble": "#2ca02c", "r2_best": "#1f77b4", "random_forest": "#8c8c8c"}
+MODEL_SHADES = {"bs_ensemble": "#2ca02c", "bs_r2_best": "#1f77b4", "bs_random_forest": "#8c8c8c"}
 SHORT = {CROSS_VALIDATION: "cross-validation", ONE_SOURCE_OUT: "one source out"}
 COVERAGE_TOLERANCE = 0.03  # the band around the promised coverage that an interval should land in
 
@@ -31,7 +31,7 @@ def transfer(scores: pd.DataFrame) -> plt.Figure:
     a.set_xticks(np.arange(len(groups)), [f"{SHORT.get(ev, ev)}\n{s}" for ev, s in groups], fontsize=9)
     a.set(ylabel="MAE (T)", title="(a) error on alloys the models never saw")
     a.legend(fontsize=8)
-    ensemble = scores[scores["model"] == MODELS["ensemble"]]
+    ensemble = scores[scores["model"] == MODELS["bs_ensemble"]]
     nominal = np.array(LEVELS)
     b.fill_between(nominal, nominal - COVERAGE_TOLERANCE, nominal + COVERAGE_TOLERANCE, color="0.9", label="±3 points")
     b.plot(nominal, nominal, color="0.4", ls="--", lw=1)

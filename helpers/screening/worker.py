@@ -52,7 +52,7 @@ def models(out_dir: str | Path, worker: bool = False) -> tuple:
     """
     key = str(Path(out_dir).expanduser().resolve())
     if key not in _MODELS:
-        from helpers.modeling.files import load_saved_models
+        from helpers.modeling.files import DEFAULT_MODELS, load_saved_models
         from helpers.modeling.network import tensorflow
 
         tf = tensorflow()
@@ -64,7 +64,7 @@ def models(out_dir: str | Path, worker: bool = False) -> tuple:
                 tf.config.threading.set_inter_op_parallelism_threads(1)
             except RuntimeError:  # TensorFlow already started in this process
                 pass
-        saved = load_saved_models(key)
+        saved = load_saved_models(key, DEFAULT_MODELS)
         stack = saved.stack
         stack.predict_scaled(np.zeros((1, len(saved.spec.columns)), np.float32))  # build the forward pass once
         saved.calibration.difficulty(saved.calibration.X[:1], np.zeros(1))  # fit the neighbour search once
