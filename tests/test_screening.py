@@ -296,7 +296,7 @@ def test_next_experiments_holds_n_next_rows_on_a_grid_whose_top_rows_are_neighbo
     """10 asked for, 10 given, from a top table of 5: the batch is drawn from the pool; it is the batch of the
     greedy choice over every candidate scored in one table (python -m helpers.predict)."""
     from helpers.discovery import batch
-    from helpers.modeling.files import load_saved_models
+    from helpers.modeling.files import DEFAULT_MODELS, load_saved_models
     from helpers.predict import predict_table
     from helpers.screening.summary import Ranking
 
@@ -311,7 +311,7 @@ def test_next_experiments_holds_n_next_rows_on_a_grid_whose_top_rows_are_neighbo
     assert (d[~np.eye(10, dtype=bool)] >= batch.MIN_DISTANCE_AT_PCT).all()
     assert result.top["composition"].iloc[0] == chosen["composition"].iloc[0]
     table = screening.amounts_table(todo.elements, np.concatenate(list(todo.make_chunks())), 773.0, 3600.0)
-    every = predict_table(table, saved=load_saved_models(tiny_run), cache_dir=None)
+    every = predict_table(table, saved=load_saved_models(tiny_run, DEFAULT_MODELS), cache_dir=None)
     every = every[every["status"] == "ok"]
     expected = batch.diverse_batch(every, every["bs_ensemble"].to_numpy(), 10)
     assert chosen["composition"].tolist() == expected["composition"].tolist()
