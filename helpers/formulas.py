@@ -45,7 +45,12 @@ def no_data_elements() -> frozenset[str]:
 
 def canonical_formula(amounts: dict[str, float]) -> str:
     """Formula in at.% (sum 100, 0.001 at.% resolution), Fe first, then by decreasing amount: 'Fe73.5Si13.5B9Nb3Cu1'."""
-    pct = {el: v for el, v in rounded_percent(amounts).items() if v > 0}
+    return formula_of(rounded_percent(amounts))
+
+
+def formula_of(pct: dict[str, float]) -> str:
+    """The canonical formula of at.% already rounded by ``rounded_percent`` (Fe first, then by decreasing amount)."""
+    pct = {el: v for el, v in pct.items() if v > 0}
     order = sorted(pct, key=lambda el: (el != "Fe", -pct[el], el))
     text = "".join(f"{el}{pct[el]:g}" for el in order)
     if text not in _PARSED:  # what pymatgen reads back: each token as a float, in the order written
@@ -54,17 +59,29 @@ def canonical_formula(amounts: dict[str, float]) -> str:
 
 
 def rounded_percent(composition: str | dict[str, float]) -> dict[str, float]:
-    """At.% to 0.001 that still sum to exactly 100 (largest remainder: the units lost by rounding down go to the
-    largest remainders), so that a formula written with them reads back as the same amounts: Fe79.9995B20.0005 is
+    """At.% to 0.001 that still sum to exactly 100 (``rounded_percent_rows`` of one composition), in its order."""
+    if isinstance(composition, str):
+        composition = element_amounts_of(composition)
+    present = {el: v for el, v in composition.items() if v > 0}
+    elements = sorted(present)
+    shown = rounded_percent_rows(np.array([[present[el] for el in elements]], float))[0]
+    by_element = dict(zip(elements, shown.tolist(), strict=True))
+    return {str(el): by_element[el] for el in present}
+
+
+def rounded_percent_rows(amounts: np.ndarray) -> np.ndarray:
+    """At.% to 0.001 per row that still sum to exactly 100, absent elements 0 (largest remainder: the units lost by
+    rounding down go to the largest remainders; ties, float noise aside, to the earlier column, so give the columns
+    in alphabetical order). A formula written with them reads back as the same amounts: Fe79.9995B20.0005 is
     Fe79.999B20.001, where rounding each alone wrote Fe79.999B20 (sum 99.999, read back as B 20.0002)."""
-    pct = atomic_percent(composition)
-    scale = 10**DECIMALS
-    units = {el: v * scale for el, v in pct.items()}
-    floor = {el: int(u + 1e-6) for el, u in units.items()}  # 1e-6: float noise of an exact amount is no remainder
-    short = round(100 * scale) - sum(floor.values())
-    for el in sorted(units, key=lambda e: (-(units[e] - floor[e]), e))[: max(short, 0)]:
-        floor[el] += 1
-    return {el: n / scale for el, n in floor.items()}
+    amounts = np.asarray(amounts, float)
+    present = amounts > 0
+    units = np.where(present, percent_rows(amounts), 0.0) * 10**DECIMALS
+    floor = np.floor(units + 1e-6)  # 1e-6: float noise of an exact amount is no remainder
+    remainder = np.where(present, np.round(units - floor, 8), -np.inf)  # 1e-11 at.%: float noise
+    short = np.maximum(round(100 * 10**DECIMALS) - floor.sum(axis=1), 0)
+    rank = np.argsort(np.argsort(-remainder, axis=1, kind="stable"), axis=1, kind="stable")
+    return (floor + (present & (rank < short[:, None]))) / 10**DECIMALS
 
 
 def percent_rows(amounts: np.ndarray) -> np.ndarray:

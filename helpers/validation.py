@@ -30,9 +30,12 @@ from helpers.formulas import (
     atomic_percent,
     canonical_formula,
     element_amounts_of,
+    formula_of,
     formula_problem,
     no_data_elements,
+    percent_rows,
     rounded_percent,
+    rounded_percent_rows,
 )
 
 __all__ = [
@@ -163,13 +166,12 @@ def amounts_sum_to_100(work: pd.DataFrame) -> Problems:
     total = work["amounts"].map(lambda a: sum(a.values()))
     far = total.sub(100).abs() > SUM_TOLERANCE_AT_PCT
     near = ~far & (total.sub(100).abs() > 1e-6)
-    written = work.apply(_written, axis=1) if len(work) else pd.Series(dtype=object)
     return pd.concat(
         [
             problems(
                 work.index[far],
                 "composition",
-                written[far],
+                _written_rows(work[far]),
                 [
                     f"element amounts sum to {t:.6g} at.%, more than {SUM_TOLERANCE_AT_PCT:g} from 100"
                     for t in total[far]
@@ -178,7 +180,7 @@ def amounts_sum_to_100(work: pd.DataFrame) -> Problems:
             problems(
                 work.index[near],
                 "composition",
-                written[near],
+                _written_rows(work[near]),
                 [f"element amounts sum to {t:.6g} at.%; rescaled to 100" for t in total[near]],
                 "normalized",
             ),
@@ -188,36 +190,29 @@ def amounts_sum_to_100(work: pd.DataFrame) -> Problems:
 
 def amounts_resolvable(work: pd.DataFrame) -> Problems:
     """Amounts are kept to 0.001 at.%: a trace below that is refused, and rounding that changes a value is reported."""
-    found, written_amounts = [], []
-    for i, amounts in work["amounts"].items():
-        pct, shown = atomic_percent(amounts), rounded_percent(amounts)  # shown: what the formula writes
-        written_amounts.append(shown)
-        lost = [el for el, v in pct.items() if 0 < v and shown[el] == 0]
-        written = re.findall(r"[A-Z][a-z]*", work.at[i, "formula"]) if "formula" in work else []
-        zero = sorted(set(written) - {el for el, v in amounts.items() if v > 0})  # pymatgen drops 'Cu0' quietly
-        rescaled = abs(sum(amounts.values()) - 100) > 1e-6  # reported by amounts_sum_to_100 already
-        if lost:
-            found.append(
-                (
-                    i,
-                    f"{', '.join(lost)} below {10**-DECIMALS:g} at.% (the resolution of this project); "
-                    "remove it or give at least 0.001",
-                    "excluded",
-                )
+    elements, amounts = _amount_array(work["amounts"])
+    pct, shown = percent_rows(amounts), rounded_percent_rows(amounts)  # shown: what the formula writes
+    present = amounts > 0
+    lost = (present & (shown == 0)).any(axis=1)
+    changed = present & (np.abs(shown - pct) > 1e-9)
+    rescaled = np.abs(amounts.sum(axis=1) - 100) > 1e-6  # reported by amounts_sum_to_100 already
+    found = [(i, reason, "excluded") for i, reason in _lost(work.index[lost], pct[lost], shown[lost], elements)]
+    zeros = _written_zero(work)
+    for row in np.flatnonzero(~lost):
+        i = work.index[row]
+        if changed[row].any() and not rescaled[row]:
+            written = ", ".join(
+                f"{el} {pct[row, elements.index(el)]:.6g}"
+                for el in work.at[i, "amounts"]
+                if changed[row, elements.index(el)]
             )
-            continue
-        changed = {el: v for el, v in pct.items() if abs(shown[el] - v) > 1e-9}
-        if changed and not rescaled:
-            found.append(
-                (
-                    i,
-                    "amounts rounded to 0.001 at.%: " + ", ".join(f"{el} {v:.6g}" for el, v in changed.items()),
-                    "normalized",
-                )
-            )
-        if zero:
-            found.append((i, f"element(s) {', '.join(zero)} with amount 0 left out", "normalized"))
-    work["written_amounts"] = written_amounts  # the tidy table's amounts (rounded once)
+            found.append((i, f"amounts rounded to 0.001 at.%: {written}", "normalized"))
+        if zeros[row]:
+            found.append((i, f"element(s) {', '.join(zeros[row])} with amount 0 left out", "normalized"))
+    work["written_amounts"] = [  # the tidy table's amounts (rounded once), in each composition's order
+        {el: float(shown[row, elements.index(el)]) for el in a if a[el] > 0} for row, a in enumerate(work["amounts"])
+    ]
+    found = sorted(found, key=lambda f: work.index.get_loc(f[0]))
     return problems(
         [f[0] for f in found],
         "composition",
@@ -225,6 +220,38 @@ def amounts_resolvable(work: pd.DataFrame) -> Problems:
         [f[1] for f in found],
         [f[2] for f in found],
     )
+
+
+def _amount_array(amounts: pd.Series) -> tuple[list[str], np.ndarray]:
+    """Elements (alphabetical, as ``rounded_percent_rows`` wants them) and the (rows x elements) array of amounts."""
+    elements = sorted({el for a in amounts for el in a})
+    column = {el: j for j, el in enumerate(elements)}
+    array = np.zeros((len(amounts), len(elements)))
+    for row, a in enumerate(amounts):
+        for el, v in a.items():
+            array[row, column[el]] = v
+    return elements, array
+
+
+def _lost(index, pct: np.ndarray, shown: np.ndarray, elements: list[str]):
+    """(row, reason) for rows with an element below the resolution."""
+    for i, p, s in zip(index, pct, shown, strict=True):
+        lost = [el for j, el in enumerate(elements) if p[j] > 0 and s[j] == 0]
+        yield (
+            i,
+            f"{', '.join(lost)} below {10**-DECIMALS:g} at.% (the resolution of this project); "
+            "remove it or give at least 0.001",
+        )
+
+
+def _written_zero(work: pd.DataFrame) -> list[list[str]]:
+    """Per row, the elements written in the formula with amount 0 (pymatgen drops 'Cu0' quietly)."""
+    if "formula" not in work:
+        return [[] for _ in range(len(work))]
+    return [
+        sorted(set(re.findall(r"[A-Z][a-z]*", text)) - {el for el, v in amounts.items() if v > 0})
+        for text, amounts in zip(work["formula"], work["amounts"], strict=True)
+    ]
 
 
 def bs_in_range(work: pd.DataFrame) -> Problems:
@@ -312,13 +339,13 @@ def validate(
 
 def _tidy(work: pd.DataFrame, source: str) -> pd.DataFrame:
     # the amounts the composition column shows, and the features use
-    pct = work["written_amounts"] if "written_amounts" in work else work["amounts"].map(rounded_percent)
+    pct = work["written_amounts"] if "written_amounts" in work else work["amounts"].map(rounded_percent)  # rounded
     temp = pd.to_numeric(work["anneal_temp"].where(~work["anneal_temp"].map(_is_empty)), errors="coerce")
     time = pd.to_numeric(work["anneal_time"].where(~work["anneal_time"].map(_is_empty)), errors="coerce")
     bs = pd.to_numeric(work["bs"], errors="coerce") if work.attrs.get("with_target", True) else np.nan
     table = pd.DataFrame(
         {
-            "composition": pct.map(canonical_formula),
+            "composition": pct.map(formula_of),
             "bs_tesla": bs,
             "anneal_temp_K": temp.astype(float),
             "anneal_time_s": time.astype(float),
@@ -334,6 +361,11 @@ def _tidy(work: pd.DataFrame, source: str) -> pd.DataFrame:
     table = table.reset_index(drop=True)
     table.index.name = "row_id"
     return table
+
+
+def _written_rows(rows: pd.DataFrame) -> list[str]:
+    """The composition of each row as the user wrote it (``_written``)."""
+    return [_written(row) for _, row in rows.iterrows()]
 
 
 def _written(row: pd.Series) -> str:

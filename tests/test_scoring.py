@@ -85,3 +85,26 @@ def test_a_canonical_formula_reads_back_as_pymatgen_reads_it():
     for row in rng.dirichlet([4, 3, 2, 1, 0.5, 0.3], size=300) * 100:
         text = formulas.canonical_formula(dict(zip(["Fe", "B", "Si", "P", "Nb", "Cu"], row, strict=True)))
         assert list(formulas.element_amounts_of(text).items()) == list(Composition(text).get_el_amt_dict().items())
+
+
+def test_rounding_a_table_equals_rounding_each_composition_in_any_order():
+    """The checks round a whole table at once (rounded_percent_rows); each row is what rounded_percent gives that
+    composition alone, whatever the order its elements are written in, and sums to exactly 100.000 at.%."""
+    rng = np.random.default_rng(1)
+    elements = ["B", "Cu", "Fe", "Nb", "P", "Si"]  # alphabetical, as the table's columns
+    amounts = rng.dirichlet([0.5, 0.3, 4, 1, 2, 3], size=2000) * rng.uniform(60, 140, size=(2000, 1))
+    amounts[rng.random(amounts.shape) < 0.2] = 0.0
+    amounts[:, 2] += 1.0  # Fe in every row
+    table = formulas.rounded_percent_rows(amounts)
+    assert (np.round(table.sum(axis=1) * 1000) == 100_000).all() and (table[amounts == 0] == 0).all()
+    for row, shown in zip(amounts, table, strict=True):
+        written = [(el, v) for el, v in zip(elements, row, strict=True) if v > 0]
+        for order in (written, written[::-1]):
+            assert formulas.rounded_percent(dict(order)) == {el: shown[elements.index(el)] for el, _ in order}
+
+
+def test_a_rounding_tie_goes_to_the_first_element_alphabetically_not_to_float_noise():
+    """Fe50.0005B49.9995: both lose half a unit of 0.001 at.%, one unit is left, B gets it in either order."""
+    for written in ({"Fe": 50.0005, "B": 49.9995}, {"B": 49.9995, "Fe": 50.0005}):
+        assert formulas.rounded_percent(written) == {"Fe": 50.0, "B": 50.0}
+        assert formulas.canonical_formula(written) == "Fe50B50"
