@@ -40,7 +40,7 @@ DEFAULT_ANALYSIS = PROJECT_ROOT / "outputs" / "default"
 ENSEMBLE_LABEL = "all training runs"
 ROUNDED = dict.fromkeys([*PREDICTED_COLUMNS, "ensemble_std", *INTERVAL_COLUMNS, "difficulty"], 4)
 EXIT_BAD_ROWS, EXIT_ERROR, EXIT_REFUSED, EXIT_INTERRUPTED = 1, 2, 3, 130
-CHUNK_ROWS = 1000  # rows of a --csv file read, featurized, predicted and written at a time (bounds the memory)
+CHUNK_ROWS = 10000  # rows of a --csv file read, featurized, predicted and written at a time (bounds the memory)
 PROGRESS_MIN_ROWS = 2 * CHUNK_ROWS  # a shorter file is done in seconds: no progress bar
 
 
