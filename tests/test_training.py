@@ -232,3 +232,13 @@ def test_a_bad_row_mask_is_refused_in_one_line():
     mask[1] = False
     with pytest.raises(ValueError, match="position 1 has 0 training rows"):
         trainer.fit_networks(X, y, groups, MASK_CONFIG, [0, 1, 2], 4, row_mask=mask)
+
+
+def test_tensorflows_retracing_warning_is_kept_from_the_reader_and_other_warnings_are_not(caplog):
+    """The trainer's epoch function is traced a few times while its shapes generalize: TensorFlow's warning about
+    that would show in 10's output; any other TensorFlow warning still does."""
+    logger = network.tensorflow().get_logger()
+    with caplog.at_level("WARNING", logger=logger.name):
+        logger.warning("5 out of the last 6 calls to <function f> triggered tf.function retracing. Tracing is slow")
+        logger.warning("a warning a reader should see")
+    assert [r.getMessage() for r in caplog.records] == ["a warning a reader should see"]

@@ -42,7 +42,14 @@ def tensorflow():
             os.dup2(saved, 2)
             os.close(saved)
             os.close(devnull)
+        sys.modules["tensorflow"].get_logger().addFilter(_expected_retracing)
     return sys.modules["tensorflow"]
+
+
+def _expected_retracing(record) -> bool:
+    """Drop TensorFlow's retracing warning: the trainer's epoch function (``reduce_retracing``) is traced about three
+    times while its shapes generalize (rows, runs, steps), then never again; the warning is not for a reader."""
+    return "triggered tf.function retracing" not in record.getMessage()
 
 
 def keras_module():
