@@ -2,13 +2,14 @@
 # # 09 · Screening new alloys
 #
 # The paper's point is alloy design without trial-and-error melting: find compositions with a high Bs before anyone
-# makes them. This notebook takes that step with the deployed models of notebook 07. It enumerates a grid of compositions (or
-# reads a CSV of candidates), sends them in chunks to Dask workers, and scores each candidate with the ensemble of all
-# training runs, the R2-best and F1-best networks, the 90 % conformal prediction interval and the applicability-domain
-# flag, exactly as `python -m helpers.predict` does (the same featurizer code as training), and beside them the
-# probability that the composition solidifies as a glass when melt-spun (notebook 08's model): a Bs is worth something
-# only for an alloy that can be made as a glassy ribbon. Candidates are ranked by the rule `rank_by`, chosen by what the
-# section "Which rule" measures, and the notebook ends with a diverse batch of `n_next` alloys to make next.
+# makes them. This notebook takes that step with the deployed models of notebook 07. It enumerates a grid of
+# compositions (or reads a CSV of candidates), sends them in chunks to Dask workers, and scores each candidate with the
+# ensemble of all training runs, the R2-best and F1-best networks, the 90 % conformal prediction interval and the
+# applicability-domain flag, exactly as `python -m helpers.predict` does (the same featurizer code as training), and
+# beside them the probability that the composition solidifies as a glass when melt-spun (notebook 08's model): a Bs is
+# worth something only for an alloy that can be made as a glassy ribbon. Candidates are ranked by the rule `rank_by`,
+# chosen by what the section "Which rule" measures, and the notebook ends with a diverse batch of `n_next` alloys to
+# make next.
 #
 # **Candidates outside the training domain are guesses.** An element amount outside the training range, an
 # as-quenched state (the training data are annealed ribbons), or a hard-to-predict region each put a candidate outside;
@@ -88,9 +89,9 @@ todo.report
 # %% [markdown]
 # ## Dask
 # `dask_scheduler = "local"` starts a `distributed.LocalCluster` of `n_workers` processes with one thread each; an
-# address connects to a running cluster instead (docs/screening.md says how to start one, also on SLURM or PBS). Each worker
-# loads the models once, before the chunks arrive. For a local cluster, the dashboard address below shows the tasks
-# while they run.
+# address connects to a running cluster instead (docs/screening.md says how to start one, also on SLURM or PBS). Each
+# worker loads the models once, before the chunks arrive. For a local cluster, the dashboard address below shows the
+# tasks while they run.
 
 # %%
 logging.getLogger("distributed").setLevel(logging.ERROR)
@@ -105,17 +106,18 @@ print(
 # ## Which rule: Bs alone, or Bs with glass formation
 # The Fe-rich corner where Bs is highest is where melt spinning starts to give crystalline ribbons, so the candidate
 # with the highest predicted Bs may be one that cannot be made. Notebook 08 labelled public Fe-based melt-spun
-# compositions glass or not and gave each a P(glass) from a model that never saw its chemical system (out of fold).
-# Here we predict their Bs with 07's deployed models (treated as the grid candidates are) and rank them as the screen would: by
-# Bs alone (`mean`), by Bs among compositions with P(glass) of at least a threshold (`glass_mean`, several
+# compositions glass or not and gave each a P(glass) from a model that never saw its chemical system (out of fold). Here
+# we predict their Bs with 07's deployed models (treated as the grid candidates are) and rank them as the screen would:
+# by Bs alone (`mean`), by Bs among compositions with P(glass) of at least a threshold (`glass_mean`, several
 # thresholds), and by the expected Bs that counts a failed synthesis as nothing (`expected`, P(glass) x Bs). For each,
 # among the `top_k` best: how many are real glasses (`glass_share`, with a 95 % interval over resampled chemical
 # systems) and the **Bs made** (`bs_made`: the mean predicted Bs of the real glasses, 0 for a composition that gave no
-# glass), with its interval and `beats_bs_alone`, the share of resampled sets of systems on which the rule makes more
-# Bs than ranking by Bs alone on the same set. The rule with the highest Bs made is the one to rank by; the default `rank_by` and `glass_threshold` were
-# chosen this way on the default data, and the line under the table says which rule wins on this analysis's data. The
-# Bs of these compositions is predicted, not measured, and many lie outside the Bs domain: the table measures how well
-# a rule avoids compositions that do not form a glass, not how well it finds a high Bs.
+# glass), with its interval and `beats_bs_alone`, the share of resampled sets of systems on which the rule makes more Bs
+# than ranking by Bs alone on the same set. The rule with the highest Bs made is the one to rank by; the default
+# `rank_by` and `glass_threshold` were chosen this way on the default data, and the line under the table says which rule
+# wins on this analysis's data. The Bs of these compositions is predicted, not measured, and many lie outside the Bs
+# domain: the table measures how well a rule avoids compositions that do not form a glass, not how well it finds a high
+# Bs.
 
 # %%
 held_out = out.read_table("glass_out_of_fold")
@@ -155,14 +157,14 @@ summary.T
 # Ranked by `rank_by` (its value is in the `score` column; a candidate that fails the rule, e.g. with P(glass) below
 # `glass_threshold`, has none and is not ranked). Why the default, the ensemble mean among candidates with P(glass) of
 # at least `glass_threshold`: of the rules of Bs and P(glass) it made the most Bs on the held-out glass-formation
-# compositions of the default data (the section "Which rule" above shows the measurement for this analysis), and of
-# the rules of Bs alone, the ensemble mean is the one notebook 10 found to do well in every test (enrichment of high-Bs
+# compositions of the default data (the section "Which rule" above shows the measurement for this analysis), and of the
+# rules of Bs alone, the ensemble mean is the one notebook 10 found to do well in every test (enrichment of high-Bs
 # alloys at the top of a ranking of alloys nothing was trained on, and simulated sequential-learning campaigns; 10's
-# last table shows the evidence, docs/results.md the default analysis's). The lower bound of the 90 % interval is the rule for **a Bs we can count on** (what a
-# candidate reaches with 90 % confidence, inside the domain), not for discovery: it pushes down the uncertain
-# candidates, and those can be the best alloys (the retrospective check at the end of this notebook shows how each
-# rule ranks the case study).
-# `ei` is the expected improvement over the best measured training Bs and `probability` the chance of exceeding
+# last table shows the evidence, docs/results.md the default analysis's). The lower bound of the 90 % interval is the
+# rule for **a Bs we can count on** (what a candidate reaches with 90 % confidence, inside the domain), not for
+# discovery: it pushes down the uncertain candidates, and those can be the best alloys (the retrospective check at the
+# end of this notebook shows how each rule ranks the case study). `ei` is the expected improvement over the best
+# measured training Bs and `probability` the chance of exceeding
 # 1.7 T, both from a normal whose central 90 % interval is the conformal one. `in_domain` False marks a guess;
 # `domain_notes` says why; `interval_calibrated` False marks an interval whose annealing state has too few
 # calibration rows for its level (`helpers/intervals.py`).
@@ -244,9 +246,9 @@ out.save_figure("glass_tradeoff", fig)
 # %% [markdown]
 # ## Would the screen have found them? A retrospective check
 # The case-study alloys of notebook 05 were never used for training or model selection, and their Bs was measured. We
-# score them as if they were candidates and rank them by every rule of Bs alone (`chosen` marks `rank_by` when it is
-# one of them; every case-study alloy was made as a glassy ribbon, so P(glass) has nothing to find here). If a rule
-# works, the alloys measured at 1.7 T or more gather in its top fifth: the enrichment factor is how many of them land there
+# score them as if they were candidates and rank them by every rule of Bs alone (`chosen` marks `rank_by` when it is one
+# of them; every case-study alloy was made as a glassy ribbon, so P(glass) has nothing to find here). If a rule works,
+# the alloys measured at 1.7 T or more gather in its top fifth: the enrichment factor is how many of them land there
 # divided by how many a random ranking would put there (1 = no better than chance; `max_enrichment` is the best
 # possible). The rank correlation (Spearman) of the rule's score and the measured Bs says how well the order holds
 # overall. The case study is small and Fe-rich (a narrow Bs range), so both numbers are rough.
