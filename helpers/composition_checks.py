@@ -12,6 +12,7 @@ import pandas as pd
 
 from helpers.formulas import (
     DECIMALS,
+    amount_array,
     element_amounts_of,
     formula_problem,
     no_data_elements,
@@ -151,13 +152,7 @@ def amounts_resolvable(work: pd.DataFrame) -> Problems:
 
 def _amount_array(amounts: pd.Series) -> tuple[list[str], np.ndarray]:
     """Elements (alphabetical, as ``rounded_percent_rows`` wants them) and the (rows x elements) array of amounts."""
-    elements = sorted({el for a in amounts for el in a})
-    column = {el: j for j, el in enumerate(elements)}
-    array = np.zeros((len(amounts), len(elements)))
-    for row, a in enumerate(amounts):
-        for el, v in a.items():
-            array[row, column[el]] = v
-    return elements, array
+    return amount_array(list(amounts), sorted({el for a in amounts for el in a}))
 
 
 def _lost(index, pct: np.ndarray, shown: np.ndarray, elements: list[str]):

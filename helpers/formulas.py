@@ -124,10 +124,14 @@ def element_amounts_of(text: str) -> dict[str, float]:
 def parse_amounts(compositions: Sequence[str]) -> tuple[list[str], np.ndarray]:
     """Elements (in order of first appearance) and the (rows, elements) amounts of formulas, parsed by pymatgen."""
     parsed = [element_amounts_of(text) for text in compositions]
-    elements = list(dict.fromkeys(el for amounts in parsed for el in amounts))
+    return amount_array(parsed, list(dict.fromkeys(el for amounts in parsed for el in amounts)))
+
+
+def amount_array(amounts: Sequence[dict[str, float]], elements: list[str]) -> tuple[list[str], np.ndarray]:
+    """The elements and the (rows, elements) array of element amounts given one dict per row."""
     column = {el: i for i, el in enumerate(elements)}
-    amounts = np.zeros((len(parsed), len(elements)))
-    for row, found in enumerate(parsed):
+    array = np.zeros((len(amounts), len(elements)))
+    for row, found in enumerate(amounts):
         for el, amount in found.items():
-            amounts[row, column[el]] = amount
-    return elements, amounts
+            array[row, column[el]] = amount
+    return elements, array
