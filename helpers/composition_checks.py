@@ -125,20 +125,18 @@ def amounts_resolvable(work: pd.DataFrame) -> Problems:
     changed = present & (np.abs(shown - pct) > 1e-9)
     rescaled = np.abs(amounts.sum(axis=1) - 100) > 1e-6  # reported by amounts_sum_to_100 already
     found = [(i, reason, "excluded") for i, reason in _lost(work.index[lost], pct[lost], shown[lost], elements)]
-    zeros = _written_zero(work)
+    zeros, column = _written_zero(work), {el: j for j, el in enumerate(elements)}
     for row in np.flatnonzero(~lost):
         i = work.index[row]
         if changed[row].any() and not rescaled[row]:
             written = ", ".join(
-                f"{el} {pct[row, elements.index(el)]:.6g}"
-                for el in work.at[i, "amounts"]
-                if changed[row, elements.index(el)]
+                f"{el} {pct[row, column[el]]:.6g}" for el in work.at[i, "amounts"] if changed[row, column[el]]
             )
             found.append((i, f"amounts rounded to 0.001 at.%: {written}", "normalized"))
         if zeros[row]:
             found.append((i, f"element(s) {', '.join(zeros[row])} with amount 0 left out", "normalized"))
     work["written_amounts"] = [  # the tidy table's amounts (rounded once), in each composition's order
-        {el: float(shown[row, elements.index(el)]) for el in a if a[el] > 0} for row, a in enumerate(work["amounts"])
+        {el: float(shown[row, column[el]]) for el in a if a[el] > 0} for row, a in enumerate(work["amounts"])
     ]
     found = sorted(found, key=lambda f: work.index.get_loc(f[0]))
     return problems(
@@ -182,11 +180,12 @@ def problems_of(found: list[tuple], action: str = "excluded") -> Problems:
 
 
 def _written_rows(rows: pd.DataFrame) -> list[str]:
-    """The composition of each row as the user wrote it (``_written``)."""
+    """The composition of each row as the user wrote it (``written_text``)."""
     return [written_text(row) for _, row in rows.iterrows()]
 
 
 def written_text(row: pd.Series) -> str:
+    """The composition of a row as the user wrote it: its formula, or its element columns' amounts."""
     if isinstance(row.get("formula"), str):
         return row["formula"]
     amounts = row["amounts"] or {}
