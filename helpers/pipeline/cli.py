@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -13,7 +14,7 @@ from helpers.pipeline import schema
 from helpers.pipeline.consistency import pipeline_conflicts, pipeline_refusal
 from helpers.pipeline.dag import PipelineError, select
 from helpers.pipeline.fork import fork_for_pipeline
-from helpers.pipeline.kernel import execute_and_record, quiet_shutdown
+from helpers.pipeline.kernel import quiet_shutdown
 from helpers.pipeline.parameters import (
     QUICK_PARAMETERS,
     Parameter,
@@ -24,6 +25,7 @@ from helpers.pipeline.parameters import (
     declared_parameters,
     parameters_for,
 )
+from helpers.pipeline.scheduler import run_notebooks
 from helpers.pipeline.stale import check_upstream
 
 
@@ -69,21 +71,18 @@ def _check_values(selected: list[Path], declared: dict[str, Parameter], params: 
     schema.check_across({**defaults, **params}, [nb.stem for nb in selected])
 
 
-def _run(selected: list[Path], out: Path, params: dict[str, object], ran: set[str]) -> None:
-    """Execute the selected notebooks in order, one console line each with its seconds; add each that ran to ran."""
+def _run(selected: list[Path], out: Path, params: dict[str, object], ran: set[str], jobs: int) -> None:
+    """Execute the selected notebooks, up to jobs at once; one console line each, with its seconds, as it finishes;
+    add each that ran to ran."""
     width = max(len(nb.stem) for nb in selected)
-    for nb in selected:
-        print(f"  {nb.stem:<{width}} ", end="", flush=True)
-        started = time.time()
-        try:
-            record = execute_and_record(nb, out, parameters_for(nb, params))
-        except BaseException:
-            print(flush=True)
-            raise
+
+    def finished(nb: Path, seconds: float, record: dict) -> None:
         ran.add(nb.stem)
-        print(f"{time.time() - started:5.0f} s", flush=True)
+        print(f"  {nb.stem:<{width}} {seconds:5.0f} s", flush=True)
         for line in record.get("moved", []):  # what this run superseded, moved aside (helpers.pipeline.superseded)
             print(f"    {line}", flush=True)
+
+    run_notebooks(selected, out, lambda nb: parameters_for(nb, params), jobs, finished)
 
 
 def _check_consistent(
@@ -123,7 +122,7 @@ def pipeline(args: argparse.Namespace) -> int:
     ran: set[str] = set()
     start = time.time()
     try:
-        _run(selected, out, params, ran)
+        _run(selected, out, params, ran, args.jobs)
     finally:
         index = _finish(out, all_notebooks, ran)  # an interrupt here leaves no report (see build_report)
     print(f"{len(ran)} notebook{'s' if len(ran) != 1 else ''} ran in {time.time() - start:.0f} s; report: {index}")
@@ -144,11 +143,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--only", nargs="+", help="run only notebooks whose names start with these prefixes")
     parser.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=min(2, os.cpu_count() or 1),
+        help="how many notebooks may run at once, each once those it reads have finished (default 2; 1: one by one)",
+    )
+    parser.add_argument(
         "--fork",
         action="store_true",
         help="run -p values other than those of the analysis in --out as a new analysis beside it",
     )
     return parser
+
+
+def _jobs(text: str) -> int:
+    """--jobs: a whole number of at least 1."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of notebooks to run at once, 1 or more")
+    return int(text)
 
 
 def _interrupt(signum, frame) -> None:

@@ -98,6 +98,14 @@ def _failure(nb: Path, target: Path, exc: BaseException) -> PipelineError:
     )
 
 
+def end_unfinished(out: Path, nb: Path, status: str) -> None:
+    """A run that did not finish: its record says so (failed, interrupted), its executed copy is kept aside."""
+    mark_ended(out, nb, status)
+    aside = out / PIPELINE_FILES["running_copy"].format(stem=nb.stem)
+    if aside.is_file():
+        os.replace(aside, out / PIPELINE_FILES["failed_copy"].format(stem=nb.stem))
+
+
 def quiet_shutdown() -> None:
     """After an interrupt: the event loop's abandoned tasks (nbclient's cell, "Task exception was never retrieved")
     and Dask's closing connections would print tracebacks while the process ends; the one line says it all."""
@@ -122,9 +130,7 @@ def execute_and_record(nb: Path, out: Path, params: dict[str, object]) -> dict:
         raise _failure(nb, out / PIPELINE_FILES["failed_copy"].format(stem=nb.stem), exc) from None
     finally:
         if status != "ok":
-            mark_ended(out, nb, status)
-            if aside.is_file():
-                os.replace(aside, out / PIPELINE_FILES["failed_copy"].format(stem=nb.stem))
+            end_unfinished(out, nb, status)
     os.replace(aside, out / PIPELINE_FILES["executed_copy"].format(stem=nb.stem))
     record = read_record(out, nb)
     if not record or record.get("status") != "ok":
