@@ -1,7 +1,7 @@
-"""The pipeline: run the collection's numbered notebooks in order with papermill, keep a record of what produced each
+"""The pipeline: run the collection's numbered notebooks with papermill, keep a record of what produced each
 notebook's outputs, and build the report.
 
-    python -m helpers.pipeline [--out DIR] [--quick] [-p NAME VALUE ...] [--only 01 03] [--fork]    (run_all.sh)
+    python -m helpers.pipeline [--out DIR] [--quick] [-p NAME VALUE ...] [--only 01 03] [--jobs N] [--fork]
 
 Before anything runs, every -p name and value is checked against the notebooks' parameters cells (`parameters`) and
 the parameter schema (`schema`: types, ranges and choices, which each notebook checks again at its first cell), the
@@ -10,8 +10,9 @@ selected notebook's upstream notebooks against the output folder (`stale`: finge
 notebook writes its own record (`consistency.begin` after its parameters cell, `consistency.finish` at its end,
 however it runs; `provenance`). Parameters other than those that made the folder's outputs are refused unless --fork
 (a new analysis beside it: `fork`) or -p overwrite True; nothing is ever deleted: what a rerun supersedes is moved
-to OUT/superseded/<time>/ (`superseded`). The executed copy and the report are replaced only by a successful run
-(`kernel`). `cli` is the command line.
+to OUT/superseded/<time>/ (`superseded`). Each notebook runs in a process of its own once those it reads have
+finished, up to --jobs at once (`scheduler`); its executed copy and the report are replaced only by a successful run
+(`kernel`). `cli` is the command line (run_all.sh).
 
 Errors are one line on stderr with a non-zero exit, never a traceback.
 """
