@@ -101,7 +101,8 @@ network.keras_network(X.shape[1], config).summary()
 # 3. **Compile** the network with the Adam optimizer and the mean squared error, and **fit** it in mini-batches with an
 #    `EarlyStopping` callback: training stops when the early-stopping loss has not improved for `patience` epochs, and the
 #    weights of the best epoch are restored. Keras' `steps_per_execution` runs an epoch's batches in one call of its
-#    compiled training step instead of one call per batch: the same steps, less overhead per step.
+#    compiled training step instead of one call per batch, and `validation_batch_size` scores the early-stopping alloys
+#    in one step: the same steps and losses, less overhead per epoch.
 
 # %%
 keras = keras_module()
@@ -126,6 +127,7 @@ history = model.fit(
     X_scaled[fit],
     y_scaled[fit],
     validation_data=(X_scaled[stopping], y_scaled[stopping]),  # Keras' name for the early-stopping rows
+    validation_batch_size=len(stopping),  # all of them in one step per epoch
     epochs=config.epochs,
     batch_size=config.batch_size,
     callbacks=[early_stop],
