@@ -74,6 +74,7 @@ def test_each_notebook_starts_after_what_it_reads_and_independent_ones_overlap_o
             assert ran[nb.stem][0] >= ran[up.stem][1], (nb.stem, up.stem)
     (start4, end4, _), (start5, end5, _) = ran["04_model_comparison"], ran["05_unseen_case_study"]
     assert (start4 < end5 and start5 < end4) == (jobs == 2)  # 04 and 05 read only 01-03
+    assert jobs == 2 or heard == [nb.stem for nb in FIRST_FIVE]  # one at a time: in number order
     share = str(max(1, os.cpu_count() // 2)) if jobs == 2 else None  # two side by side share the cores
     assert {threads for _, _, threads in ran.values()} == {share}
 

@@ -94,11 +94,11 @@ def _chain_lengths(selected: list[Path]) -> dict[Path, int]:
     return lengths
 
 
-def _ready(waiting: list[Path], running: list[Running], selected: list[Path]) -> list[Path]:
-    """The waiting notebooks none of whose upstream notebooks is still waiting or running, those at the head of the
-    longest chains first (they hold the others up), then in number order."""
+def _ready(waiting: list[Path], running: list[Running], selected: list[Path], jobs: int) -> list[Path]:
+    """The waiting notebooks none of whose upstream notebooks is still waiting or running: one at a time in number
+    order, side by side those at the head of the longest chains first (they hold the others up)."""
     unfinished = {*waiting, *(r.notebook for r in running)}
-    lengths = _chain_lengths(selected)
+    lengths = _chain_lengths(selected) if jobs > 1 else dict.fromkeys(selected, 0)
     ready = [nb for nb in waiting if not unfinished.intersection(upstream(nb, selected))]
     return sorted(ready, key=lambda nb: (-lengths[nb], nb.name))
 
@@ -148,7 +148,8 @@ def run_notebooks(
     waiting, running, failure = list(selected), [], None
     try:
         while running or (waiting and failure is None):
-            for nb in _ready(waiting, running, selected)[: max(jobs - len(running), 0)] if failure is None else []:
+            free = jobs - len(running) if failure is None else 0  # after a failure nothing more starts
+            for nb in _ready(waiting, running, selected, jobs)[: max(free, 0)]:
                 waiting.remove(nb)
                 running.append(_start(nb, out, parameters(nb), jobs))
             if not running:  # nothing can start: a notebook waits for one that is not selected (dag.upstream says not)
