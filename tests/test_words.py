@@ -2,7 +2,8 @@
 
 The early-stopping carve of a training run is the *early-stopping* share (``stopping_fraction``, its rows the
 early-stopping alloys); 06's split that chooses the R2-best and F1-best runs is the *selection* alloys. Keras names
-its early-stopping rows ``validation_data`` and their loss ``val_loss``: those API names are the only exceptions.
+its early-stopping rows ``validation_data`` (scored ``validation_batch_size`` at a time) and their loss
+``val_loss``: those API names are the only exceptions.
 """
 
 import re
@@ -30,6 +31,7 @@ ROW_CHECKS = (  # "validation" meaning the row checks: the module, its report an
 )
 ALLOWED = (
     "validation_data=",  # Keras' argument for the early-stopping rows
+    "validation_batch_size",  # Keras' argument: how many of them one step scores
     '"val_loss"',  # Keras' history key of their loss
     "cross-validation",  # K-fold cross-validation, a compound of its own (07, 08)
     "CROSS_VALIDATION",  # the same, as a constant (07)
