@@ -94,13 +94,11 @@ def _chain_lengths(selected: list[Path]) -> dict[Path, int]:
     return lengths
 
 
-def _ready(waiting: list[Path], running: list[Running], selected: list[Path], jobs: int) -> list[Path]:
-    """The waiting notebooks none of whose upstream notebooks is still waiting or running: one at a time in number
-    order, side by side those at the head of the longest chains first (they hold the others up)."""
+def _ready(waiting: list[Path], running: list[Running], selected: list[Path], rank: dict[Path, int]) -> list[Path]:
+    """The waiting notebooks none of whose upstream notebooks is still waiting or running, by rank, then number."""
     unfinished = {*waiting, *(r.notebook for r in running)}
-    lengths = _chain_lengths(selected) if jobs > 1 else dict.fromkeys(selected, 0)
     ready = [nb for nb in waiting if not unfinished.intersection(upstream(nb, selected))]
-    return sorted(ready, key=lambda nb: (-lengths[nb], nb.name))
+    return sorted(ready, key=lambda nb: (rank[nb], nb.name))
 
 
 def _outcome(out: Path, r: Running) -> tuple[str, object]:
@@ -110,12 +108,10 @@ def _outcome(out: Path, r: Running) -> tuple[str, object]:
     except (EOFError, OSError):
         r.process.join()
         end_unfinished(out, r.notebook, "failed")
-        status, detail = (
-            "failed",
-            (
-                f"FAILED: {r.notebook.name}: its process ended without a result (exit code {r.process.exitcode}); "
-                f"the kernel's own output is in {out / 'provenance'}"
-            ),
+        status = "failed"
+        detail = (
+            f"FAILED: {r.notebook.name}: its process ended without a result (exit code {r.process.exitcode}); "
+            f"the kernel's own output is in {out / 'provenance'}"
         )
     r.process.join()
     r.result.close()
@@ -146,10 +142,12 @@ def run_notebooks(
     record) for each that ran to its end. After a failure, those running finish and no other starts; then the
     failure's one line is raised. An interrupt (here or in a notebook's process) stops them all."""
     waiting, running, failure = list(selected), [], None
+    # Side by side, the heads of the longest chains start first (they hold the others up); one at a time, number order.
+    rank = {nb: -length for nb, length in _chain_lengths(selected).items()} if jobs > 1 else dict.fromkeys(selected, 0)
     try:
         while running or (waiting and failure is None):
             free = jobs - len(running) if failure is None else 0  # after a failure nothing more starts
-            for nb in _ready(waiting, running, selected, jobs)[: max(free, 0)]:
+            for nb in _ready(waiting, running, selected, rank)[: max(free, 0)]:
                 waiting.remove(nb)
                 running.append(_start(nb, out, parameters(nb), jobs))
             if not running:  # nothing can start: a notebook waits for one that is not selected (dag.upstream says not)
