@@ -6,8 +6,9 @@
 Reads the executed notebooks papermill wrote into an output folder (their cell timings) and prints, per notebook,
 its seconds and its fixed cost: from papermill's start to the end of the cell that calls ``consistency.begin`` (the
 first cell after the parameters; what follows reads data and gives the first result), split into the kernel start
-(to the first cell), the imports (the code cells before the parameters) and the consistency check. Each line ends
-with its target; the last line is ``notebooks_s: X (target T)``, the wall seconds from the first notebook's start
+(to the first cell), the imports (the code cells before the parameters) and the consistency check, and its closing
+(from the last cell's end to papermill's end: the kernel's stop and the notebook's writing). Each line ends with its
+target; the last line is ``notebooks_s: X (target T)``, the wall seconds from the first notebook's start
 to the last one's end (what a user waits: run_all.sh runs independent notebooks side by side, ``--jobs``), beside
 the sum of the notebooks' own seconds.
 """
@@ -43,12 +44,14 @@ def timings(notebook: Path) -> dict[str, float]:
     )  # the imports are the cells before it
     imports = sum(c["metadata"]["papermill"]["duration"] or 0.0 for c in cells[:parameters])
     checked = _time(cells[check]["metadata"]["papermill"]["end_time"])
+    last = _time(cells[-1]["metadata"]["papermill"]["end_time"])
     return {
         "seconds": float(nb["metadata"]["papermill"]["duration"]),
         "fixed": (checked - start).total_seconds(),
         "kernel": (first - start).total_seconds(),
         "imports": imports,
         "check": float(cells[check]["metadata"]["papermill"]["duration"] or 0.0),
+        "closing": (_time(nb["metadata"]["papermill"]["end_time"]) - last).total_seconds(),
     }
 
 
@@ -83,7 +86,8 @@ def main() -> None:
         total += t["seconds"]
         print(
             f"{notebook.stem}: {t['seconds']:.1f} s; fixed cost {t['fixed']:.1f} s (kernel start {t['kernel']:.1f}, "
-            f"imports {t['imports']:.1f}, consistency check {t['check']:.1f}) (target {TARGET_FIXED_S:.0f})"
+            f"imports {t['imports']:.1f}, consistency check {t['check']:.1f}) (target {TARGET_FIXED_S:.0f}); "
+            f"closing {t['closing']:.1f} s"
         )
     wall = (max(end for _, end in spans) - min(start for start, _ in spans)).total_seconds()
     print(f"notebooks_s: {wall:.1f} (target {TARGET_TOTAL_S[args.quick]:.0f}; the notebooks' own seconds: {total:.1f})")

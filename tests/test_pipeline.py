@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import nbformat
@@ -205,6 +206,44 @@ def test_kernels_are_quiet_and_progress_bars_are_off(tmp_path):
     assert [o.text for o in streams] == ["1\n"]  # no stderr box: no fd noise, no progress bar
     log = (tmp_path / "out" / "provenance" / "99_probe.kernel.log").read_text()
     assert "C-level noise" in log and "without encryption" not in log
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.slow  # a Dask cluster's start: 8 s
+def test_a_kernel_stopped_at_once_after_a_failure_leaves_no_dask_worker_behind(tmp_path):
+    pids = tmp_path / "worker_pids.json"
+    opening = (
+        "import json, os\nfrom helpers import screening\nclient = screening.open_client('local', 2)\n"
+        f"pids = client.run(os.getpid)\njson.dump(list(pids.values()), open({str(pids)!r}, 'w'))"
+    )
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("out_dir = ''", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell(f"import os\nos.chdir({str(PROJECT_ROOT)!r})\n" + opening),
+            nbformat.v4.new_code_cell("raise ValueError('a failure while the cluster is open')"),
+        ]
+    )
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    source = tmp_path / "99_cluster.ipynb"
+    nbformat.write(nb, source)
+    import papermill as pm
+
+    with pytest.raises(pm.PapermillExecutionError):
+        kernel.execute(source, tmp_path / "out" / source.name, {})
+    workers = json.loads(pids.read_text())
+    assert len(workers) == 2
+    for _ in range(100):  # the workers see their parent gone and exit within moments
+        if not any(_alive(pid) for pid in workers):
+            break
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)
 
 
 # --------------------------------------------------------------------------- end to end, small

@@ -21,7 +21,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from helpers.pipeline.dag import PipelineError, upstream
-from helpers.pipeline.kernel import end_unfinished, execute_and_record, quiet_shutdown
+from helpers.pipeline.kernel import end_unfinished, execute_and_record, quiet_shutdown, unforeseen_failure
 
 # A forked child starts at once with the parent's modules (and, in the tests, its stand-ins); it only drives papermill.
 FORK = multiprocessing.get_context("fork")
@@ -69,7 +69,7 @@ def _execute_in_child(nb: Path, out: Path, params: dict[str, object], jobs: int,
         sys.unraisablehook = lambda unraisable: None  # an object the interrupt left half-built says nothing on exit
         sent = ("interrupted", "")
     except Exception as exc:  # noqa: BLE001  anything unforeseen (disk, permissions), still in one line
-        sent = ("failed", f"FAILED: {nb.name}: {type(exc).__name__}: {' '.join(str(exc).split())}")
+        sent = ("failed", unforeseen_failure(nb, exc))
     for each in (signal.SIGINT, signal.SIGTERM):
         signal.signal(each, signal.SIG_IGN)
     quiet_shutdown()
