@@ -190,17 +190,25 @@ def test_a_failed_upstream_is_refused(tmp_path):
 NOISE = ("Kernel is running over TCP", "absl::InitializeLog", "oneDNN", "it/s]", "%|")
 
 
-def test_kernels_are_quiet_and_progress_bars_are_off(tmp_path):
+def _probe_notebook(path: Path, *cells: str) -> Path:
+    """A notebook of a parameters cell and these code cells, written to path."""
     nb = nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_code_cell("out_dir = ''", metadata={"tags": ["parameters"]}),
-            nbformat.v4.new_code_cell("import os\nos.write(2, b'C-level noise\\n')\nprint(os.environ['TQDM_DISABLE'])"),
-            nbformat.v4.new_code_cell("from tqdm import tqdm\nfor _ in tqdm(range(3)): pass"),
+            *(nbformat.v4.new_code_cell(c) for c in cells),
         ]
     )
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    source = tmp_path / "99_probe.ipynb"
-    nbformat.write(nb, source)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_kernels_are_quiet_and_progress_bars_are_off(tmp_path):
+    source = _probe_notebook(
+        tmp_path / "99_probe.ipynb",
+        "import os\nos.write(2, b'C-level noise\\n')\nprint(os.environ['TQDM_DISABLE'])",
+        "from tqdm import tqdm\nfor _ in tqdm(range(3)): pass",
+    )
     done = nbformat.read(kernel.execute(source, tmp_path / "out" / source.name, {}), as_version=4)
     streams = [o for c in done.cells for o in c.get("outputs", []) if o.output_type == "stream"]
     assert [o.text for o in streams] == ["1\n"]  # no stderr box: no fd noise, no progress bar
@@ -223,16 +231,11 @@ def test_a_kernel_stopped_at_once_after_a_failure_leaves_no_dask_worker_behind(t
         "import json, os\nfrom helpers import screening\nclient = screening.open_client('local', 2)\n"
         f"pids = client.run(os.getpid)\njson.dump(list(pids.values()), open({str(pids)!r}, 'w'))"
     )
-    nb = nbformat.v4.new_notebook(
-        cells=[
-            nbformat.v4.new_code_cell("out_dir = ''", metadata={"tags": ["parameters"]}),
-            nbformat.v4.new_code_cell(f"import os\nos.chdir({str(PROJECT_ROOT)!r})\n" + opening),
-            nbformat.v4.new_code_cell("raise ValueError('a failure while the cluster is open')"),
-        ]
+    source = _probe_notebook(
+        tmp_path / "99_cluster.ipynb",
+        f"import os\nos.chdir({str(PROJECT_ROOT)!r})\n" + opening,
+        "raise ValueError('a failure while the cluster is open')",
     )
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    source = tmp_path / "99_cluster.ipynb"
-    nbformat.write(nb, source)
     import papermill as pm
 
     with pytest.raises(pm.PapermillExecutionError):
