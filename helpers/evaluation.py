@@ -172,10 +172,8 @@ def score_fold(
     y = table["bs_tesla"]
     y_sel, y_test = y.loc[plan.selection_ids].to_numpy(), y.loc[plan.test_ids].to_numpy()
     pred_test = ensemble.per_network(X.loc[plan.test_ids])
-    sel_scores = pd.DataFrame(
-        [metrics.scores(y_sel, p, threshold) for p in ensemble.per_network(X.loc[plan.selection_ids])]
-    )
-    test_scores = pd.DataFrame([metrics.scores(y_test, p, threshold) for p in pred_test])
+    sel_scores = metrics.scores_per_run(y_sel, ensemble.per_network(X.loc[plan.selection_ids]), threshold)
+    test_scores = metrics.scores_per_run(y_test, pred_test, threshold)
     chosen = {"honest": pick_best(sel_scores), "paper": pick_best(test_scores)}
     rows = [
         {"protocol": PROTOCOLS[protocol], "model": name, "run": run, **test_scores.iloc[run].to_dict()}

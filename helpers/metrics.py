@@ -8,6 +8,7 @@ from sklearn.metrics import (
     confusion_matrix,
     f1_score,
     mean_absolute_error,
+    precision_recall_fscore_support,
     precision_score,
     r2_score,
     recall_score,
@@ -39,6 +40,27 @@ def scores(measured: np.ndarray, predicted: np.ndarray, threshold: float = 1.4) 
         "recall": recall_score(true_high, pred_high, zero_division=0.0),
     }
     return {k: float(v) for k, v in result.items()}
+
+
+def scores_per_run(measured: np.ndarray, per_run: np.ndarray, threshold: float = 1.4) -> pd.DataFrame:
+    """``scores`` of every run at once (runs x rows of predictions; one row of METRIC_COLUMNS per run): scikit-learn's
+    multioutput regression metrics and per-label F1, precision and recall, each run a column (an output, a label)."""
+    measured, predicted = np.asarray(measured, float), np.asarray(per_run, float).T  # rows x runs
+    if predicted.shape[1] == 1:  # one column is a binary target to scikit-learn, not one label
+        return pd.DataFrame([scores(measured, predicted[:, 0], threshold)], columns=METRIC_COLUMNS)
+    truth = np.repeat(measured[:, None], predicted.shape[1], axis=1)
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        truth >= threshold, predicted >= threshold, average=None, zero_division=0.0
+    )
+    table = {
+        "r2": r2_score(truth, predicted, multioutput="raw_values"),
+        "rmse": root_mean_squared_error(truth, predicted, multioutput="raw_values"),
+        "mae": mean_absolute_error(truth, predicted, multioutput="raw_values"),
+        "f1": f1,
+        "precision": precision,
+        "recall": recall,
+    }
+    return pd.DataFrame(table, columns=METRIC_COLUMNS).astype(float)
 
 
 def confusion_counts(measured: np.ndarray, predicted: np.ndarray, threshold: float = 1.4) -> dict[str, int]:

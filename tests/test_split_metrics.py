@@ -56,3 +56,15 @@ def test_scores_match_their_definitions():
 
 def test_f1_is_zero_not_an_error_when_nothing_is_high():
     assert metrics.scores(np.array([1.0, 1.1, 1.2]), np.array([1.0, 1.2, 1.1]), 1.4)["f1"] == 0.0
+
+
+@pytest.mark.parametrize("n_runs", [1, 2, 30])
+def test_scores_of_every_run_at_once_are_the_scores_of_each_run(n_runs):
+    rng = np.random.default_rng(n_runs)
+    measured = rng.uniform(1.0, 1.8, 40)
+    per_run = measured + rng.normal(0.0, 0.15, (n_runs, 40))
+    per_run[0] = 1.0  # a run that calls nothing high: F1, precision and recall 0, as scores says
+    at_once = metrics.scores_per_run(measured, per_run, 1.4)
+    one_by_one = [metrics.scores(measured, p, 1.4) for p in per_run]
+    assert list(at_once.columns) == metrics.METRIC_COLUMNS and len(at_once) == n_runs
+    np.testing.assert_allclose(at_once.to_numpy(), [[s[c] for c in metrics.METRIC_COLUMNS] for s in one_by_one])

@@ -95,7 +95,7 @@ def selected_run(ensemble: Ensemble, pool: Pool, selection_ids: pd.Index, thresh
     """Position of the R2-best run on the selection alloys (the honest protocol of notebook 06)."""
     measured = pool.table.loc[selection_ids, "bs_tesla"].to_numpy()
     per_run = ensemble.per_network(pool.X.loc[selection_ids])
-    return evaluation.pick_best(pd.DataFrame([metrics.scores(measured, p, threshold) for p in per_run]))["R2 best"]
+    return evaluation.pick_best(metrics.scores_per_run(measured, per_run, threshold))["R2 best"]
 
 
 def fold_rows(
