@@ -15,13 +15,14 @@ order of the rule's ranking inside its batch. Every rule sees the same campaigns
 The model is injected (``ensemble.FitPredict``; ``ensemble.Intervals`` calibrates). One call per round trains every
 model: they are laid out rule by rule (the rules that need a model, in the order given), campaign by campaign,
 member by member: model ``i`` belongs to rule ``i // (n_campaigns * n_members)``, campaign
-``(i // n_members) % n_campaigns``.
+``first_campaign + (i // n_members) % n_campaigns``. A campaign's randomness (start set, carves, seeds) follows from
+its number alone, so a set of campaigns may run in parts (``Settings.parts``, ``joined``), e.g. one per process.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,16 @@ class Settings:
     level: float = 0.9
     target: float | None = None  # probability rule: P(Bs >= target); None = the best Bs measured so far
     seed: int = 0
+    first_campaign: int = 0  # the number of the first campaign: a part of a larger set runs its own numbers
+
+    def campaign_numbers(self) -> range:
+        """The numbers of the campaigns these settings run (their seeds, start sets and carves follow from them)."""
+        return range(self.first_campaign, self.first_campaign + self.n_campaigns)
+
+    def parts(self, n_parts: int) -> list[Settings]:
+        """These campaigns cut into at most n_parts consecutive parts: each part runs the same campaigns as the whole."""
+        cuts = np.array_split(np.array(self.campaign_numbers()), max(1, min(n_parts, self.n_campaigns)))
+        return [replace(self, first_campaign=int(c[0]), n_campaigns=len(c)) for c in cuts]
 
 
 @dataclass
@@ -90,6 +101,15 @@ class Campaigns:
     made: dict[str, np.ndarray]  # rule -> (campaigns x experiments) alloy codes, in the order they were made
 
 
+
+def joined(parts: list[Campaigns], settings: Settings) -> Campaigns:
+    """Campaigns run in parts (``Settings.parts``, in order) as the one set of campaigns of ``settings``."""
+    numbers = [c for part in parts for c in part.settings.campaign_numbers()]
+    if numbers != list(settings.campaign_numbers()):
+        raise ValueError(f"the parts run campaigns {numbers}, not {list(settings.campaign_numbers())}")
+    made = {rule: np.concatenate([part.made[rule] for part in parts]) for rule in parts[0].made}
+    return Campaigns(parts[0].pool, settings, np.concatenate([part.start for part in parts]), made)
+
 def starting_sets(pool: Pool, settings: Settings) -> np.ndarray:
     """(campaigns x alloys) bool: each campaign's starting set (random non-good alloys, or below the median)."""
     if settings.start not in STARTS:
@@ -102,9 +122,9 @@ def starting_sets(pool: Pool, settings: Settings) -> np.ndarray:
     if n_start > allowed.sum():
         raise ValueError(f"a start of {n_start} alloys needs more than the {allowed.sum()} alloys allowed")
     out = np.zeros((settings.n_campaigns, pool.n_alloys), bool)
-    for c in range(settings.n_campaigns):
+    for i, c in enumerate(settings.campaign_numbers()):
         rng = np.random.default_rng([settings.seed, c, 0])
-        out[c, rng.choice(np.flatnonzero(allowed), n_start, replace=False)] = True
+        out[i, rng.choice(np.flatnonzero(allowed), n_start, replace=False)] = True
     return out
 
 
@@ -128,11 +148,11 @@ def run(
             break
         scores = _round_scores(pool, modelled, measured, fit_predict, intervals, settings, t) if modelled else {}
         for rule in rules:
-            for c in range(settings.n_campaigns):
-                alloy_scores = scores[rule][c] if rule != "random" else _random_scores(pool, settings, c, t)
-                picked = _pick(alloy_scores, measured[rule][c], settings.per_round)
-                measured[rule][c, picked] = True
-                made[rule][c].extend(picked)
+            for i, c in enumerate(settings.campaign_numbers()):
+                alloy_scores = scores[rule][i] if rule != "random" else _random_scores(pool, settings, c, t)
+                picked = _pick(alloy_scores, measured[rule][i], settings.per_round)
+                measured[rule][i, picked] = True
+                made[rule][i].extend(picked)
     return Campaigns(pool, settings, start, {r: np.array(m, int) for r, m in made.items()})
 
 
@@ -153,19 +173,19 @@ def member_masks(pool: Pool, measured: np.ndarray, settings: Settings, campaign:
 
 def _round_scores(pool, modelled, measured, fit_predict, intervals, settings, t) -> dict[str, list[np.ndarray]]:
     """One fit_predict call for every rule's and campaign's ensemble; per rule and campaign, a score per alloy."""
-    C, m = settings.n_campaigns, settings.n_members
-    carves = [member_masks(pool, measured[r][c], settings, c, t) for r in modelled for c in range(C)]
+    numbers, m = list(enumerate(settings.campaign_numbers())), settings.n_members
+    carves = [member_masks(pool, measured[r][i], settings, c, t) for r in modelled for i, c in numbers]
     fit_masks = np.concatenate([f for f, _ in carves])
     seeds = np.array(
-        [np.random.SeedSequence([settings.seed, c, t, j]).generate_state(1)[0] for c in range(C) for j in range(m)]
+        [np.random.SeedSequence([settings.seed, c, t, j]).generate_state(1)[0] for _, c in numbers for j in range(m)]
         * len(modelled)
     )
     y_known = np.where(fit_masks.any(axis=0), pool.y, np.nan)
     predictions = fit_predict(pool.X, y_known, fit_masks, seeds)
     out: dict[str, list[np.ndarray]] = {r: [] for r in modelled}
-    for k, (rule, c) in enumerate((r, c) for r in modelled for c in range(C)):
+    for k, (rule, i) in enumerate((r, i) for r in modelled for i, _ in numbers):
         own = predictions[k * m : (k + 1) * m]
-        y_measured = np.where(measured[rule][c][pool.alloy], pool.y, np.nan)
+        y_measured = np.where(measured[rule][i][pool.alloy], pool.y, np.nan)
         lower, upper = intervals(own, y_measured, carves[k][1], pool.X, settings.level)
         table = pd.DataFrame(
             {

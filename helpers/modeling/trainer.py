@@ -17,7 +17,8 @@ sees a row outside its mask: not in fitting, not in its early-stopping carve (dr
 recipe as a training on those rows alone), and not in its scaler. What is shared between runs:
 
 * without ``scaler``: one scaler per distinct mask, fitted on exactly that mask's rows (all runs of one fold share
-  theirs); the features of each distinct mask are scaled once and stacked, and each run indexes its own block.
+  theirs); the rows of each distinct mask are scaled once and stacked, one block per mask holding only its rows
+  (half the memory in a campaign's round, where a mask holds about half the pool), and each run indexes its block.
   A masked run is then the same network as that run trained on its rows alone (``tests/test_training.py``).
 * with ``scaler``: that scaler, as given, for every run: its statistics are the caller's choice (fit it on rows
   every run may see, or accept that runs share feature statistics).
@@ -128,11 +129,10 @@ def fit_networks(
     scale_y = output == "linear"
     scalers = [scaler or Scaler.fit_values(values[p], y[p], columns, scale_y) for p in patterns]
     if scaler is not None:
-        values = X[scaler.columns].to_numpy(float)
-    X_blocks = np.concatenate([s.x_values(values) for s in scalers])
-    y_blocks = np.concatenate([s.y(y) for s in scalers])
-    offsets = block * len(X)
-    carves = [(fit + off, stopping + off) for (fit, stopping), off in zip(carves, offsets, strict=True)]
+        values, patterns = X[scaler.columns].to_numpy(float), np.ones((1, len(X)), bool)  # one block of every row
+    X_blocks = np.concatenate([s.x_values(values[rows]) for s, rows in zip(scalers, patterns, strict=True)])
+    y_blocks = np.concatenate([s.y(y[rows]) for s, rows in zip(scalers, patterns, strict=True)])
+    carves = _within_blocks(carves, patterns, block)
 
     def with_scaler(res: RunResult) -> RunResult:
         return replace(res, scaler=scalers[block[res.position]])
@@ -143,6 +143,16 @@ def fit_networks(
 
     results = train_vectorized(X_blocks, y_blocks, carves, runs, base_seed, config, finished, progress, output)
     return [with_scaler(res) for res in results]
+
+
+def _within_blocks(carves: list, patterns: np.ndarray, block: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each run's (fit, early-stopping) positions among all rows as positions in the stacked blocks: block b holds
+    the rows of ``patterns[b]`` only, in order (rows no run of the block may see are not scaled or stored)."""
+    starts = np.concatenate([[0], np.cumsum(patterns.sum(axis=1))[:-1]])
+    within = np.cumsum(patterns, axis=1) - 1  # a row's position inside each block
+    return [
+        (starts[b] + within[b][fit], starts[b] + within[b][stop]) for (fit, stop), b in zip(carves, block, strict=True)
+    ]
 
 
 def _distinct(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
