@@ -72,7 +72,9 @@ shown.round(2)
 #
 # `simulation_size = "small"` (the default) runs 20 campaigns of 30 rounds of 5 with 3 networks per ensemble from the
 # random start; `"full"` is the complete design (5 networks per ensemble, both starts), several times longer;
-# `"tiny"` is the smoke test of `--quick`. The cell prints how long each start took.
+# `"tiny"` is the smoke test of `--quick`. The campaigns are independent, so they run in parts on one process per core
+# this kernel may use (a local Dask cluster; one process when notebooks run side by side): the same campaigns, so the
+# same alloys made. The cell prints how long each start took.
 
 # %%
 pool, pool_rows = simulation.public_pool(out)

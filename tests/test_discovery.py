@@ -247,6 +247,36 @@ def test_the_network_fit_predict_trains_one_model_per_mask_on_its_rows_only():
     assert np.allclose(alone[0], first[1], atol=1e-4)  # a model is the same whatever trains beside it
 
 
+
+def test_settings_cut_campaigns_into_parts_that_join_back_in_order():
+    settings = campaign.Settings(n_campaigns=7, seed=3)
+    parts = settings.parts(3)
+    assert [list(p.campaign_numbers()) for p in parts] == [[0, 1, 2], [3, 4], [5, 6]]
+    assert all(p.seed == 3 and p.n_rounds == settings.n_rounds for p in parts)
+    pool = _pool(n_alloys=40, rows_per_alloy=1)
+    run = [campaign.run(pool, ("random",), settings=p) for p in parts]
+    whole = campaign.run(pool, ("random",), settings=settings)
+    joined = campaign.joined(run, settings)
+    assert (joined.start == whole.start).all() and (joined.made["random"] == whole.made["random"]).all()
+    with pytest.raises(ValueError, match="the parts run campaigns"):
+        campaign.joined(run[::-1], settings)
+
+
+@pytest.mark.slow
+def test_campaigns_run_in_parts_on_two_processes_make_the_same_alloys_as_in_one():
+    from helpers.discovery import simulation
+    from helpers.modeling.network import TrainConfig
+
+    pool = _pool(n_alloys=40, rows_per_alloy=2)
+    settings = campaign.Settings(n_campaigns=2 * simulation.MIN_CAMPAIGNS_PER_PART, n_rounds=3, n_members=2)
+    config = TrainConfig(hidden=(8,), dropout=0.0, epochs=8, patience=3, batch_size=16)
+    rules = ("random", "mean", "ei")
+    here, _ = simulation.run_starts(pool, settings, ("random",), rules, config, workers=1)
+    apart, _ = simulation.run_starts(pool, settings, ("random",), rules, config, workers=2)
+    for rule in rules:
+        np.testing.assert_array_equal(apart["random"].made[rule], here["random"].made[rule])
+    assert apart["random"].settings == settings
+
 # --------------------------------------------------------------------------- notebook 09: rank_by, the next batch
 
 

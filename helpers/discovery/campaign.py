@@ -55,7 +55,7 @@ class Settings:
         return range(self.first_campaign, self.first_campaign + self.n_campaigns)
 
     def parts(self, n_parts: int) -> list[Settings]:
-        """These campaigns cut into at most n_parts consecutive parts: each part runs the same campaigns as the whole."""
+        """These campaigns in at most n_parts consecutive parts: each part runs its campaigns as the whole would."""
         cuts = np.array_split(np.array(self.campaign_numbers()), max(1, min(n_parts, self.n_campaigns)))
         return [replace(self, first_campaign=int(c[0]), n_campaigns=len(c)) for c in cuts]
 
@@ -101,7 +101,6 @@ class Campaigns:
     made: dict[str, np.ndarray]  # rule -> (campaigns x experiments) alloy codes, in the order they were made
 
 
-
 def joined(parts: list[Campaigns], settings: Settings) -> Campaigns:
     """Campaigns run in parts (``Settings.parts``, in order) as the one set of campaigns of ``settings``."""
     numbers = [c for part in parts for c in part.settings.campaign_numbers()]
@@ -109,6 +108,7 @@ def joined(parts: list[Campaigns], settings: Settings) -> Campaigns:
         raise ValueError(f"the parts run campaigns {numbers}, not {list(settings.campaign_numbers())}")
     made = {rule: np.concatenate([part.made[rule] for part in parts]) for rule in parts[0].made}
     return Campaigns(parts[0].pool, settings, np.concatenate([part.start for part in parts]), made)
+
 
 def starting_sets(pool: Pool, settings: Settings) -> np.ndarray:
     """(campaigns x alloys) bool: each campaign's starting set (random non-good alloys, or below the median)."""

@@ -3,13 +3,15 @@
 The pool is every measured row of both public sources an analysis holds: the training data (notebook 01's
 ``dataset`` and ``features``) and the case-study rows of the other source (notebook 02's ``case_study_rows``),
 featurized with the same feature spec. One candidate is one alloy (its composition): making it reveals all its rows.
-Each start (random 10 %, below the median) runs every rule on the same campaigns; the network is the project's
+Each start (random 10 %, below the median) runs every rule on the same campaigns (in parts on one-thread processes
+when this kernel may use several cores: ``run_starts``); the network is the project's
 (``discovery.network``), the intervals the project's conformal ones (``ensemble.conformal_intervals``).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -31,6 +33,8 @@ SIZES: dict[str, dict] = {
     "tiny": {"n_campaigns": 2, "n_rounds": 2, "n_members": 2, "starts": ("random",)},
 }
 POOL_COLUMNS = ["composition", "anneal_temp_K", "anneal_time_s", "bs_tesla", "source"]
+RULES = ("random", "mean", "lower", "upper", "ei", "probability")
+MIN_CAMPAIGNS_PER_PART = 5  # fewer campaigns than this a process: starting the processes costs more than it saves
 
 
 def public_pool(out: OutputDir) -> tuple[campaign.Pool, pd.DataFrame]:
@@ -80,18 +84,52 @@ def run_starts(
     pool: campaign.Pool,
     settings: campaign.Settings,
     starts: tuple[str, ...] = campaign.STARTS,
-    rules: tuple[str, ...] = ("random", "mean", "lower", "upper", "ei", "probability"),
+    rules: tuple[str, ...] = RULES,
     config: TrainConfig = SIMULATION_CONFIG,
+    workers: int | None = None,
 ) -> tuple[dict[str, campaign.Campaigns], dict[str, float]]:
-    """Every rule's campaigns for every start (the same campaigns per start); the seconds each start took."""
-    fit_predict = network_fit_predict(pool.alloy, config)
-    done, seconds = {}, {}
-    for start in starts:
-        t0 = time.perf_counter()
-        with threadpool_limits(1):  # scikit-learn's neighbour search: small arrays, threads only cost
-            done[start] = campaign.run(pool, rules, fit_predict, replace(settings, start=start), conformal_intervals)
-        seconds[start] = time.perf_counter() - t0
+    """Every rule's campaigns for every start (the same campaigns per start); the seconds until each start was done.
+
+    With more than one worker (default: the cores this kernel may use, ``helpers.cluster.kernel_cores``, and at least
+    MIN_CAMPAIGNS_PER_PART campaigns a part), each start's campaigns run in parts on a local Dask cluster of one-thread
+    processes: the same campaigns, so the same alloys made (``tests/test_discovery.py``).
+    """
+    from helpers.cluster import close_client, kernel_cores, local_client
+
+    n_parts = max(1, min(workers or kernel_cores(), settings.n_campaigns // MIN_CAMPAIGNS_PER_PART))
+    parts = {start: replace(settings, start=start).parts(n_parts) for start in starts}
+    t0, done, seconds = time.perf_counter(), {}, {}
+    client = local_client(n_parts) if n_parts > 1 else None
+    try:
+        waiting = {start: [_submit(client, pool, part, rules, config) for part in cut] for start, cut in parts.items()}
+        for start, results in waiting.items():
+            done[start] = campaign.joined([result() for result in results], replace(settings, start=start))
+            seconds[start] = time.perf_counter() - t0
+    finally:
+        if client is not None:
+            close_client(client)
     return done, seconds
+
+
+def run_part(
+    pool: campaign.Pool, settings: campaign.Settings, rules: tuple[str, ...], config: TrainConfig
+) -> campaign.Campaigns:
+    """The campaigns of one part (``campaign.Settings.parts``), in this process or on a worker (one thread there)."""
+    from helpers.cluster import in_dask_worker, one_thread_here
+
+    if in_dask_worker():
+        one_thread_here()
+    fit_predict = network_fit_predict(pool.alloy, config)
+    with threadpool_limits(1):  # scikit-learn's neighbour search: small arrays, threads only cost
+        return campaign.run(pool, rules, fit_predict, settings, conformal_intervals)
+
+
+def _submit(client, *args) -> Callable[[], campaign.Campaigns]:
+    """A part's campaigns to wait for (``run_part``'s arguments): sent to the client's workers now, or run here when
+    waited for (no client)."""
+    if client is None:
+        return lambda: run_part(*args)
+    return client.submit(run_part, *args, pure=False).result
 
 
 def summary_table(done: dict[str, campaign.Campaigns], n_boot: int = outcomes.N_BOOT) -> pd.DataFrame:

@@ -2,14 +2,15 @@
 
 The modules: ``grid`` (``Grid``, ``DEFAULT_GRID``), ``candidates`` (checked candidate tables, ``plan``), ``worker``
 (models loaded once per process, a chunk scored with ``helpers.scoring`` and summarized), ``summary`` (ranking,
-Pareto set, merge, ``summary_row``) and ``cluster`` (the Dask client, ``run_screen``, ``screen``). The figures are in
+Pareto set, merge, ``summary_row``) and ``cluster`` (the Dask client, ``run_screen``, ``screen``; the local cluster
+itself is ``helpers.cluster``, shared with the discovery simulation). The figures are in
 ``helpers.plots.screening``; the retrospective check is ``helpers.retrospective``.
 """
 
+from helpers.cluster import close_client
 from helpers.screening.candidates import Plan, amounts_table, candidate_table, case_study_candidates, plan
 from helpers.screening.cluster import (
     batch_rows,
-    close_client,
     n_workers_of,
     open_client,
     preload,

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.cluster import local_client, quiet_dask_logs
 from helpers.screening.candidates import Plan
 from helpers.screening.glass import check_glass_rule
 from helpers.screening.grid import ScreenError
@@ -23,42 +23,18 @@ from helpers.screening.summary import DEFAULT_RANKING, Axes, Ranking, ScreenResu
 from helpers.screening.worker import load_models_here, score_table, screen_chunk
 
 
-def quiet_dask_logs() -> None:
-    """Keep distributed's (and the dashboard's) info and warning lines off the notebook."""
-    for name in ("distributed", "tornado", "bokeh", "asyncio"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-
-
 def open_client(dask_scheduler: str = "local", n_workers: int = 2):
     """A Dask client: "local" starts a LocalCluster of n_workers processes (1 thread each), else an address."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    quiet_dask_logs()
     if dask_scheduler == "local":
-        cluster = LocalCluster(
-            n_workers=int(n_workers),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",
-            silence_logs=logging.ERROR,
-        )
-        return Client(cluster)
+        return local_client(n_workers)
     if not isinstance(dask_scheduler, str) or "://" not in dask_scheduler:
         raise ScreenError(
             f"dask_scheduler must be 'local' or an address such as tcp://host:8786, not {dask_scheduler!r}"
         )
-    return Client(dask_scheduler, timeout="30s")
-
-
-def close_client(client) -> None:
-    """Close a client and, when it started one, its LocalCluster, quietly (also after an interrupt: the workers'
-    closing connections are no news)."""
     quiet_dask_logs()
-    cluster = getattr(client, "cluster", None)
-    for closing in (client, cluster):
-        if closing is not None:
-            with contextlib.suppress(Exception):  # a connection already gone while closing
-                closing.close()
+    return Client(dask_scheduler, timeout="30s")
 
 
 def n_workers_of(client) -> int:

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import os
 import time
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from helpers.cluster import in_dask_worker, one_thread_here
 from helpers.formulas import parse_amounts, percent_rows
 from helpers.scoring import Scores, output_frame, score_features
 from helpers.screening.candidates import amounts_table
@@ -36,16 +36,6 @@ METALLOIDS = ("B", "Si", "P", "C")
 _MODELS: dict[str, tuple] = {}
 
 
-def _in_dask_worker() -> bool:
-    try:
-        from distributed import get_worker
-
-        get_worker()
-        return True
-    except (ImportError, ValueError):
-        return False
-
-
 def models(out_dir: str | Path, worker: bool = False) -> tuple:
     """The saved models of an output folder and their stacked networks, loaded once per process (a Dask worker keeps
     them between chunks). ``worker``: this process is a Dask worker: TensorFlow gets one thread, one-job warnings off.
@@ -53,17 +43,9 @@ def models(out_dir: str | Path, worker: bool = False) -> tuple:
     key = str(Path(out_dir).expanduser().resolve())
     if key not in _MODELS:
         from helpers.modeling.files import DEFAULT_MODELS, load_saved_models
-        from helpers.modeling.network import tensorflow
 
-        tf = tensorflow()
-        if worker or _in_dask_worker():  # one thread per worker process: n workers on n cores scale
-            # joblib and scikit-learn say, for every chunk, that they run one job in a daemon process: they should
-            warnings.filterwarnings("ignore", message=".*(Loky-backed|daemon=True|daemonic).*")
-            try:
-                tf.config.threading.set_intra_op_parallelism_threads(1)
-                tf.config.threading.set_inter_op_parallelism_threads(1)
-            except RuntimeError:  # TensorFlow already started in this process
-                pass
+        if worker or in_dask_worker():  # one thread per worker process: n workers on n cores scale
+            one_thread_here()
         saved = load_saved_models(key, DEFAULT_MODELS)
         stack = saved.stack
         stack.predict_scaled(np.zeros((1, len(saved.spec.columns)), np.float32))  # build the forward pass once
