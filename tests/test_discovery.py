@@ -247,7 +247,6 @@ def test_the_network_fit_predict_trains_one_model_per_mask_on_its_rows_only():
     assert np.allclose(alone[0], first[1], atol=1e-4)  # a model is the same whatever trains beside it
 
 
-
 def test_settings_cut_campaigns_into_parts_that_join_back_in_order():
     settings = campaign.Settings(n_campaigns=7, seed=3)
     parts = settings.parts(3)
@@ -276,6 +275,7 @@ def test_campaigns_run_in_parts_on_two_processes_make_the_same_alloys_as_in_one(
     for rule in rules:
         np.testing.assert_array_equal(apart["random"].made[rule], here["random"].made[rule])
     assert apart["random"].settings == settings
+
 
 # --------------------------------------------------------------------------- notebook 09: rank_by, the next batch
 
