@@ -45,7 +45,15 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from helpers.modeling.epoch import ADAM_EPSILON, RunGroup, batches, build_groups, collect, epoch_function
+from helpers.modeling.epoch import (
+    ADAM_EPSILON,
+    RunGroup,
+    batches,
+    build_groups,
+    collect,
+    epoch_function,
+    traced_for_every_shape,
+)
 from helpers.modeling.network import (
     RunResult,
     Scaler,
@@ -232,7 +240,9 @@ class _EpochStep:
         idx, wts = batches(self.shufflers, self.fit_sets, group.runs, group.steps, self.batch, n_epochs)
         fn = self.fns[len(group.runs) >= MASKS_PER_STEP_FROM]
         first = tf.constant(epoch, tf.int32)
-        live, state, done = fn(self.X, self.y, group.params, group.m, group.v, first, group.state, idx, wts, self.lr)
+        args = (self.X, self.y, group.params, group.m, group.v, first, group.state, idx, wts, self.lr)
+        traced_for_every_shape(fn, args)
+        live, state, done = fn(*args)
         out_best, out_loss, out_epoch, out_stop = done
         stop = out_stop.numpy()
         slots = np.flatnonzero(stop >= 0)
