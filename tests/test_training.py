@@ -242,3 +242,16 @@ def test_tensorflows_retracing_warning_is_kept_from_the_reader_and_other_warning
         logger.warning("5 out of the last 6 calls to <function f> triggered tf.function retracing. Tracing is slow")
         logger.warning("a warning a reader should see")
     assert [r.getMessage() for r in caplog.records] == ["a warning a reader should see"]
+
+
+def test_each_epoch_function_is_traced_once_whatever_the_slots_rows_epochs_and_steps():
+    from helpers.modeling.epoch import epoch_function
+
+    config = TrainConfig(hidden=(7,), dropout=0.0, epochs=30, batch_size=16, patience=4)  # its own cached functions
+    network_key = (16, (7,), "relu", 0.0, 4, "linear")
+    for n_rows, runs in ((60, [0, 1]), (150, [0, 1, 2, 3, 4]), (300, list(range(40)))):
+        X, y = _problem(n_rows)
+        trainer.train_vectorized(X, y, _carves(n_rows, runs, 1), runs, 1, config)
+    few, many = epoch_function(*network_key), epoch_function(*network_key, masks_per_step=True)
+    assert few.experimental_get_tracing_count() == 1  # 2 and 5 slots, 3 to 15 steps, 30 epochs or fewer
+    assert many.experimental_get_tracing_count() == 1  # 40 slots (masks drawn step by step)

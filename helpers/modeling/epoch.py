@@ -283,29 +283,6 @@ def epoch_function(
     return epochs_fn
 
 
-_TRACED: set[int] = set()  # the epoch functions (by id) already traced for every shape in this process
-
-
-def traced_for_every_shape(fn, args: tuple) -> None:
-    """Trace an epoch function once, before its first call, for arguments of any slots, rows, epochs and steps.
-
-    ``reduce_retracing`` would trace it again each time another dimension first changes (two or three traces of a few
-    tenths of a second in every process that trains); one trace with every tensor's dimensions unknown serves them all.
-    The variables (weights, Adam's moments) are passed as they are: they already have an unknown slot dimension.
-    """
-    if id(fn) in _TRACED:
-        return
-    tf = tensorflow()
-
-    def relaxed(value):
-        if isinstance(value, tf.Variable):
-            return value
-        return tf.TensorSpec([None] * len(value.shape), tf.as_dtype(value.dtype))  # a tensor or a NumPy array
-
-    fn.get_concrete_function(*tf.nest.map_structure(relaxed, args))
-    _TRACED.add(id(fn))
-
-
 def _no_stops(best):
     """The per-slot outputs before any slot stopped: weights, loss, best epoch and the stop epoch (-1)."""
     tf = tensorflow()

@@ -5,8 +5,9 @@ shuffling, early-stopping carve, Adam state and early-stopping point. Runs are t
 takes the same number of steps (ceil(fitting rows / batch)). Up to ``EPOCHS_PER_CALL`` epochs of a group are one
 call of a graph function built from named steps (``epoch.py``: batches, dropout masks, Adam, early stopping): the
 runs that stop leave the computation inside the graph after their epoch, so each epoch computes on exactly the runs
-still training, and Python is visited once per call, not once per epoch. Between calls the results of the runs that
-stopped are handed to ``on_finish``.
+still training, and Python is visited once per call, not once per epoch. Each graph function is traced once per
+process, before its first call, for tensors of any size (``traced_for_every_shape``). Between calls the results
+of the runs that stopped are handed to ``on_finish``.
 ``tests/test_training.py::test_without_dropout_and_with_full_batches_it_reproduces_keras_exactly`` proves this
 trainer and the Keras one (``train_sequential``, one ``model.fit`` after another) give the same weights to 1e-4.
 Run r's randomness depends only on its seed, never on which other runs share the computation, so a resumed training
@@ -52,7 +53,6 @@ from helpers.modeling.epoch import (
     build_groups,
     collect,
     epoch_function,
-    traced_for_every_shape,
 )
 from helpers.modeling.network import (
     RunResult,
@@ -252,6 +252,29 @@ class _EpochStep:
         )
         group.advance(live.numpy(), state)
         return stopped
+
+
+_TRACED: set[int] = set()  # the epoch functions (by id) already traced for every shape in this process
+
+
+def traced_for_every_shape(fn, args: tuple) -> None:
+    """Trace an epoch function once, before its first call, for arguments of any slots, rows, epochs and steps.
+
+    ``reduce_retracing`` would trace it again each time another dimension first changes (two or three traces of a few
+    tenths of a second in every process that trains); one trace with every tensor's dimensions unknown serves them all.
+    The variables (weights, Adam's moments) are passed as they are: they already have an unknown slot dimension.
+    """
+    if id(fn) in _TRACED:
+        return
+    tf = tensorflow()
+
+    def relaxed(value):
+        if isinstance(value, tf.Variable):
+            return value
+        return tf.TensorSpec([None] * len(value.shape), tf.as_dtype(value.dtype))  # a tensor or a NumPy array
+
+    fn.get_concrete_function(*tf.nest.map_structure(relaxed, args))
+    _TRACED.add(id(fn))
 
 
 def _progress_bar(total: int):
