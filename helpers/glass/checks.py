@@ -103,3 +103,18 @@ def goals_of(scores: pd.DataFrame, chosen_pair: tuple[str, str], bs_check: pd.Da
     mine = scores[(scores["model"] == model) & (scores["subset"] == "all")].set_index("calibration")
     share = float(bs_check.set_index("alloys").loc["both"].iloc[1])
     return goals(float(mine.loc[UNCALIBRATED, "AUC"]), float(mine.loc[calibration, "ECE"]), share)
+
+
+def spread_sentence(spread: pd.DataFrame) -> str:
+    """How far the grouped AUC and ECE move over the cuts of ``comparison.split_spread``, and on how many cuts each
+    goal is met."""
+    parts = []
+    for column, goal in (("AUC", "grouped AUC"), ("ECE", "ECE")):
+        values, (target, side) = spread[column], GOALS[goal]
+        met = int((values >= target).sum() if side == "at least" else (values <= target).sum())
+        parts.append(
+            f"its {goal} lies between {values.min():.3f} and {values.max():.3f} (mean {values.mean():.3f}; the goal, "
+            f"{side} {target:g}, met on {met} of {len(values)} cuts)"
+        )
+    model = spread["model"].iloc[0]
+    return f"Over {len(spread)} cuts of the same systems into folds, the {model}: {'; '.join(parts)}."

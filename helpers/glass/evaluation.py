@@ -28,10 +28,11 @@ UNCALIBRATED = "uncalibrated"  # the calibration that leaves a classifier's own 
 PROBABILITY_FLOOR = 1e-3  # log loss of a calibrated 0 or 1: clipped here, as a stated probability never is 0 or 1
 
 
-def grouped_folds(groups: pd.Series, n_folds: int) -> np.ndarray:
-    """The fold (0 .. n_folds-1) of every row, all rows of one group (chemical system) in one fold."""
+def grouped_folds(groups: pd.Series, n_folds: int, seed: int | None = None) -> np.ndarray:
+    """The fold (0 .. n_folds-1) of every row, all rows of one group (chemical system) in one fold: scikit-learn's
+    GroupKFold, which balances the folds' sizes, or with a seed its shuffled cut (another cut of the same groups)."""
     folds = np.full(len(groups), -1)
-    splitter = GroupKFold(n_splits=n_folds)
+    splitter = GroupKFold(n_splits=n_folds) if seed is None else GroupKFold(n_folds, shuffle=True, random_state=seed)
     for k, (_, test) in enumerate(splitter.split(np.zeros(len(groups)), groups=np.asarray(groups))):
         folds[test] = k
     return folds
