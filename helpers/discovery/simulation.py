@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 from helpers.discovery import campaign, outcomes
 from helpers.discovery.ensemble import conformal_intervals
 from helpers.discovery.network import SIMULATION_CONFIG, network_fit_predict
+from helpers.discovery.rules import RULES
 from helpers.modeling.network import TrainConfig
 from helpers.outputs import OutputDir
 
@@ -33,7 +34,6 @@ SIZES: dict[str, dict] = {
     "tiny": {"n_campaigns": 2, "n_rounds": 2, "n_members": 2, "starts": ("random",)},
 }
 POOL_COLUMNS = ["composition", "anneal_temp_K", "anneal_time_s", "bs_tesla", "source"]
-RULES = ("random", "mean", "lower", "upper", "ei", "probability")
 MIN_CAMPAIGNS_PER_PART = 5  # fewer campaigns than this a process: starting the processes costs more than it saves
 
 
