@@ -200,7 +200,7 @@ flags.loc[~flags["in_domain"], "domain_notes"].value_counts().head()
 # the same systems into as many folds:
 
 # %%
-spread = comparison.split_spread(labelled, X, glass_folds, settings, result.chosen[0])
+spread = comparison.split_spread(result, X, glass_folds, settings)
 out.write_table("glass_split_spread", spread)
 print(checks.spread_sentence(spread))
 spread.round(3)

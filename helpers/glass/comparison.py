@@ -151,21 +151,23 @@ def forest_sensitivity(
 OTHER_CUTS = 4  # other ways to cut the same systems into folds, beside the notebook's
 
 
-def split_spread(labelled: pd.DataFrame, X: pd.DataFrame, n_folds: int, settings: Settings, model: str) -> pd.DataFrame:
-    """The chosen classifier's uncalibrated grouped AUC and ECE on the notebook's folds and on OTHER_CUTS shuffled cuts
-    of the same systems into as many folds: how far those two numbers move with the cut alone (the forest stands in for
-    the network, whose many trainings a cut would take too long)."""
-    y, groups = labelled["label"].to_numpy(), labelled["chemical_system"]
-    model = model if model in CLASSIFIERS[:2] else "random forest"  # the network: too slow to train five times more
+def split_spread(result: Comparison, X: pd.DataFrame, n_folds: int, settings: Settings) -> pd.DataFrame:
+    """The chosen classifier's uncalibrated grouped AUC and ECE on the notebook's folds (the comparison's own scores)
+    and on OTHER_CUTS shuffled cuts of the same systems into as many folds: how far those two numbers move with the cut
+    alone (the forest stands in for the network, whose many trainings a cut would take too long)."""
+    model = result.chosen[0] if result.chosen[0] in CLASSIFIERS[:2] else "random forest"
+    y, groups = result.oof["label"].to_numpy(), result.oof["chemical_system"]
 
     def fit_score(X_fit: pd.DataFrame, y_fit: np.ndarray, X_test: pd.DataFrame) -> np.ndarray:
         return make_scorer(model, settings).fit(X_fit, y_fit).score(X_test)
 
-    rows = []
-    for seed in (None, *range(1, OTHER_CUTS + 1)):
-        raw = out_of_fold_scores(fit_score, X.reset_index(drop=True), y, grouped_folds(groups, n_folds, seed))
-        cut = "the notebook's folds" if seed is None else f"shuffled cut, seed {seed}"
-        rows.append(
+    cuts = {"the notebook's folds": result.raw_scores(model)}
+    for seed in range(1, OTHER_CUTS + 1):
+        folds = grouped_folds(groups, n_folds, seed)
+        cuts[f"shuffled cut, seed {seed}"] = out_of_fold_scores(fit_score, X.reset_index(drop=True), y, folds)
+    return pd.DataFrame(
+        [
             {"model": model, "folds": cut, "AUC": roc_auc_score(y, raw), "ECE": expected_calibration_error(y, raw)}
-        )
-    return pd.DataFrame(rows)
+            for cut, raw in cuts.items()
+        ]
+    )
