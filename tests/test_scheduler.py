@@ -46,9 +46,9 @@ def _fake_execute(log: Path, seconds: float, fail: str = "", killed: str = ""):
     return execute
 
 
-def _run(tmp_path, monkeypatch, jobs: int, **fake) -> tuple[dict[str, list], list[str]]:
-    """Run the first five notebooks with the stand-in: when each ran (start, end, its kernel's threads), and the
-    order finished() heard of them."""
+def _run(tmp_path, monkeypatch, jobs: int, selected=FIRST_FIVE, **fake) -> tuple[dict[str, list], list[str]]:
+    """Run the selected notebooks (the first five) with the stand-in: when each ran (start, end, its kernel's
+    threads), and the order finished() heard of them."""
     log, out, heard = tmp_path / "log.jsonl", tmp_path / "analysis", []
     for name in scheduler.THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
@@ -56,7 +56,7 @@ def _run(tmp_path, monkeypatch, jobs: int, **fake) -> tuple[dict[str, list], lis
     out.mkdir()
     try:
         scheduler.run_notebooks(
-            FIRST_FIVE, out, lambda nb: {"out_dir": str(out)}, jobs, lambda nb, s, r: heard.append(nb.stem)
+            selected, out, lambda nb: {"out_dir": str(out)}, jobs, lambda nb, s, r: heard.append(nb.stem)
         )
     finally:
         ran = {stem: rest for stem, *rest in map(json.loads, log.read_text().splitlines())} if log.exists() else {}
@@ -77,6 +77,11 @@ def test_each_notebook_starts_after_what_it_reads_and_independent_ones_overlap_o
     assert jobs == 2 or heard == [nb.stem for nb in FIRST_FIVE]  # one at a time: in number order
     share = str(max(1, os.cpu_count() // 2)) if jobs == 2 else None  # two side by side share the cores
     assert {threads for _, _, threads in ran.values()} == {share}
+
+
+def test_one_notebook_alone_keeps_every_core_whatever_jobs_says(tmp_path, monkeypatch):
+    ran, heard = _run(tmp_path, monkeypatch, 2, selected=FIRST_FIVE[:1])
+    assert heard == [FIRST_FIVE[0].stem] and ran[FIRST_FIVE[0].stem][2] is None  # no share of the cores set
 
 
 def test_a_users_own_thread_settings_are_kept(monkeypatch):

@@ -142,6 +142,7 @@ def run_notebooks(
     record) for each that ran to its end. After a failure, those running finish and no other starts; then the
     failure's one line is raised. An interrupt (here or in a notebook's process) stops them all."""
     waiting, running, failure = list(selected), [], None
+    jobs = min(jobs, len(selected))  # never more at once than notebooks: one notebook alone has every core
     # Side by side, the heads of the longest chains start first (they hold the others up); one at a time, number order.
     rank = {nb: -length for nb, length in _chain_lengths(selected).items()} if jobs > 1 else dict.fromkeys(selected, 0)
     try:
