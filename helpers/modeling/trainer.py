@@ -46,14 +46,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from helpers.modeling.epoch import (
-    ADAM_EPSILON,
-    RunGroup,
-    batches,
-    build_groups,
-    collect,
-    epoch_function,
-)
+from helpers.modeling.epoch import ADAM_EPSILON, RunGroup, batches, build_groups, collect, epoch_function
 from helpers.modeling.network import (
     RunResult,
     Scaler,
@@ -254,9 +247,6 @@ class _EpochStep:
         return stopped
 
 
-_TRACED: set[int] = set()  # the epoch functions (by id) already traced for every shape in this process
-
-
 def traced_for_every_shape(fn, args: tuple) -> None:
     """Trace an epoch function once, before its first call, for arguments of any slots, rows, epochs and steps.
 
@@ -264,7 +254,7 @@ def traced_for_every_shape(fn, args: tuple) -> None:
     tenths of a second in every process that trains); one trace with every tensor's dimensions unknown serves them all.
     The variables (weights, Adam's moments) are passed as they are: they already have an unknown slot dimension.
     """
-    if id(fn) in _TRACED:
+    if fn.experimental_get_tracing_count():  # traced already: once serves every shape
         return
     tf = tensorflow()
 
@@ -274,7 +264,6 @@ def traced_for_every_shape(fn, args: tuple) -> None:
         return tf.TensorSpec([None] * len(value.shape), tf.as_dtype(value.dtype))  # a tensor or a NumPy array
 
     fn.get_concrete_function(*tf.nest.map_structure(relaxed, args))
-    _TRACED.add(id(fn))
 
 
 def _progress_bar(total: int):
