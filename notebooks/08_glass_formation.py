@@ -12,8 +12,10 @@
 #
 # Two public sources label compositions glass or not (data/sources.json): Ward et al. 2018 (each alloy a melt-spun
 # ribbon glass, a bulk glass or no glass) and the UW DMREF database (one row per reported synthesis, amorphous or
-# crystalline, with its route). Only Fe-based compositions (at least 50 at.% Fe) are kept, and of DMREF only the
-# melt-spun reports.
+# crystalline, with its route). Of DMREF only the melt-spun reports are kept. The classifiers are judged on the
+# Fe-based compositions (at least 50 at.% Fe) alone, but they learn from every alloy family of both sources: glass
+# formation follows rules that hold across families (atomic size mismatch, mixing enthalpy, deep eutectics), and the
+# table in "The classifiers" measures what the other families add.
 #
 # **To fork it:** duplicate it in JupyterLab (or copy it anywhere), change values in its parameters cell, Run All.
 # Values other than those of the analysis in `out_dir` go to a new folder beside it (printed below); it stays as it was.
@@ -22,7 +24,7 @@
 from IPython.display import display
 
 from helpers import plots
-from helpers.features import featurize_compositions
+from helpers.features import featurize_where_defined
 from helpers.glass import checks, comparison, evaluation
 from helpers.glass import data as glass_data
 from helpers.glass import model as glass_model
@@ -55,22 +57,32 @@ execution = consistency.begin("08", globals())  # checks every parameter; other 
 out = OutputDir(out_dir)
 sources = glass_data.load_glass_sources()
 for source in sources:
-    print(f"{source.name}: {source.rows_read} rows read, {len(source.reports)} Fe-based reports kept")
+    print(f"{source.name}: {source.rows_read} rows read, {len(source.reports)} reports kept")
     for note in source.notes:
         print(f"  {note}")
-bad_rows = glass_data.all_bad_rows(sources)
-out.write_table("glass_bad_rows", bad_rows)
-bad_rows.groupby(["file", "action"]).size().rename("rows").to_frame().rename(index=lambda p: str(p).split("/")[-1])
 
 # %% [markdown]
 # A composition is often reported more than once (both sources, several papers). The label rule: a composition is a
 # **glass** when every report of it says glass (a ribbon or a bulk glass; DMREF's amorphous), and **not a glass** as
 # soon as one report says crystalline, amorphous + crystalline, or no glass. A composition that some laboratory could
-# not quench to a glass is no safe ribbon to make.
+# not quench to a glass is no safe ribbon to make. Each composition then gets the 156 features (from the feature
+# cache); one whose features are undefined (a composition that fills every atomic orbital has no LUMO, in matminer as
+# here) is reported as a bad row too.
 
 # %%
 reports = glass_data.all_reports(sources)
-labelled = glass_data.label_compositions(reports)
+every_family = glass_data.label_compositions(reports)
+X_every, featureless = featurize_where_defined(every_family["composition"])
+every_family = glass_data.without(every_family, featureless)
+bad_rows = glass_data.all_bad_rows(sources, featureless)
+out.write_table("glass_bad_rows", bad_rows)
+bad_rows.groupby(["file", "action"]).size().rename("rows").to_frame().rename(index=lambda p: str(p).split("/")[-1])
+
+# %% [markdown]
+# The Fe-based compositions, the ones the classifiers are judged on and the ones shown from here on:
+
+# %%
+labelled = glass_data.fe_based(every_family)
 out.write_table("glass_labelled", labelled)
 print(checks.label_balance(labelled))
 print(checks.overlap(labelled, reports))
@@ -93,28 +105,37 @@ out.save_figure("glass_data_figure", fig)
 
 # %% [markdown]
 # ## The classifiers
-# Three classifiers get the same 156 features (from the feature cache) and the same folds: a **random forest** and
+# Three classifiers get the same 156 features and the same folds: a **random forest** and
 # **gradient boosting** (scikit-learn), and the project's **network** as a classifier (an ensemble of runs of the
 # vectorized trainer with a logistic output: binary cross-entropy, early stopping on it). The folds are grouped by
 # chemical system: all compositions of one set of elements lie in one fold, so a score says how a classifier does on a
-# system it has never seen. The calibration is judged the way the final model is built (nested): within each fold's
+# system it has never seen. A composition of another family goes with its chemical system: held out with the Fe-based
+# compositions of its system, and learnt from in every fold when no Fe-based composition shares it. The calibration is judged the way the final model is built (nested): within each fold's
 # training rows, inner folds (again grouped by system) give out-of-fold scores, a calibrator (isotonic regression or
 # Platt's sigmoid, scikit-learn) is fitted on them, and it maps the held-out fold's scores. The classifier's own
 # probability (`uncalibrated`) stays in the comparison: a calibration learned on other chemical systems need not carry
 # over to a new one, and the table shows whether it does.
 
 # %%
-X = featurize_compositions(labelled["composition"], progress=False).loc[labelled["composition"]]
-folds = evaluation.grouped_folds(labelled["chemical_system"], glass_folds)
+X = X_every.loc[every_family["composition"]]
+folds = evaluation.family_folds(every_family["chemical_system"], every_family[glass_data.FE_BASED], glass_folds)
+print(checks.other_families(every_family, folds))
 settings = glass_model.Settings(glass_trees, glass_runs, glass_epochs, glass_seed)
-result = comparison.compare(labelled, X, folds, settings)
+result = comparison.compare(every_family, X, folds, settings)
 for model, seconds in result.seconds.items():
     print(f"{model}: {glass_folds} folds in {seconds:.0f} s")
 
 # %% [markdown]
+# What the other families add, on the same folds: the forest and the gradient boosting (their own probabilities),
+# learning from the Fe-based compositions alone and from every family, scored on the Fe-based ones.
+
+# %%
+comparison.family_gain(every_family, X, folds, settings).round(3)
+
+# %% [markdown]
 # AUC (how well glasses rank above non-glasses), Brier score and log loss (both lower is better; they reward ranking
 # and honest probabilities at once) and the expected calibration error (ECE: the mean gap between stated probability
-# and observed share of glasses over ten probability bins, weighted by the rows of each), over all labelled
+# and observed share of glasses over ten probability bins, weighted by the rows of each), over all Fe-based
 # compositions and over the Fe-rich ones (at least 80 at.% Fe), where the Bs candidates lie.
 
 # %%
@@ -147,10 +168,11 @@ final = glass_model.fit_glass_model(
     name,
     calibration,
     X,
-    labelled["label"].to_numpy(),
-    labelled["chemical_system"].to_numpy(),
+    every_family["label"].to_numpy(),
+    every_family["chemical_system"].to_numpy(),
     result.raw_scores(name),
     settings,
+    oof_labels=result.oof["label"].to_numpy(),
 )
 glass_model.save_glass_model(out, final)
 out_of_fold = result.out_of_fold()
@@ -170,21 +192,10 @@ out.write_table("glass_bs_check", bs_check)
 bs_check.round(3)
 
 # %% [markdown]
-# How much does that share hang on how the forest is set? The Bs alloys are mostly multicomponent compositions (Fe-Si-B
-# with Nb and Cu, Fe-Zr-B, Fe-Si-B-P-Cu), unlike the ternaries that make up much of the glass data, so forests with
-# similar grouped scores may still disagree on them; the table compares a few settings. The forest above uses
-# scikit-learn's defaults with leaves of at least five compositions (a leaf of one composition states 0 or 1); the
-# other settings are shown for comparison, not to choose.
-
-# %%
-bs_features = featurize_compositions(bs_alloys["composition"], progress=False).loc[bs_alloys["composition"]]
-comparison.forest_sensitivity(labelled, X, folds, bs_features, settings).round(3)
-
-# %% [markdown]
 # ## The glass-formation domain
-# Which compositions are far from every labelled one, said the way the Bs domain says it (helpers/domain.py): an
-# element no labelled composition holds, or an amount outside the labelled range, puts a candidate outside. Here the
-# domain of the Bs alloys themselves:
+# Which compositions are far from every labelled Fe-based one, said the way the Bs domain says it (helpers/domain.py):
+# an element no labelled composition holds, or an amount outside the labelled range, puts a candidate outside. Here
+# the domain of the Bs alloys themselves:
 
 # %%
 domain = glass_model.glass_domain(labelled)
@@ -200,7 +211,7 @@ flags.loc[~flags["in_domain"], "domain_notes"].value_counts().head()
 # the same systems into as many folds:
 
 # %%
-spread = comparison.split_spread(result, X, glass_folds, settings)
+spread = comparison.split_spread(result, every_family, X, glass_folds, settings)
 out.write_table("glass_split_spread", spread)
 print(checks.spread_sentence(spread))
 spread.round(3)

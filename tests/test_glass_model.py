@@ -142,10 +142,41 @@ def test_the_spread_over_cuts_keeps_systems_whole_and_starts_with_the_notebooks_
     folds = evaluation.grouped_folds(labelled["chemical_system"], 3)
     result = comparison.compare(labelled, features, folds, settings, models=("random forest",))
     as_if_network = replace(result, chosen=("network", "isotonic"))  # the forest stands in for the network
-    spread = comparison.split_spread(as_if_network, features, 3, settings)
+    spread = comparison.split_spread(as_if_network, labelled, features, 3, settings)
     assert len(spread) == 1 + comparison.OTHER_CUTS and set(spread["model"]) == {"random forest"}
     own = result.scores.query("subset == 'all' and calibration == 'uncalibrated'")["AUC"].iloc[0]
     assert spread["AUC"].iloc[0] == pytest.approx(own)  # the notebook's folds: the comparison's own scores
     made_up = spread.assign(AUC=[0.9, 0.8, 0.85, 0.89, 0.7], ECE=0.04)
     sentence = checks.spread_sentence(made_up)
     assert "met on 2 of 5 cuts" in sentence and "met on 5 of 5 cuts" in sentence
+
+
+OTHER_FAMILIES = ["Fe40B60", "Fe45Si25B30", "Co80B20", "Co75Si10B15", "Ni80P20", "Ni60Nb40"]  # two share a system
+
+
+def test_other_families_are_held_out_with_their_system_learnt_from_and_never_scored(labelled, features):
+    from helpers.glass.data import FE_BASED
+
+    other = pd.DataFrame({"composition": OTHER_FAMILIES})
+    other["chemical_system"] = other["composition"].map(chemical_system)
+    other["fe_at_pct"] = other["composition"].str.extract(r"Fe([\d.]+)")[0].astype(float).fillna(0.0)
+    other = other.assign(label=[1, 1, 1, 1, 1, 0], source="test")
+    every = pd.concat([labelled.assign(**{FE_BASED: True}), other.assign(**{FE_BASED: False})], ignore_index=True)
+    X = featurize_compositions(every["composition"], cache_dir=None, progress=False).loc[every["composition"]]
+    folds = evaluation.family_folds(every["chemical_system"], every[FE_BASED], 3)
+    judged = every[FE_BASED].to_numpy()
+    assert (folds[judged] == evaluation.grouped_folds(labelled["chemical_system"], 3)).all()  # the same folds
+    by_system = dict(zip(every["chemical_system"][judged], folds[judged], strict=True))
+    assert folds[len(labelled)] == by_system["B-Fe"] and folds[len(labelled) + 1] == by_system["B-Fe-Si"]
+    assert (folds[len(labelled) + 2 :] == -1).all()  # systems no Fe-based composition has: learnt from in every fold
+    for split in evaluation.nested_splits(every["chemical_system"], folds):
+        assert split.train[-4:].all() and not split.test[-4:].any()
+        held = set(every["chemical_system"][split.test])
+        assert not every["chemical_system"][split.train].isin(held).any()
+    settings = glass_model.Settings(n_trees=10)
+    result = comparison.compare(every, X, folds, settings, models=("random forest",))
+    assert list(result.oof["composition"]) == list(labelled["composition"])  # scored on the Fe-based ones only
+    assert (result.scores.query("subset == 'all'")["rows"] == len(labelled)).all()
+    gain = comparison.family_gain(every, X, folds, settings).set_index(["model", "learns from"])
+    assert gain.loc[("random forest", "every family"), "compositions"] == len(every)
+    assert gain.loc[("random forest", "Fe-based only"), "compositions"] == len(labelled)

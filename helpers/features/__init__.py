@@ -58,6 +58,7 @@ __all__ = [
     "default_time_fill",
     "encode_categorical",
     "featurize_amounts",
+    "featurize_where_defined",
     "featurize_compositions",
     "process_features",
     "resolve_feature_set",
@@ -115,6 +116,21 @@ def featurize_compositions(
     features = (new if known.empty else pd.concat([known, new])).loc[unique]
     features.attrs["from_cache"] = not missing
     return features
+
+
+def featurize_where_defined(compositions: Iterable[str], progress: bool = False) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``featurize_compositions`` of the compositions whose 156 features are defined, and, for each of the others,
+    why not (the featurizer's own error: e.g. one that fills every atomic orbital has no LUMO). Halves the list until
+    each failing composition stands alone, so a few failures cost a few calls."""
+    unique = sorted(set(compositions))
+    try:
+        return featurize_compositions(unique, progress=progress), {}
+    except ValueError as error:
+        if len(unique) == 1:
+            return featurize_compositions([]), {unique[0]: str(error)}
+    middle = len(unique) // 2
+    halves = [featurize_where_defined(part, progress) for part in (unique[:middle], unique[middle:])]
+    return pd.concat([h[0] for h in halves]), halves[0][1] | halves[1][1]
 
 
 def build_features(

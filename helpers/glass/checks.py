@@ -8,7 +8,7 @@ import pandas as pd
 
 from helpers.features import featurize_compositions
 from helpers.glass.comparison import best_per_model
-from helpers.glass.evaluation import FE_RICH_AT_PCT, UNCALIBRATED
+from helpers.glass.evaluation import FE_RICH_AT_PCT, UNCALIBRATED, judged_rows
 from helpers.glass.model import GLASS_AT, GlassModel
 from helpers.outputs import OutputDir
 
@@ -73,6 +73,7 @@ def label_balance(labelled: pd.DataFrame) -> str:
 
 def overlap(labelled: pd.DataFrame, reports: pd.DataFrame) -> str:
     """How many compositions each source alone and both hold, and how many have conflicting reports."""
+    reports = reports[reports["composition"].isin(set(labelled["composition"]))]
     counts = labelled["source"].value_counts()
     both = labelled[labelled["source"].str.contains("+", regex=False)]
     conflicting = labelled[labelled["conflicting"]]
@@ -81,6 +82,18 @@ def overlap(labelled: pd.DataFrame, reports: pd.DataFrame) -> str:
         f"{len(reports)} reports of {len(labelled)} compositions: {len(both)} in both sources, {listed}. "
         f"{len(conflicting)} compositions have reports that disagree (glass and not), all labelled not a glass; "
         f"of the compositions in both sources, {int(both['conflicting'].sum())} disagree."
+    )
+
+
+def other_families(every_family: pd.DataFrame, folds: np.ndarray) -> str:
+    """How many compositions of other families are learnt from, and how many are held out with an Fe-based system."""
+    other = ~judged_rows(every_family)
+    shared = int((other & (folds >= 0)).sum())
+    return (
+        f"Beside them, {int(other.sum())} compositions of other families in "
+        f"{every_family.loc[other, 'chemical_system'].nunique()} chemical systems "
+        f"({every_family.loc[other, 'label'].mean():.0%} glasses) are learnt from and never scored; {shared} of them "
+        f"share a chemical system with Fe-based compositions and are held out with them."
     )
 
 

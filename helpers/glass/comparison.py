@@ -22,15 +22,16 @@ from helpers.glass.evaluation import (
     UNCALIBRATED,
     Split,
     expected_calibration_error,
+    family_folds,
     fitted_scores,
-    grouped_folds,
+    judged_rows,
     nested_calibrated,
     nested_scores,
     nested_splits,
     out_of_fold_scores,
     score_table,
 )
-from helpers.glass.model import CLASSIFIERS, GLASS_AT, Settings, SklearnScorer, make_scorer, sklearn_estimator
+from helpers.glass.model import CLASSIFIERS, Settings, make_scorer
 from helpers.glass.network import network_split_scores
 
 OUT_OF_FOLD_COLUMNS = ["composition", "chemical_system", "fe_at_pct", "source", "label", "p_glass", "fold"]
@@ -79,19 +80,22 @@ def compare(
     settings: Settings,
     models: tuple[str, ...] = CLASSIFIERS,
 ) -> Comparison:
-    """Every classifier on the same folds, every calibration out of fold, the scores and the chosen pair."""
-    oof = labelled.assign(fold=folds).reset_index(drop=True)
-    y = oof["label"].to_numpy()
-    splits = nested_splits(oof["chemical_system"], folds)
+    """Every classifier on the same folds, every calibration out of fold, the scores and the chosen pair: learnt
+    from every labelled composition, scored on the judged (Fe-based) ones."""
+    rows = labelled.assign(fold=folds).reset_index(drop=True)
+    judged, y = judged_rows(rows), rows["label"].to_numpy()
+    splits = nested_splits(rows["chemical_system"], folds)
+    oof = rows[judged].reset_index(drop=True)
     seconds, columns = {}, {}
     for model in models:
         start = time.time()
         outer, inner = nested_scores(
-            splits, split_scores(model, X.reset_index(drop=True), oof, splits, settings), len(y)
+            splits, split_scores(model, X.reset_index(drop=True), rows, splits, settings), len(y)
         )
         seconds[model] = time.time() - start
         for calibration in CALIBRATORS:
-            oof[column(model, calibration)] = nested_calibrated(outer, inner, y, folds, calibration)
+            calibrated = nested_calibrated(outer[judged], inner[judged], y[judged], folds[judged], calibration)
+            oof[column(model, calibration)] = calibrated
         columns |= {column(model, c): column(model, c) for c in CALIBRATORS}
     table = score_table(oof, columns)
     table[["model", "calibration"]] = table["model"].str.split(" | ", expand=True, regex=False)
@@ -105,66 +109,58 @@ def best_per_model(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def choose(table: pd.DataFrame) -> tuple[str, str]:
-    """The (classifier, calibration) pair with the lowest Brier score over all labelled compositions (a classifier's
+    """The (classifier, calibration) pair with the lowest Brier score over all Fe-based compositions (a classifier's
     own probability competes with its calibrations: a calibration fitted on other systems may not help)."""
     best = best_per_model(table).iloc[0]
     return str(best["model"]), str(best["calibration"])
 
 
-FOREST_VARIANTS = (  # the forest's settings that the sensitivity table compares
-    {"min_samples_leaf": 1},
-    {"min_samples_leaf": 5},
-    {"min_samples_leaf": 1, "max_features": 0.3},
-    {"min_samples_leaf": 5, "max_features": 0.3},
-)
-
-
-def forest_sensitivity(
-    labelled: pd.DataFrame, X: pd.DataFrame, folds: np.ndarray, bs_features: pd.DataFrame, settings: Settings
-) -> pd.DataFrame:
-    """For each forest setting: grouped out-of-fold AUC and Brier score, and the share of the Bs alloys it calls
-    glasses when fitted on every labelled composition (how much that check hangs on a setting the folds barely see)."""
-    y = labelled["label"].to_numpy()
+def family_gain(labelled: pd.DataFrame, X: pd.DataFrame, folds: np.ndarray, settings: Settings) -> pd.DataFrame:
+    """The forest and the gradient boosting, uncalibrated, on the same folds, learning from the Fe-based compositions
+    alone and from every family: grouped AUC, Brier score and ECE on the Fe-based (judged) ones."""
+    y, judged, X = labelled["label"].to_numpy(), judged_rows(labelled), X.reset_index(drop=True)
     rows = []
-    for forest in FOREST_VARIANTS:
+    for model in CLASSIFIERS[:2]:
 
-        def fit_score(
-            X_fit: pd.DataFrame, y_fit: np.ndarray, X_test: pd.DataFrame, forest: dict = forest
-        ) -> np.ndarray:
-            estimator = sklearn_estimator("random forest", settings.n_trees, settings.seed, **forest)
-            return SklearnScorer(estimator).fit(X_fit, y_fit).score(X_test)
+        def fit_score(X_fit: pd.DataFrame, y_fit: np.ndarray, X_test: pd.DataFrame, model: str = model) -> np.ndarray:
+            return make_scorer(model, settings).fit(X_fit, y_fit).score(X_test)
 
-        raw = out_of_fold_scores(fit_score, X, y, folds)
-        bs = fit_score(X, y, bs_features)
-        setting = ", ".join(f"{k}={v}" for k, v in forest.items())
-        rows.append(
-            {
-                "forest": setting,
-                "AUC": roc_auc_score(y, raw),
-                "Brier": brier_score_loss(y, raw),
-                "Bs alloys called glasses": float((bs >= GLASS_AT).mean()),
-            }
-        )
+        for learnt, keep in (("Fe-based only", judged), ("every family", np.ones(len(y), bool))):
+            raw = out_of_fold_scores(fit_score, X[keep], y[keep], folds[keep])[judged[keep]]
+            yj = y[judged]
+            rows.append(
+                {
+                    "model": model,
+                    "learns from": learnt,
+                    "compositions": int(keep.sum()),
+                    "AUC": roc_auc_score(yj, raw),
+                    "Brier": brier_score_loss(yj, raw),
+                    "ECE": expected_calibration_error(yj, raw),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 OTHER_CUTS = 4  # other ways to cut the same systems into folds, beside the notebook's
 
 
-def split_spread(result: Comparison, X: pd.DataFrame, n_folds: int, settings: Settings) -> pd.DataFrame:
+def split_spread(
+    result: Comparison, labelled: pd.DataFrame, X: pd.DataFrame, n_folds: int, settings: Settings
+) -> pd.DataFrame:
     """The chosen classifier's uncalibrated grouped AUC and ECE on the notebook's folds (the comparison's own scores)
     and on OTHER_CUTS shuffled cuts of the same systems into as many folds: how far those two numbers move with the cut
     alone (the forest stands in for the network, whose many trainings a cut would take too long)."""
     model = result.chosen[0] if result.chosen[0] in CLASSIFIERS[:2] else "random forest"
-    y, groups = result.oof["label"].to_numpy(), result.oof["chemical_system"]
+    y, groups, judged = labelled["label"].to_numpy(), labelled["chemical_system"], judged_rows(labelled)
 
     def fit_score(X_fit: pd.DataFrame, y_fit: np.ndarray, X_test: pd.DataFrame) -> np.ndarray:
         return make_scorer(model, settings).fit(X_fit, y_fit).score(X_test)
 
     cuts = {"the notebook's folds": result.raw_scores(model)}
     for seed in range(1, OTHER_CUTS + 1):
-        folds = grouped_folds(groups, n_folds, seed)
-        cuts[f"shuffled cut, seed {seed}"] = out_of_fold_scores(fit_score, X.reset_index(drop=True), y, folds)
+        folds = family_folds(groups, judged, n_folds, seed)
+        cuts[f"shuffled cut, seed {seed}"] = out_of_fold_scores(fit_score, X.reset_index(drop=True), y, folds)[judged]
+    y = y[judged]
     return pd.DataFrame(
         [
             {"model": model, "folds": cut, "AUC": roc_auc_score(y, raw), "ECE": expected_calibration_error(y, raw)}

@@ -22,6 +22,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from sklearn.model_selection import GroupKFold
 
+from helpers.glass.data import FE_BASED
+
 N_BINS = 10  # equal-width probability bins of the reliability diagram and the calibration error
 FE_RICH_AT_PCT = 80.0  # the Fe-rich subset reported apart
 UNCALIBRATED = "uncalibrated"  # the calibration that leaves a classifier's own probability as it is
@@ -36,6 +38,28 @@ def grouped_folds(groups: pd.Series, n_folds: int, seed: int | None = None) -> n
     for k, (_, test) in enumerate(splitter.split(np.zeros(len(groups)), groups=np.asarray(groups))):
         folds[test] = k
     return folds
+
+
+def family_folds(groups: pd.Series, judged: np.ndarray, n_folds: int, seed: int | None = None) -> np.ndarray:
+    """The fold of every labelled composition: the judged ones' ``grouped_folds``, and each other one (another alloy
+    family, learnt from but never scored) the fold of its chemical system, or -1 (never held out) when no judged
+    composition shares that system."""
+    groups, judged = np.asarray(groups), np.asarray(judged, bool)
+    fold_of = dict(zip(groups[judged], grouped_folds(groups[judged], n_folds, seed), strict=True))
+    return np.array([fold_of.get(g, -1) for g in groups], dtype=int)
+
+
+def judged_rows(table: pd.DataFrame) -> np.ndarray:
+    """Which labelled compositions a classifier is scored on: the Fe-based ones (every row of a table without the
+    column that says so)."""
+    if FE_BASED in table.columns:
+        return table[FE_BASED].to_numpy(bool)
+    return np.ones(len(table), bool)
+
+
+def held_out_folds(folds: np.ndarray) -> np.ndarray:
+    """The folds that are held out in turn (-1, the rows of systems no judged composition shares, never is)."""
+    return np.unique(folds[folds >= 0])
 
 
 def isotonic() -> IsotonicRegression:
@@ -90,12 +114,13 @@ class Split:
 
 
 def nested_splits(groups: pd.Series | np.ndarray, folds: np.ndarray) -> list[Split]:
-    """Every outer split, and for each the grouped inner splits of its training rows (one fewer fold than outside)."""
+    """Every outer split, and for each the grouped inner splits of its training rows (one fewer fold than outside);
+    rows of fold -1 are learnt from in every split and held out in none."""
     groups, splits = np.asarray(groups), []
-    outer = np.unique(folds)
+    outer = held_out_folds(folds)
     for k in outer:
         splits.append(Split("outer", int(k), folds != k, folds == k))
-        rows = np.flatnonzero(folds != k)
+        rows = np.flatnonzero((folds != k) & (folds >= 0))
         for _, held in GroupKFold(n_splits=len(outer) - 1).split(rows, groups=groups[rows]):
             test = np.zeros(len(folds), bool)
             test[rows[held]] = True
@@ -121,9 +146,10 @@ def fitted_scores(fit_score: Callable, X: pd.DataFrame, y: np.ndarray, splits: l
 
 
 def out_of_fold_scores(fit_score: Callable, X: pd.DataFrame, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
-    """Raw scores of every row by a classifier fitted without its fold: ``fit_score(X_fit, y_fit, X_test)``."""
+    """Raw scores of every row by a classifier fitted without its fold: ``fit_score(X_fit, y_fit, X_test)`` (NaN for
+    rows of fold -1, never held out)."""
     scores = np.full(len(y), np.nan)
-    for k in np.unique(folds):
+    for k in held_out_folds(folds):
         test = folds == k
         scores[test] = fit_score(X[~test], y[~test], X[test])
     return scores

@@ -115,10 +115,13 @@ def fit_glass_model(
     groups: np.ndarray,
     oof_scores: np.ndarray,
     settings: Settings,
+    oof_labels: np.ndarray | None = None,
 ) -> GlassModel:
-    """Fit the classifier on every labelled composition; calibrate it on its out-of-fold scores."""
+    """Fit the classifier on every labelled composition; calibrate it on its out-of-fold scores (those of the judged
+    compositions, whose labels are ``oof_labels``; every row's when not given)."""
     fitted = make_scorer(name, settings).fit(X, np.asarray(y, int), np.asarray(groups))
-    calibrator = CALIBRATORS[calibration]().fit(np.asarray(oof_scores, float), np.asarray(y, int))
+    labels = np.asarray(y if oof_labels is None else oof_labels, int)
+    calibrator = CALIBRATORS[calibration]().fit(np.asarray(oof_scores, float), labels)
     return GlassModel(name, fitted, calibrator, list(X.columns))
 
 

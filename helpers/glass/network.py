@@ -19,7 +19,9 @@ from helpers.modeling.ensemble import predict_scaled, stack_weights
 from helpers.modeling.network import Scaler, TrainConfig
 from helpers.modeling.trainer import fit_networks
 
-NETWORK = TrainConfig(hidden=(64, 32), dropout=0.2, learning_rate=1e-3, epochs=300, batch_size=32, patience=30)
+# Batches of 128: the classifier learns from every family (thousands of compositions), and 128 took a third of the time
+# of 32 at the same grouped AUC and calibration error
+NETWORK = TrainConfig(hidden=(64, 32), dropout=0.2, learning_rate=1e-3, epochs=300, batch_size=128, patience=30)
 
 
 def network_config(epochs: int) -> TrainConfig:

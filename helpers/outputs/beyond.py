@@ -67,7 +67,7 @@ BEYOND_THE_PAPER: dict[str, OutputFile] = {
                 "reliability diagram of every classifier",
                 "Glass formation: do the probabilities come true?",
                 "Observed share of glasses against the stated out-of-fold P(glass), folds grouped by chemical system, "
-                "for all labelled compositions and the Fe-rich ones (marker area: compositions in the bin); on the "
+                "for all Fe-based compositions and the Fe-rich ones (marker area: compositions in the bin); on the "
                 "dashed line a stated probability comes true as often as it says.",
             ),
         },

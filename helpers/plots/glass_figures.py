@@ -62,7 +62,7 @@ def plot_reliability(oof: pd.DataFrame, columns: dict[str, str]) -> plt.Figure:
     (marker area: the share of compositions in the bin)."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), sharey=True)
     subsets = (
-        ("all labelled compositions", oof),
+        ("all Fe-based compositions", oof),
         (f"Fe >= {FE_RICH_AT_PCT:g} at.%", oof[oof["fe_at_pct"] >= FE_RICH_AT_PCT]),
     )
     for ax, (title, part) in zip(axes, subsets, strict=True):
