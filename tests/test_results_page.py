@@ -69,6 +69,31 @@ def test_every_number_comes_from_the_folder_and_a_failed_notebook_shows_nothing(
     assert "generated" in page and "CPUs" in page  # when and on what machine
 
 
+def test_the_glass_section_shows_each_classifier_the_goals_and_the_chosen_pair(analysis):
+    tables = analysis / "tables"
+    assert "--only 08" in results.to_markdown(results.results(analysis), "cmd")  # not run: says how to make it
+    rows = [
+        ("gradient boosting", "uncalibrated", 0.851, 0.120, 0.041),
+        ("gradient boosting", "isotonic", 0.840, 0.130, 0.060),
+        ("random forest", "uncalibrated", 0.830, 0.125, 0.070),
+        ("random forest", "isotonic", 0.820, 0.122, 0.048),
+    ]
+    scores = pd.DataFrame(rows, columns=["model", "calibration", "AUC", "Brier", "ECE"]).assign(
+        subset="all", rows=100, **{"glass share": 0.7, "log loss": 0.4}
+    )
+    scores.to_csv(tables / "glass_scores.csv", index=False)
+    check = pd.DataFrame({"alloys": ["training", "both"], "n": [5, 9], "share P(glass) >= 0.5": [1.0, 0.9123]})
+    check.to_csv(tables / "glass_bs_check.csv", index=False)
+    _record(analysis, "08_glass_formation", ["tables/glass_scores.csv", "tables/glass_bs_check.csv"])
+    complete_records(analysis)
+    page = results.to_markdown(results.results(analysis), "cmd")
+    assert "| gradient boosting | uncalibrated | 0.851 | 0.120 | 0.400 | 0.041 |" in page
+    assert "| random forest | isotonic | 0.820 | 0.122 | 0.400 | 0.048 |" in page  # its best: lowest Brier
+    assert "Chosen: gradient boosting, uncalibrated, Brier 0.120" in page
+    assert "| grouped AUC | at least 0.88 | 0.851 | False |" in page and "| ECE | at most 0.05 | 0.041 | True |" in page
+    assert "| Bs alloys called glasses | at least 0.9 | 0.912 | True |" in page
+
+
 def test_recorded_benchmarks_are_shown_with_their_header(analysis, tmp_path):
     bench = tmp_path / "bench"
     bench.mkdir()

@@ -196,6 +196,23 @@ def evaluation_tables(folder: Folder) -> tuple[dict[str, Table | Missing], dict[
     return tables, sentences
 
 
+def glass_tables(folder: Folder) -> tuple[dict[str, Table | Missing], dict[str, str]]:
+    """Glass formation (08): each classifier's best calibration, the goals, the chosen pair and the other cuts."""
+    from helpers.glass import checks, comparison
+
+    scores, bs_check, spread = (folder.read(name) for name in ("glass_scores", "glass_bs_check", "glass_split_spread"))
+    if scores is None or bs_check is None:
+        return {"glass": folder.missing("Glass formation (tables/glass_scores.csv)", "08_glass_formation")}, {}
+    chosen = comparison.choose(scores)
+    best = comparison.best_per_model(scores)[["model", "calibration", "AUC", "Brier", "log loss", "ECE"]]
+    goals = checks.goals_of(scores, chosen, bs_check).set_index("goal")
+    tables: dict[str, Table | Missing] = {"glass": as_table(best), "glass_goals": as_table(goals)}
+    sentences = {"glass_chosen": checks.chosen(scores, chosen)}
+    if spread is not None:
+        sentences["glass_spread"] = checks.spread_sentence(spread)
+    return tables, sentences
+
+
 def screen_tables(folder: Folder) -> tuple[dict[str, Table | Missing], dict[str, str]]:
     """The screen (09): its size and speed, the batch it proposed, and its retrospective check."""
     summary, batch, retro = (
@@ -280,8 +297,9 @@ def results(out: Path, benchmarks: Path | None = None, shown_as: str | None = No
     page.tables.update(data_tables(folder))
     evaluation, sentences = evaluation_tables(folder)
     screen, screened = screen_tables(folder)
-    page.tables.update({**evaluation, **screen, **discovery_tables(folder), "timings": timing})
-    page.sentences.update({**sentences, **screened, "case_study": case_study_sentence(folder)})
+    glass, glass_sentences = glass_tables(folder)
+    page.tables.update({**evaluation, **glass, **screen, **discovery_tables(folder), "timings": timing})
+    page.sentences.update({**sentences, **glass_sentences, **screened, "case_study": case_study_sentence(folder)})
     page.benchmarks = read_benchmarks(benchmarks)
     recorded = {b.name for b in page.benchmarks}
     page.unrecorded = sorted(p.stem for p in (PROJECT_ROOT / "benchmarks").glob("bench_*.py") if p.stem not in recorded)
