@@ -180,3 +180,18 @@ def test_other_families_are_held_out_with_their_system_learnt_from_and_never_sco
     gain = comparison.family_gain(every, X, folds, settings).set_index(["model", "learns from"])
     assert gain.loc[("random forest", "every family"), "compositions"] == len(every)
     assert gain.loc[("random forest", "Fe-based only"), "compositions"] == len(labelled)
+
+
+def test_the_mean_of_boosting_and_network_is_a_candidate_scored_and_fitted_as_the_mean(labelled, features):
+    settings = glass_model.Settings(n_trees=10, n_runs=2, epochs=10, seed=3)
+    labelled = pd.concat([labelled] * 4, ignore_index=True)  # boosting's early stopping needs a few rows of each label
+    features = pd.concat([features] * 4)
+    folds = evaluation.grouped_folds(labelled["chemical_system"], 3)
+    result = comparison.compare(labelled, features, folds, settings, models=glass_model.MEAN_OF)
+    assert set(result.scores["model"]) == {*glass_model.MEAN_OF, glass_model.MEAN}
+    parts = [result.raw_scores(m) for m in glass_model.MEAN_OF]
+    assert np.allclose(result.raw_scores(glass_model.MEAN), np.mean(parts, axis=0))
+    y, groups = labelled["label"].to_numpy(), labelled["chemical_system"].to_numpy()
+    mean = glass_model.make_scorer(glass_model.MEAN, settings).fit(features, y, groups)
+    alone = [glass_model.make_scorer(m, settings).fit(features, y, groups) for m in glass_model.MEAN_OF]
+    assert np.allclose(mean.score(features), np.mean([s.score(features) for s in alone], axis=0), atol=1e-6)

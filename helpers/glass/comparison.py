@@ -31,7 +31,7 @@ from helpers.glass.evaluation import (
     out_of_fold_scores,
     score_table,
 )
-from helpers.glass.model import CLASSIFIERS, Settings, make_scorer
+from helpers.glass.model import CLASSIFIERS, MEAN, MEAN_OF, Settings, make_scorer
 from helpers.glass.network import network_split_scores
 
 OUT_OF_FOLD_COLUMNS = ["composition", "chemical_system", "fe_at_pct", "source", "label", "p_glass", "fold"]
@@ -86,13 +86,16 @@ def compare(
     judged, y = judged_rows(rows), rows["label"].to_numpy()
     splits = nested_splits(rows["chemical_system"], folds)
     oof = rows[judged].reset_index(drop=True)
-    seconds, columns = {}, {}
+    seconds, columns, raw = {}, {}, {}
     for model in models:
         start = time.time()
-        outer, inner = nested_scores(
+        raw[model] = nested_scores(
             splits, split_scores(model, X.reset_index(drop=True), rows, splits, settings), len(y)
         )
         seconds[model] = time.time() - start
+    if set(MEAN_OF) <= set(raw):  # the mean of two classifiers' scores, split by split
+        raw[MEAN] = tuple(np.mean([raw[m][part] for m in MEAN_OF], axis=0) for part in (0, 1))
+    for model, (outer, inner) in raw.items():
         for calibration in CALIBRATORS:
             calibrated = nested_calibrated(outer[judged], inner[judged], y[judged], folds[judged], calibration)
             oof[column(model, calibration)] = calibrated
@@ -141,7 +144,11 @@ def family_gain(labelled: pd.DataFrame, X: pd.DataFrame, folds: np.ndarray, sett
     return pd.DataFrame(rows)
 
 
-OTHER_CUTS = 4  # other ways to cut the same systems into folds, beside the notebook's
+OTHER_CUTS = 4
+SPREAD_STAND_IN = {
+    "network": "random forest",
+    MEAN: "gradient boosting",
+}  # a network per cut would take too long  # other ways to cut the same systems into folds, beside the notebook's
 
 
 def split_spread(
@@ -149,8 +156,9 @@ def split_spread(
 ) -> pd.DataFrame:
     """The chosen classifier's uncalibrated grouped AUC and ECE on the notebook's folds (the comparison's own scores)
     and on OTHER_CUTS shuffled cuts of the same systems into as many folds: how far those two numbers move with the cut
-    alone (the forest stands in for the network, whose many trainings a cut would take too long)."""
-    model = result.chosen[0] if result.chosen[0] in CLASSIFIERS[:2] else "random forest"
+    alone (a classifier without a network, SPREAD_STAND_IN, stands in for one with: a network's many trainings per cut
+    would take too long)."""
+    model = SPREAD_STAND_IN.get(result.chosen[0], result.chosen[0])
     y, groups, judged = labelled["label"].to_numpy(), labelled["chemical_system"], judged_rows(labelled)
 
     def fit_score(X_fit: pd.DataFrame, y_fit: np.ndarray, X_test: pd.DataFrame) -> np.ndarray:

@@ -3,7 +3,8 @@
 ``GlassModel.probability(features)`` is calibrated P(glass as a melt-spun ribbon) for a feature matrix (a DataFrame
 with the 156 composition features, or an array with the columns in ``columns`` order). The classifiers compared
 (``CLASSIFIERS``) are scikit-learn's random forest and gradient boosting and the project's network as a classifier
-(helpers/glass/network.py); each is a scorer with ``fit(X, y, groups)`` and ``score(X)``. The calibrator is an
+(helpers/glass/network.py), and the mean of the gradient boosting's and the network's scores (``MEAN``); each is a
+scorer with ``fit(X, y, groups)`` and ``score(X)``. The calibrator is an
 isotonic regression (or Platt's sigmoid, whichever the comparison chose) fitted on the chosen classifier's
 out-of-fold scores (grouped by chemical system), so a stated 0.7 means what it meant on systems the classifier had not
 seen. The model is saved with joblib through the one atomic writer (FILES "glass_model").
@@ -25,6 +26,9 @@ from helpers.glass.evaluation import CALIBRATORS, Sigmoid
 from helpers.outputs import OutputDir, write_atomic
 
 CLASSIFIERS = ("random forest", "gradient boosting", "network")
+MEAN_OF = ("gradient boosting", "network")  # two classifiers that err differently, averaged: a fourth candidate
+MEAN = " + ".join(MEAN_OF)
+CANDIDATES = (*CLASSIFIERS, MEAN)
 GLASS_AT = 0.5  # P(glass) from which a composition is called a glass
 
 
@@ -63,6 +67,23 @@ class SklearnScorer:
             return self.estimator.predict_proba(np.asarray(X, float))[:, 1]
 
 
+@dataclass
+class MeanScorer:
+    """The mean of the scores of several scorers (each fitted on the same rows)."""
+
+    scorers: list
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray | None = None) -> MeanScorer:
+        """Fit every scorer on the same rows."""
+        for scorer in self.scorers:
+            scorer.fit(X, y, groups)
+        return self
+
+    def score(self, X: pd.DataFrame) -> np.ndarray:
+        """The mean of the scorers' uncalibrated probabilities of glass, per row."""
+        return np.mean([scorer.score(X) for scorer in self.scorers], axis=0)
+
+
 @dataclass(frozen=True)
 class Settings:
     """How large the classifiers are: trees (or boosting iterations), network runs and epochs, and the seed."""
@@ -74,7 +95,9 @@ class Settings:
 
 
 def make_scorer(name: str, settings: Settings) -> object:
-    """An unfitted scorer of the classifier called name."""
+    """An unfitted scorer of the classifier (or mean of classifiers, MEAN) called name."""
+    if name == MEAN:
+        return MeanScorer([make_scorer(part, settings) for part in MEAN_OF])
     if name == "network":
         from helpers.glass.network import NetworkScorer
 
