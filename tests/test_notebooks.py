@@ -154,7 +154,7 @@ def test_10_benchmarks_the_rules_and_simulates_campaigns(tiny_run):
 
 def test_08_labels_the_glass_data_and_saves_a_glass_model(tiny_run):
     from helpers.glass.comparison import OUT_OF_FOLD_COLUMNS
-    from helpers.glass.model import load_glass_model
+    from helpers.glass.model import CANDIDATES, load_glass_model
 
     run_notebook("08_glass_formation.ipynb", tiny_run, glass_folds=3, glass_trees=10, glass_runs=1, glass_epochs=5)
     labelled = pd.read_csv(tiny_run / "tables" / "glass_labelled.csv")
@@ -163,7 +163,10 @@ def test_08_labels_the_glass_data_and_saves_a_glass_model(tiny_run):
     assert list(oof.columns) == OUT_OF_FOLD_COLUMNS and oof["p_glass"].between(0, 1).all()
     assert set(oof["fold"]) == {0, 1, 2} and len(oof) == len(labelled)
     scores = pd.read_csv(tiny_run / "tables" / "glass_scores.csv")
-    assert {"random forest", "gradient boosting", "network"} == set(scores["model"])
+    assert set(CANDIDATES) == set(scores["model"])  # the three classifiers and the mean of two
+    assert (labelled["fe_at_pct"] >= 50).all()  # judged on the Fe-based compositions, learnt from every family
+    bad = pd.read_csv(tiny_run / "tables" / "glass_bad_rows.csv")
+    assert bad["reason"].str.startswith("composition features undefined").any()
     check = pd.read_csv(tiny_run / "tables" / "glass_bs_check.csv")
     assert check["alloys"].tolist()[-1] == "both"
     model = load_glass_model(tiny_run)
