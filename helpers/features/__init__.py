@@ -59,6 +59,7 @@ __all__ = [
     "encode_categorical",
     "featurize_amounts",
     "featurize_where_defined",
+    "undefined_features",
     "featurize_compositions",
     "process_features",
     "resolve_feature_set",
@@ -118,19 +119,30 @@ def featurize_compositions(
     return features
 
 
+def undefined_features(compositions: Sequence[str]) -> dict[str, str]:
+    """The compositions whose 156 features cannot be computed, each with why (the featurizer's own error, e.g. one
+    that fills every atomic orbital has no LUMO; or a NaN feature). Halves the list until each failing composition
+    stands alone, so a few failures cost a few calls."""
+    try:
+        frame = composition_features(list(compositions))
+    except ValueError as error:
+        if len(compositions) == 1:
+            return {compositions[0]: str(error)}
+        middle = len(compositions) // 2
+        return undefined_features(compositions[:middle]) | undefined_features(compositions[middle:])
+    return {c: "a feature is undefined (NaN)" for c in frame.index[frame.isna().any(axis=1)]}
+
+
 def featurize_where_defined(compositions: Iterable[str], progress: bool = False) -> tuple[pd.DataFrame, dict[str, str]]:
-    """``featurize_compositions`` of the compositions whose 156 features are defined, and, for each of the others,
-    why not (the featurizer's own error: e.g. one that fills every atomic orbital has no LUMO). Halves the list until
-    each failing composition stands alone, so a few failures cost a few calls."""
+    """``featurize_compositions`` of the compositions whose 156 features are defined, and ``undefined_features`` of
+    the others (only compositions the cache does not hold are searched)."""
     unique = sorted(set(compositions))
     try:
         return featurize_compositions(unique, progress=progress), {}
-    except ValueError as error:
-        if len(unique) == 1:
-            return featurize_compositions([]), {unique[0]: str(error)}
-    middle = len(unique) // 2
-    halves = [featurize_where_defined(part, progress) for part in (unique[:middle], unique[middle:])]
-    return pd.concat([h[0] for h in halves]), halves[0][1] | halves[1][1]
+    except ValueError:
+        known = read_store(store_path(FEATURE_CACHE, DEFAULT_IMPLEMENTATION)).index
+        failed = undefined_features([c for c in unique if c not in known])
+    return featurize_compositions([c for c in unique if c not in failed], progress=progress), failed
 
 
 def build_features(
