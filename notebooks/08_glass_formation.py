@@ -105,18 +105,18 @@ out.save_figure("glass_data_figure", fig)
 
 # %% [markdown]
 # ## The classifiers
-# Three classifiers get the same 156 features and the same folds: a **random forest** and
-# **gradient boosting** (scikit-learn), and the project's **network** as a classifier (an ensemble of runs of the
-# vectorized trainer with a logistic output: binary cross-entropy, early stopping on it). The folds are grouped by
-# chemical system: all compositions of one set of elements lie in one fold, so a score says how a classifier does on a
-# system it has never seen. A composition of another family goes with its chemical system: held out with the Fe-based
-# compositions of its system, and learnt from in every fold when no Fe-based composition shares it. The calibration is judged the way the final model is built (nested): within each fold's
-# training rows, inner folds (again grouped by system) give out-of-fold scores, a calibrator (isotonic regression or
-# Platt's sigmoid, scikit-learn) is fitted on them, and it maps the held-out fold's scores. The classifier's own
-# probability (`uncalibrated`) stays in the comparison: a calibration learned on other chemical systems need not carry
-# over to a new one, and the table shows whether it does. A fourth candidate is the mean of the gradient boosting's and
-# the network's scores on the same splits: two classifiers that err differently, averaged, may rank better than
-# either.
+# Three classifiers get the same 156 features and the same folds: a **random forest** and **gradient boosting**
+# (scikit-learn), and the project's **network** as a classifier (an ensemble of runs of the vectorized trainer with a
+# logistic output: binary cross-entropy, early stopping on it). The folds are grouped by chemical system: all
+# compositions of one set of elements lie in one fold, so a score says how a classifier does on a system it has never
+# seen. A composition of another family goes with its chemical system: held out with the Fe-based compositions of its
+# system, and learnt from in every fold when no Fe-based composition shares it. The calibration is judged the way the
+# final model is built (nested): within each fold's training rows, inner folds (again grouped by system) give
+# out-of-fold scores, a calibrator (isotonic regression or Platt's sigmoid, scikit-learn) is fitted on them, and it maps
+# the held-out fold's scores. The classifier's own probability (`uncalibrated`) stays in the comparison: a calibration
+# learned on other chemical systems need not carry over to a new one, and the table shows whether it does. A fourth
+# candidate is the mean of the gradient boosting's and the network's scores on the same splits: two classifiers that err
+# differently, averaged, may rank better than either.
 
 # %%
 X = X_every.loc[every_family["composition"]]
@@ -159,9 +159,8 @@ out.save_figure("glass_reliability_figure", fig)
 # ## The chosen model
 # The classifier and calibration with the lowest Brier score are chosen. The chosen classifier is then fitted on every
 # labelled composition and its calibration (if any) fitted on its own out-of-fold scores; that model is saved for the
-# screen, together
-# with its out-of-fold probabilities (`tables/glass_out_of_fold.csv`), on which a ranking rule can be measured on
-# held-out systems.
+# screen, together with its out-of-fold probabilities (`tables/glass_out_of_fold.csv`), on which a ranking rule can be
+# measured on held-out systems.
 
 # %%
 print(checks.chosen(result.scores, result.chosen))
