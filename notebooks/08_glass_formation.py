@@ -209,7 +209,9 @@ flags.loc[~flags["in_domain"], "domain_notes"].value_counts().head()
 # ## How much the cut into folds moves the scores
 # The folds above are one way to cut the chemical systems into groups; another cut puts other systems together and
 # gives another AUC and ECE. The chosen classifier, uncalibrated, on the notebook's folds and on a few shuffled cuts of
-# the same systems into as many folds:
+# the same systems into as many folds. A network trained anew for every cut would take too long, so when the chosen
+# classifier holds one, the classifier named in the table stands in for it (the forest for the network, the gradient
+# boosting for their mean):
 
 # %%
 spread = comparison.split_spread(result, every_family, X, glass_folds, settings)
