@@ -122,7 +122,7 @@ def family_gain(labelled: pd.DataFrame, X: pd.DataFrame, folds: np.ndarray, sett
     """The forest and the gradient boosting, uncalibrated, on the same folds, learning from the Fe-based compositions
     alone and from every family: grouped AUC, Brier score and ECE on the Fe-based (judged) ones."""
     y, judged, X = labelled["label"].to_numpy(), judged_rows(labelled), X.reset_index(drop=True)
-    rows = []
+    yj, rows = y[judged], []
     for model in CLASSIFIERS[:2]:
 
         def fit_score(X_fit: pd.DataFrame, y_fit: np.ndarray, X_test: pd.DataFrame, model: str = model) -> np.ndarray:
@@ -130,7 +130,6 @@ def family_gain(labelled: pd.DataFrame, X: pd.DataFrame, folds: np.ndarray, sett
 
         for learnt, keep in (("Fe-based only", judged), ("every family", np.ones(len(y), bool))):
             raw = out_of_fold_scores(fit_score, X[keep], y[keep], folds[keep])[judged[keep]]
-            yj = y[judged]
             rows.append(
                 {
                     "model": model,
@@ -144,11 +143,8 @@ def family_gain(labelled: pd.DataFrame, X: pd.DataFrame, folds: np.ndarray, sett
     return pd.DataFrame(rows)
 
 
-OTHER_CUTS = 4
-SPREAD_STAND_IN = {
-    "network": "random forest",
-    MEAN: "gradient boosting",
-}  # a network per cut would take too long  # other ways to cut the same systems into folds, beside the notebook's
+OTHER_CUTS = 4  # other ways to cut the same systems into folds, beside the notebook's
+SPREAD_STAND_IN = {"network": "random forest", MEAN: "gradient boosting"}  # a network per cut would take too long
 
 
 def split_spread(
