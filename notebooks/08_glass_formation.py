@@ -132,7 +132,7 @@ for model, seconds in result.seconds.items():
 # learning from the Fe-based compositions alone and from every family, scored on the Fe-based ones.
 
 # %%
-comparison.family_gain(every_family, X, folds, settings).round(3)
+comparison.family_gain(result, every_family, X, folds, settings).round(3)
 
 # %% [markdown]
 # AUC (how well glasses rank above non-glasses), Brier score and log loss (both lower is better; they reward ranking

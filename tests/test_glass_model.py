@@ -177,9 +177,13 @@ def test_other_families_are_held_out_with_their_system_learnt_from_and_never_sco
     result = comparison.compare(every, X, folds, settings, models=("random forest",))
     assert list(result.oof["composition"]) == list(labelled["composition"])  # scored on the Fe-based ones only
     assert (result.scores.query("subset == 'all'")["rows"] == len(labelled)).all()
-    gain = comparison.family_gain(every, X, folds, settings).set_index(["model", "learns from"])
+    gain = comparison.family_gain(result, every, X, folds, settings).set_index(["model", "learns from"])
     assert gain.loc[("random forest", "every family"), "compositions"] == len(every)
     assert gain.loc[("random forest", "Fe-based only"), "compositions"] == len(labelled)
+    fe_folds = evaluation.grouped_folds(labelled["chemical_system"], 3)
+    alone = comparison.compare(labelled, features, fe_folds, settings, models=("random forest",))
+    own = alone.scores.query("model == 'random forest' and subset == 'all' and calibration == 'uncalibrated'")
+    assert gain.loc[("random forest", "Fe-based only"), "AUC"] == pytest.approx(own["AUC"].iloc[0])
 
 
 def test_the_mean_of_boosting_and_network_is_a_candidate_scored_and_fitted_as_the_mean(labelled, features):

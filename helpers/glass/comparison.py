@@ -118,26 +118,32 @@ def choose(table: pd.DataFrame) -> tuple[str, str]:
     return str(best["model"]), str(best["calibration"])
 
 
-def family_gain(labelled: pd.DataFrame, X: pd.DataFrame, folds: np.ndarray, settings: Settings) -> pd.DataFrame:
+def family_gain(
+    result: Comparison, labelled: pd.DataFrame, X: pd.DataFrame, folds: np.ndarray, settings: Settings
+) -> pd.DataFrame:
     """The forest and the gradient boosting, uncalibrated, on the same folds, learning from the Fe-based compositions
-    alone and from every family: grouped AUC, Brier score and ECE on the Fe-based (judged) ones."""
+    alone (fitted here) and from every family (the comparison's own scores): grouped AUC, Brier score and ECE on the
+    Fe-based (judged) ones."""
     y, judged, X = labelled["label"].to_numpy(), judged_rows(labelled), X.reset_index(drop=True)
-    yj, rows = y[judged], []
-    for model in CLASSIFIERS[:2]:
+    rows = []
+    for model in (m for m in CLASSIFIERS[:2] if m in result.seconds):  # those the comparison ran
 
         def fit_score(X_fit: pd.DataFrame, y_fit: np.ndarray, X_test: pd.DataFrame, model: str = model) -> np.ndarray:
             return make_scorer(model, settings).fit(X_fit, y_fit).score(X_test)
 
-        for learnt, keep in (("Fe-based only", judged), ("every family", np.ones(len(y), bool))):
-            raw = out_of_fold_scores(fit_score, X[keep], y[keep], folds[keep])[judged[keep]]
+        alone = out_of_fold_scores(fit_score, X[judged], y[judged], folds[judged])
+        for learnt, raw, n in (
+            ("Fe-based only", alone, judged.sum()),
+            ("every family", result.raw_scores(model), len(y)),
+        ):
             rows.append(
                 {
                     "model": model,
                     "learns from": learnt,
-                    "compositions": int(keep.sum()),
-                    "AUC": roc_auc_score(yj, raw),
-                    "Brier": brier_score_loss(yj, raw),
-                    "ECE": expected_calibration_error(yj, raw),
+                    "compositions": int(n),
+                    "AUC": roc_auc_score(y[judged], raw),
+                    "Brier": brier_score_loss(y[judged], raw),
+                    "ECE": expected_calibration_error(y[judged], raw),
                 }
             )
     return pd.DataFrame(rows)
