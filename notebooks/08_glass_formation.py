@@ -120,7 +120,7 @@ out.save_figure("glass_data_figure", fig)
 
 # %%
 X = X_every.loc[every_family["composition"]]
-folds = evaluation.family_folds(every_family["chemical_system"], every_family[glass_data.FE_BASED], glass_folds)
+folds = evaluation.family_folds(every_family["chemical_system"], evaluation.judged_rows(every_family), glass_folds)
 print(checks.other_families(every_family, folds))
 settings = glass_model.Settings(glass_trees, glass_runs, glass_epochs, glass_seed)
 result = comparison.compare(every_family, X, folds, settings)
